@@ -1,0 +1,145 @@
+"""Appearance streams: what a widget looks like before a viewer redraws it.
+
+Shipping real appearances (not NeedAppearances) is what makes a form look right
+in every viewer, print correctly, and open in Acrobat without a "save changes?"
+prompt. Text drawn here uses the standard Helvetica when the characters fit its
+encoding, and an embedded DejaVu subset otherwise, so a prefilled `Zoë Łódź`
+shows as typed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+)
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen import canvas as rl_canvas
+
+from .fonts import UNICODE_FONT, register_unicode_font
+
+FONT_SIZE = 9.0
+LEADING = 10.5
+PAD = 2.0
+CHECK = "4"  # ZapfDingbats ✔
+DOT = "l"  # ZapfDingbats ●
+
+
+def _form(writer: PdfWriter, content: bytes, width: float, height: float, resources: DictionaryObject) -> IndirectObject:
+    stream = DecodedStreamObject()
+    stream.set_data(content)
+    stream.update({
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(height)]),
+        NameObject("/Resources"): resources,
+    })
+    return writer._add_object(stream)
+
+
+def font_resources(**fonts: IndirectObject) -> DictionaryObject:
+    return DictionaryObject({NameObject("/Font"): DictionaryObject(
+        {NameObject(f"/{name}"): ref for name, ref in fonts.items()})})
+
+
+def symbol(writer: PdfWriter, glyph: str, width: float, height: float, zadb: IndirectObject) -> IndirectObject:
+    """A tick or a dot centred in the box: the on-state of a checkbox or radio button."""
+    size = min(width, height) * 0.78
+    glyph_w = pdfmetrics.stringWidth(glyph, "ZapfDingbats", size)
+    x = (width - glyph_w) / 2
+    y = (height - size * 0.7) / 2
+    content = f"q 0 g BT /ZaDb {size:.2f} Tf {x:.2f} {y:.2f} Td ({glyph}) Tj ET Q".encode()
+    return _form(writer, content, width, height, font_resources(ZaDb=zadb))
+
+
+def empty(writer: PdfWriter, width: float, height: float, resources: DictionaryObject | None = None,
+          marked: bool = False) -> IndirectObject:
+    """An off state, or a text field with nothing typed yet."""
+    content = b"/Tx BMC\nEMC\n" if marked else b""
+    return _form(writer, content, width, height, resources or DictionaryObject())
+
+
+def _escape(raw: bytes) -> bytes:
+    return re.sub(rb"([\\()])", rb"\\\1", raw)
+
+
+def wrap_lines(text: str, width: float, font: str, size: float, multiline: bool) -> list[str]:
+    """Greedy word wrap for multiline boxes; single-line boxes keep one line, as viewers do."""
+    paragraphs = text.split("\n") if multiline else [text.replace("\n", " ")]
+    if not multiline:
+        return paragraphs
+    lines: list[str] = []
+    for para in paragraphs:
+        words, line = para.split(" "), ""
+        for word in words:
+            candidate = f"{line} {word}" if line else word
+            if pdfmetrics.stringWidth(candidate, font, size) <= width or not line:
+                line = candidate
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+    return lines
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("cp1252")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def text(writer: PdfWriter, value: str, width: float, height: float, multiline: bool,
+         helv: IndirectObject) -> IndirectObject:
+    """A filled text or combo box showing `value`."""
+    if not _encodable(value):
+        return _unicode_text(writer, value, width, height, multiline)
+    lines = wrap_lines(value, width - 2 * PAD, "Helvetica", FONT_SIZE, multiline)
+    ops = [b"/Tx BMC", b"q", f"{PAD} {PAD} {width - 2 * PAD:.2f} {height - 2 * PAD:.2f} re W n".encode(),
+           b"BT", f"/Helv {FONT_SIZE} Tf 0 g".encode()]
+    y = height - PAD - FONT_SIZE if multiline else (height - FONT_SIZE) / 2 + 2
+    ops.append(f"{PAD} {y:.2f} Td".encode())
+    for i, line in enumerate(lines):
+        if i:
+            ops.append(f"0 {-LEADING} Td".encode())
+        ops.append(b"(" + _escape(line.encode("cp1252")) + b") Tj")
+    ops += [b"ET", b"Q", b"EMC"]
+    return _form(writer, b"\n".join(ops), width, height, font_resources(Helv=helv))
+
+
+def _unicode_text(writer: PdfWriter, value: str, width: float, height: float, multiline: bool) -> IndirectObject:
+    """Draw with an embedded TrueType subset via reportlab, then lift that page into a form XObject."""
+    register_unicode_font()
+    buf = io.BytesIO()
+    c = rl_canvas.Canvas(buf, pagesize=(width, height), invariant=True)
+    c.setFont(UNICODE_FONT, FONT_SIZE)
+    lines = wrap_lines(value, width - 2 * PAD, UNICODE_FONT, FONT_SIZE, multiline)
+    y = height - PAD - FONT_SIZE if multiline else (height - FONT_SIZE) / 2 + 2
+    for line in lines:
+        c.drawString(PAD, y, line)
+        y -= LEADING
+    c.showPage()
+    c.save()
+    page = PdfReader(io.BytesIO(buf.getvalue())).pages[0]
+    content = b"/Tx BMC\nq\n" + page.get_contents().get_data() + b"\nQ\nEMC\n"
+    resources = page["/Resources"].clone(writer)
+    return _form(writer, content, width, height, resources)
+
+
+def rect_size(widget: DictionaryObject) -> tuple[float, float]:
+    x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
+    return abs(x1 - x0), abs(y1 - y0)
+
+
+def number(v: float) -> NumberObject | FloatObject:
+    return NumberObject(int(v)) if float(v).is_integer() else FloatObject(round(v, 2))

@@ -1,0 +1,60 @@
+"""Every error cse-pdf raises on purpose, in one place.
+
+Each message is one line that names the file and what to do about it, and never
+repeats anything typed into a form: these files hold special category data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CsePdfError(Exception):
+    """Base class: the CLI turns any of these into one line and a non-zero exit."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.message = message
+        super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class SpecError(CsePdfError):
+    """A layout YAML is not valid; the message points at the bad entry."""
+
+    exit_code = 3
+
+
+class UnknownFormError(CsePdfError):
+    """No layout with that form id (or that version of it) is installed."""
+
+    exit_code = 3
+
+
+class PdfInputError(CsePdfError):
+    """A file that cannot be read as a returned cse-pdf form."""
+
+    exit_code = 2
+
+
+class NotAPdfError(PdfInputError):
+    pass
+
+
+class DamagedPdfError(PdfInputError):
+    pass
+
+
+class EncryptedPdfError(PdfInputError):
+    pass
+
+
+class NotACsePdfFormError(PdfInputError):
+    pass
+
+
+class ValuesError(CsePdfError):
+    """Values given to fill a form do not fit its fields."""
+
+    exit_code = 3

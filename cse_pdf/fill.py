@@ -1,0 +1,87 @@
+"""Write values into a cse-pdf form the way a careful viewer would.
+
+Used to prefill blanks and to write the suggested category into a stamped copy.
+Radio groups get the value as a *name* on the parent and the matching kid
+switched on (pypdf's own setter writes a string and confuses Poppler); every
+changed widget gets a fresh appearance stream so no viewer has to guess.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from pypdf import PdfWriter
+from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+from . import appearance as ap
+from .errors import ValuesError
+from .pdf_fields import PdfField, collect_fields, on_states
+from .spec import Field, FormSpec
+
+
+def check_values(spec: FormSpec, values: Mapping[str, Any]) -> None:
+    """Refuse values that do not fit the spec, naming the field (never echoing the value)."""
+    for fid, value in values.items():
+        field = spec.field_map.get(fid)
+        if field is None:
+            raise ValuesError(f"{fid!r} is not a field of form {spec.id} (see `cse-pdf fields {spec.id}`)")
+        if value is None:
+            continue
+        if field.type == "checkbox":
+            if not isinstance(value, bool):
+                raise ValuesError(f"{fid}: a checkbox takes true or false")
+        elif field.type in ("radio", "dropdown"):
+            if not isinstance(value, str) or value not in {o.value for o in field.options}:
+                allowed = ", ".join(o.value for o in field.options)
+                raise ValuesError(f"{fid}: not one of its options ({allowed})")
+        elif not isinstance(value, str):
+            raise ValuesError(f"{fid}: a {field.type} field takes text")
+
+
+def fill(writer: PdfWriter, spec: FormSpec, values: Mapping[str, Any]) -> None:
+    """Set each given field; a None value clears it."""
+    check_values(spec, values)
+    fields = collect_fields(writer)
+    helv = _helv(writer)
+    for fid, value in values.items():
+        pdf_field = fields.get(fid)
+        if pdf_field is None:
+            raise ValuesError(f"the PDF has no field {fid!r}; was it made from form {spec.id} version {spec.version}?")
+        _set(writer, spec.field_map[fid], pdf_field, value, helv)
+
+
+def _helv(writer: PdfWriter) -> Any:
+    acro = writer._root_object["/AcroForm"].get_object()
+    return acro["/DR"].get_object()["/Font"].get_object().raw_get("/Helv")
+
+
+def _set(writer: PdfWriter, field: Field, f: PdfField, value: Any, helv: Any) -> None:
+    node = f.node
+    if field.type == "checkbox":
+        (on,) = on_states(f)[:1] or ("Yes",)
+        state = NameObject("/" + on if value else "/Off")
+        node[NameObject("/V")] = state
+        for w in f.widgets:
+            w[NameObject("/AS")] = state
+        return
+    if field.type == "radio":
+        if value is None:
+            node.pop("/V", None)
+        else:
+            node[NameObject("/V")] = NameObject("/" + value)
+        for w, on in zip(f.widgets, on_states(f)):
+            w.pop("/V", None)
+            w[NameObject("/AS")] = NameObject("/" + on if value is not None and on == value else "/Off")
+        return
+    # text, multiline, date, dropdown: /V is the text (or export value), the appearance shows it
+    if value is None or value == "":
+        node.pop("/V", None)
+        shown = ""
+    else:
+        node[NameObject("/V")] = TextStringObject(value)
+        shown = field.option_label(value) if field.type == "dropdown" else value
+    for w in f.widgets:
+        width, height = ap.rect_size(w)
+        stream = (ap.text(writer, shown, width, height, field.type == "multiline", helv) if shown
+                  else ap.empty(writer, width, height, ap.font_resources(Helv=helv), marked=True))
+        w[NameObject("/AP")] = DictionaryObject({NameObject("/N"): stream})

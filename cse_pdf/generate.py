@@ -1,0 +1,38 @@
+"""FormSpec → a fillable PDF (blank, or prefilled), the same bytes every time."""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Mapping
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
+
+from .fill import check_values, fill
+from .identity import Identity
+from .layout import render_pages
+from .spec import FormSpec
+from .widgets import build_acroform
+
+
+def generate(spec: FormSpec, values: Mapping[str, Any] | None = None, instance: str = "") -> bytes:
+    """The form as PDF bytes. Deterministic for the same spec, values and instance."""
+    if values:
+        check_values(spec, values)
+    pages, placements = render_pages(spec)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pages)))
+    identity = Identity(spec.id, spec.version, spec.content_hash, instance)
+    build_acroform(writer, spec, placements, identity)
+    if values:
+        fill(writer, spec, values)
+    writer.add_metadata({
+        "/Title": spec.title,
+        "/Author": spec.issuer,
+        "/Subject": f"cse-pdf form {spec.id} version {spec.version}",
+        "/Creator": "cse-pdf",
+        "/Producer": "cse-pdf (reportlab, pypdf)",
+    })
+    writer._info.get_object()[NameObject("/CsePdfIdentity")] = TextStringObject(identity.encode())
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,0 +1,183 @@
+"""A returned PDF → its form identity and the values typed into it.
+
+Works from whatever the worker's viewer saved: full rewrites and incremental
+updates, UTF-16 or PDFDocEncoding text, radio values written as names or (by
+some libraries) as strings, on the parent or on a kid.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+from pypdf.generic import NameObject
+
+from .catalog import find_form
+from .errors import DamagedPdfError, EncryptedPdfError, NotACsePdfFormError, NotAPdfError, PdfInputError
+from .identity import Identity
+from .pdf_fields import PdfField, collect_fields, on_states
+from .spec import IDENTITY_FIELD, Field, FormSpec
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # structure warnings are noise to a user, never content
+
+Value = str | bool | None
+
+
+@dataclass
+class Response:
+    """What one returned form says: which form and copy, and every field's value by id."""
+
+    spec: FormSpec
+    identity: Identity
+    values: dict[str, Value]
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "form": {"id": self.identity.form, "version": self.identity.version, "instance": self.identity.instance},
+            "values": self.values,
+        }
+        if self.warnings:
+            out["warnings"] = self.warnings
+        return out
+
+
+def open_pdf(path: Path) -> PdfReader:
+    """Open a file as a PDF or fail with one line saying what is wrong and what to do."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise PdfInputError("is a folder, not a PDF file", path) from None
+    except OSError as exc:
+        raise PdfInputError(f"cannot be opened ({exc.strerror})", path) from None
+    if b"%PDF-" not in data[:1024]:
+        raise NotAPdfError("is not a PDF file; ask the sender for the completed form as a PDF", path)
+    if b"%%EOF" not in data[-2048:]:
+        raise DamagedPdfError("is truncated or damaged (no end-of-file marker); ask the sender to send it again", path)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except (NotImplementedError, PyPdfError):
+                opened = 0
+            if not opened:
+                raise EncryptedPdfError(
+                    "is password-protected; ask the sender for a copy saved without a password", path)
+        reader.trailer["/Root"].get_object()
+        _ = len(reader.pages)
+    except (EncryptedPdfError,):
+        raise
+    except FileNotDecryptedError:
+        raise EncryptedPdfError("is password-protected; ask the sender for a copy saved without a password",
+                                path) from None
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError) as exc:
+        raise DamagedPdfError(f"is damaged and cannot be read ({type(exc).__name__}); "
+                              "ask the sender to send it again", path) from None
+    return reader
+
+
+def identify(reader: PdfReader, path: Path, fields: dict[str, PdfField] | None = None) -> Identity:
+    fields = collect_fields(reader) if fields is None else fields
+    marker = fields.get(IDENTITY_FIELD)
+    text = marker.inherited("/V") if marker is not None else None
+    identity = Identity.decode(str(text)) if text is not None else None
+    if identity is None:
+        raise NotACsePdfFormError(
+            "is not a cse-pdf form (no form identity found); use a form made by `cse-pdf generate`", path)
+    return identity
+
+
+def read_form(path: Path | str, spec: FormSpec | None = None) -> Response:
+    """Read a returned form. `spec` overrides the catalog (for a layout given by path)."""
+    path = Path(path)
+    reader = open_pdf(path)
+    try:
+        fields = collect_fields(reader)
+        identity = identify(reader, path, fields)
+        if spec is None:
+            spec = find_form(identity.form, identity.version)
+        elif (spec.id, spec.version) != (identity.form, identity.version):
+            raise NotACsePdfFormError(
+                f"was made from form {identity.form} version {identity.version}, not {spec.id} version {spec.version}",
+                path)
+        warnings = []
+        if identity.hash != spec.content_hash:
+            warnings.append(f"form identity hash {identity.hash} differs from layout {spec.id} version "
+                            f"{spec.version} ({spec.content_hash}): the layout changed without a new version")
+        values: dict[str, Value] = {}
+        for f in spec.fields:
+            pdf_field = fields.get(f.id)
+            if pdf_field is None:
+                warnings.append(f"field {f.id} is missing from the PDF")
+                values[f.id] = None
+                continue
+            values[f.id] = decode_value(f, pdf_field)
+    except PdfInputError:
+        raise
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError) as exc:
+        raise DamagedPdfError(f"is damaged and its fields cannot be read ({type(exc).__name__}); "
+                              "ask the sender to send it again", path) from None
+    return Response(spec, identity, values, warnings)
+
+
+def _name_text(v: Any) -> str | None:
+    """A state written as /Name or, by some libraries, as the string '/Name'."""
+    if v is None:
+        return None
+    s = str(v)
+    return s[1:] if s.startswith("/") else s
+
+
+def decode_value(field: Field, f: PdfField) -> Value:
+    if field.type == "checkbox":
+        states = [_name_text(w.get("/AS")) for w in f.widgets]
+        if any(s not in (None, "Off") for s in states):
+            return True
+        v = _name_text(f.inherited("/V"))
+        return v not in (None, "", "Off") if not f.widgets else False
+    if field.type == "radio":
+        return _radio_value(field, f)
+    raw = f.inherited("/V")
+    if raw is None or isinstance(raw, NameObject):
+        return None
+    if isinstance(raw, list):  # a multi-select list writes an array; a combo should not
+        raw = raw[0] if raw else None
+        if raw is None:
+            return None
+    text = str(raw).replace("\r\n", "\n").replace("\r", "\n")
+    if field.type == "dropdown":
+        return _option_value(field, text)
+    return text if text.strip() != "" else None
+
+
+def _option_value(field: Field, text: str) -> str | None:
+    """Combo /V is normally the export value; some writers store the shown label instead."""
+    for o in field.options:
+        if text == o.value:
+            return o.value
+    for o in field.options:
+        if text == o.label:
+            return o.value
+    return None if text.strip() == "" else text
+
+
+def _radio_value(field: Field, f: PdfField) -> str | None:
+    """The kid that shows as on wins; otherwise the group's /V (parent's, or a kid's)."""
+    options = {o.value for o in field.options}
+    states = on_states(f)
+    shown = [on for w, on in zip(f.widgets, states) if _name_text(w.get("/AS")) not in (None, "Off")]
+    if len(set(shown)) == 1 and shown[0] in options:
+        return shown[0]
+    candidates = [_name_text(f.node.get("/V"))] + [_name_text(w.get("/V")) for w in f.widgets]
+    for v in candidates:
+        if v in options:
+            return v
+    return None

@@ -1,0 +1,63 @@
+"""A returned form → the same form with a summary page in front and the suggested category written in.
+
+The original returned file is never changed; the stamped copy is a new file,
+readable only by its owner, since it holds case data.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+
+from .fill import fill
+from .flatten import flatten
+from .read import Response, open_pdf, read_form
+from .score import Assessment, assess
+from .spec import FormSpec
+from .summary import render_summary
+
+
+@dataclass
+class Stamped:
+    response: Response
+    assessment: Assessment
+    pdf: bytes
+
+
+def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None = None) -> Stamped:
+    """Read, score and stamp one returned form (PDF bytes in the result)."""
+    path = Path(path)
+    response = read_form(path, spec)
+    spec = response.spec
+    assessment = assess(spec, response.values)
+    writer = PdfWriter(clone_from=open_pdf(path))
+    # Rewrite every answer as read: fresh appearances everywhere (some viewers delete them), and
+    # the suggested category in the form's own category field.
+    values = dict(response.values)
+    if spec.summary and spec.summary.write_category_to:
+        values[spec.summary.write_category_to] = str(assessment.level)
+    fill(writer, spec, values)
+    acro = writer._root_object["/AcroForm"].get_object()
+    acro.pop("/NeedAppearances", None)
+    acro.pop("/XFA", None)
+    for i, page in enumerate(PdfReader(io.BytesIO(render_summary(response, assessment))).pages):
+        writer.insert_page(page, i)
+    if flatten_fields:
+        flatten(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return Stamped(response, assessment, out.getvalue())
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Create (or replace) a file readable and writable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, data)
+    finally:
+        os.close(fd)

@@ -1,0 +1,156 @@
+"""The summary page put in front of a stamped form: what the tool suggests, and why.
+
+Printed in DejaVu Sans (embedded) because it shows names as typed, in any script.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from .fonts import UNICODE_BOLD, UNICODE_FONT, register_unicode_font
+from .layout import markup
+from .read import Response
+from .score import Assessment
+
+LEVEL_COLOURS = ["#2e7d32", "#b7950b", "#d35400", "#b3261e"]  # 0 green … 3 red
+INK = colors.HexColor("#1b2a41")
+MUTED = colors.HexColor("#5a6b82")
+RULE = colors.HexColor("#b8c2d1")
+WARN = colors.HexColor("#b3261e")
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    register_unicode_font()
+    base = dict(fontName=UNICODE_FONT, textColor=INK)
+    return {
+        "kicker": ParagraphStyle("kicker", fontSize=8.5, leading=11, textColor=MUTED, fontName=UNICODE_FONT),
+        "title": ParagraphStyle("title", fontSize=13, leading=16, fontName=UNICODE_BOLD, textColor=INK),
+        "h": ParagraphStyle("h", fontSize=10, leading=12, fontName=UNICODE_BOLD, textColor=INK, spaceBefore=5,
+                            spaceAfter=2),
+        "body": ParagraphStyle("body", fontSize=8, leading=10.2, **base),
+        "bold": ParagraphStyle("bold", fontSize=8.5, leading=11, fontName=UNICODE_BOLD, textColor=INK),
+        "cell": ParagraphStyle("cell", fontSize=7.5, leading=9, **base),
+        "cell_b": ParagraphStyle("cell_b", fontSize=7.5, leading=9, fontName=UNICODE_BOLD, textColor=INK),
+        "big": ParagraphStyle("big", fontSize=22, leading=26, fontName=UNICODE_BOLD, textColor=colors.white),
+        "big_kicker": ParagraphStyle("big_kicker", fontSize=9, leading=12, fontName=UNICODE_FONT,
+                                     textColor=colors.white),
+        "flag": ParagraphStyle("flag", fontSize=8.5, leading=10.5, fontName=UNICODE_BOLD, textColor=WARN),
+    }
+
+
+def _text(value: object) -> str:
+    return markup(str(value)) if value not in (None, "") else "<i>not given</i>"
+
+
+def render_summary(response: Response, assessment: Assessment, produced: date | None = None) -> bytes:
+    """One or more A4 pages (PDF bytes) summarising the assessment of a returned form."""
+    st = _styles()
+    spec, values = response.spec, response.values
+    summ = spec.summary
+    frame_w = A4[0] - 2 * 16 * mm - 12
+    story: list = []
+
+    story.append(Paragraph(markup(f"{spec.issuer} · cse-pdf assessment summary"), st["kicker"]))
+    story.append(Paragraph(markup(spec.title), st["title"]))
+    story.append(Spacer(0, 6))
+
+    facts = [("Young person", values.get(summ.name) if summ else None)]
+    if summ and summ.dob:
+        facts.append(("Date of birth", values.get(summ.dob)))
+    if summ and summ.completed:
+        facts.append(("Date form completed", values.get(summ.completed)))
+    facts.append(("Form", f"{spec.id} version {spec.version}"
+                  + (f" · copy {response.identity.instance}" if response.identity.instance else "")))
+    t = Table([[Paragraph(k, st["cell"]), Paragraph(_text(v), st["bold"])] for k, v in facts],
+              colWidths=[40 * mm, frame_w - 40 * mm])
+    t.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    story += [t, Spacer(0, 8)]
+
+    colour = colors.HexColor(LEVEL_COLOURS[min(assessment.level, len(LEVEL_COLOURS) - 1)])
+    banner = Table([[Paragraph("SUGGESTED RISK CATEGORY (calculated by cse-pdf)", st["big_kicker"])],
+                    [Paragraph(markup(assessment.label), st["big"])]], colWidths=[frame_w])
+    banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colour), ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                                ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, -1), (-1, -1), 9)]))
+    story += [banner, Spacer(0, 5)]
+
+    stated = assessment.stated_label or "not entered"
+    story.append(Paragraph(f"Category entered by the worker: <b>{markup(stated)}</b>", st["body"]))
+    if assessment.differs:
+        story.append(Paragraph(
+            f"⚠ DIFFERS: the worker entered “{markup(assessment.stated_label or '')}” but the rules suggest "
+            f"“{markup(assessment.label)}”. Discuss before progressing.", st["flag"]))
+    story.append(Paragraph(
+        "This is a suggestion. Where a risk factor is present a discussion with a Team Manager and CSE Prevention "
+        "Manager should take place to agree the level of Risk before progressing.", st["body"]))
+    if summ and summ.action:
+        box = Table([[Paragraph(markup(summ.action), st["bold"])]], colWidths=[frame_w])
+        box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, WARN),
+                                 ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fdf1f0")),
+                                 ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 5),
+                                 ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+        story += [Spacer(0, 5), box]
+
+
+    if assessment.domains:
+        story.append(Paragraph("Scores", st["h"]))
+        rows = [[Paragraph("Area", st["cell_b"]), Paragraph("Score", st["cell_b"]),
+                 Paragraph("Chosen descriptor", st["cell_b"])]]
+        for d in assessment.domains:
+            rows.append([Paragraph(markup(d.label), st["cell"]),
+                         Paragraph(str(d.score) if d.score is not None else "–", st["cell_b"]),
+                         Paragraph(markup(d.descriptor) if d.descriptor else
+                                   "<font color='#b3261e'>not answered</font>", st["cell"])])
+        rows.append([Paragraph("Total", st["cell_b"]), Paragraph(str(assessment.total), st["cell_b"]),
+                     Paragraph(f"{assessment.answered} of {len(assessment.domains)} areas answered", st["cell"])])
+        t = Table(rows, colWidths=[0.3 * frame_w, 0.08 * frame_w, 0.62 * frame_w], repeatRows=1)
+        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde5f0")),
+                               ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f3f6fa")),
+                               ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+        story.append(t)
+
+    story.append(Paragraph("Why this category", st["h"]))
+    for r in assessment.reasons:
+        story.append(Paragraph(f"• {markup(r.text)} → <b>{markup(spec.level(r.level).label)}</b>", st["body"]))
+    for p in assessment.problems:
+        story.append(Paragraph(f"⚠ {markup(p)}", st["flag"]))
+
+    if assessment.unanswered:
+        story.append(Paragraph(f"Unanswered questions ({len(assessment.unanswered)})", st["h"]))
+        labels = [spec.field_map[f].label for f in assessment.unanswered]
+        story.append(Paragraph(markup("; ".join(labels)), st["body"]))
+        if summ:
+            story.append(Spacer(0, 2))
+            story.append(Paragraph(markup(summ.unanswered_warning), st["flag"]))
+
+    story.append(Paragraph(f"Response guidance – {markup(assessment.label)}", st["h"]))
+    story.append(Paragraph(markup(spec.level(assessment.level).guidance), st["body"]))
+
+    produced = produced or date.today()
+
+    def furniture(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont(UNICODE_FONT, 7)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(16 * mm, 16 * mm - 12,
+                          f"Summary produced {produced:%d/%m/%Y} by cse-pdf from the returned form that follows.")
+        canvas.drawRightString(A4[0] - 16 * mm, 16 * mm - 12, f"Summary page {doc.page}")
+        if spec.marking:
+            canvas.setFont(UNICODE_BOLD, 8)
+            canvas.setFillColor(WARN)
+            canvas.drawRightString(A4[0] - 16 * mm, A4[1] - 16 * mm + 2, spec.marking.replace(" when completed", ""))
+        canvas.restoreState()
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=16 * mm,
+                            bottomMargin=16 * mm, title=f"Assessment summary – {spec.title}", creator="cse-pdf",
+                            invariant=True)
+    doc.build(story, onFirstPage=furniture, onLaterPages=furniture)
+    return buf.getvalue()

@@ -1,0 +1,210 @@
+"""Placements → a real AcroForm, built field by field with pypdf.
+
+Done by hand rather than with reportlab's acroForm because its defaults are
+wrong for this product (Required flags, MaxLen 100, periods inside partial
+names, no hierarchy): see shared/PDF_FORMS_NOTES.md.
+"""
+
+from __future__ import annotations
+
+from pypdf import PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    BooleanObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
+
+from . import appearance as ap
+from .identity import Identity
+from .layout import Placement, placements_by_field
+from .spec import IDENTITY_FIELD, Field, FormSpec
+
+# field flags (ISO 32000 table 221, 226, 228, 230)
+FF_READ_ONLY = 1
+FF_MULTILINE = 1 << 12
+FF_RADIO = 1 << 15
+FF_COMBO = 1 << 17
+FF_DO_NOT_SPELL_CHECK = 1 << 22
+ANNOT_PRINT = 4
+ANNOT_HIDDEN = 2
+
+DA_TEXT = "/Helv 9 Tf 0 g"
+DA_SYMBOL = "/ZaDb 0 Tf 0 g"
+
+
+def _name(v: str) -> NameObject:
+    return NameObject("/" + v)
+
+
+class AcroFormBuilder:
+    def __init__(self, writer: PdfWriter) -> None:
+        self.w = writer
+        self.helv = writer._add_object(DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"), NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            NameObject("/Name"): NameObject("/Helv")}))
+        self.zadb = writer._add_object(DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/ZapfDingbats"), NameObject("/Name"): NameObject("/ZaDb")}))
+        self.top_fields = ArrayObject()
+        self.parents: dict[str, IndirectObject] = {}
+        self.annots: dict[int, list[IndirectObject]] = {}
+
+    # -- tree ----------------------------------------------------------------------------------
+    def _parent_of(self, dotted: str) -> IndirectObject | None:
+        """The non-terminal node for `a.b` (created on first use), so names are real hierarchy."""
+        if not dotted:
+            return None
+        if dotted in self.parents:
+            return self.parents[dotted]
+        head, _, last = dotted.rpartition(".")
+        node = DictionaryObject({NameObject("/T"): TextStringObject(last), NameObject("/Kids"): ArrayObject()})
+        grand = self._parent_of(head)
+        ref = self.w._add_object(node)
+        self._attach(ref, node, grand)
+        self.parents[dotted] = ref
+        return ref
+
+    def _attach(self, ref: IndirectObject, node: DictionaryObject, parent: IndirectObject | None) -> None:
+        if parent is None:
+            self.top_fields.append(ref)
+        else:
+            node[NameObject("/Parent")] = parent
+            parent.get_object()["/Kids"].append(ref)
+
+    def _widget(self, p: Placement, extra: dict) -> DictionaryObject:
+        page_ref = self.w.pages[p.page].indirect_reference
+        d = DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/Rect"): ArrayObject([ap.number(v) for v in p.rect]),
+            NameObject("/F"): NumberObject(ANNOT_PRINT),
+            NameObject("/P"): page_ref,
+        })
+        d.update(extra)
+        return d
+
+    def _register_widget(self, page: int, ref: IndirectObject) -> None:
+        self.annots.setdefault(page, []).append(ref)
+
+    # -- fields --------------------------------------------------------------------------------
+    def add_field(self, field: Field, placements: list[Placement]) -> None:
+        head, _, last = field.id.rpartition(".")
+        parent = self._parent_of(head)
+        common = {
+            NameObject("/T"): TextStringObject(last),
+            NameObject("/TU"): TextStringObject(field.help_text),
+        }
+        if field.type == "radio":
+            self._radio(field, placements, common, parent)
+            return
+        (p,) = placements
+        width, height = p.rect[2] - p.rect[0], p.rect[3] - p.rect[1]
+        if field.type == "checkbox":
+            extra = {
+                NameObject("/FT"): NameObject("/Btn"), NameObject("/Ff"): NumberObject(0),
+                NameObject("/V"): NameObject("/Off"), NameObject("/AS"): NameObject("/Off"),
+                NameObject("/DA"): TextStringObject(DA_SYMBOL),
+                NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject(ap.CHECK)}),
+                NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
+                    NameObject("/Yes"): ap.symbol(self.w, ap.CHECK, width, height, self.zadb),
+                    NameObject("/Off"): ap.empty(self.w, width, height)})}),
+            }
+        else:
+            flags = FF_MULTILINE if field.type == "multiline" else 0
+            extra = {
+                NameObject("/FT"): NameObject("/Ch" if field.type == "dropdown" else "/Tx"),
+                NameObject("/DA"): TextStringObject(DA_TEXT),
+                NameObject("/Q"): NumberObject(0),
+                NameObject("/MK"): DictionaryObject(),
+                NameObject("/AP"): DictionaryObject({NameObject("/N"): ap.empty(
+                    self.w, width, height, ap.font_resources(Helv=self.helv), marked=True)}),
+            }
+            if field.type == "dropdown":
+                flags |= FF_COMBO
+                extra[NameObject("/Opt")] = ArrayObject(
+                    ArrayObject([TextStringObject(o.value), TextStringObject(o.label)]) for o in field.options)
+            if field.type == "date":
+                flags |= FF_DO_NOT_SPELL_CHECK
+            extra[NameObject("/Ff")] = NumberObject(flags)
+        node = self._widget(p, {**common, **extra})
+        ref = self.w._add_object(node)
+        self._attach(ref, node, parent)
+        self._register_widget(p.page, ref)
+
+    def _radio(self, field: Field, placements: list[Placement], common: dict, parent: IndirectObject | None) -> None:
+        node = DictionaryObject({
+            **common,
+            NameObject("/FT"): NameObject("/Btn"),
+            NameObject("/Ff"): NumberObject(FF_RADIO),  # toggling off allowed: a worker can un-answer
+            NameObject("/DA"): TextStringObject(DA_SYMBOL),
+            NameObject("/Kids"): ArrayObject(),
+        })
+        ref = self.w._add_object(node)
+        self._attach(ref, node, parent)
+        for p in placements:
+            width, height = p.rect[2] - p.rect[0], p.rect[3] - p.rect[1]
+            assert p.export is not None
+            kid = self._widget(p, {
+                NameObject("/Parent"): ref,
+                NameObject("/TU"): TextStringObject(f"{field.help_text}: {field.option_label(p.export)}"),
+                NameObject("/AS"): NameObject("/Off"),
+                NameObject("/DA"): TextStringObject(DA_SYMBOL),
+                NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject(ap.DOT)}),
+                NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
+                    _name(p.export): ap.symbol(self.w, ap.DOT, width, height, self.zadb),
+                    NameObject("/Off"): ap.empty(self.w, width, height)})}),
+            })
+            kid_ref = self.w._add_object(kid)
+            node["/Kids"].append(kid_ref)
+            self._register_widget(p.page, kid_ref)
+
+    def add_identity(self, identity: Identity) -> None:
+        """A hidden, read-only text field: field values survive every viewer's save, metadata may not."""
+        value = identity.encode()
+        node = DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4),
+            NameObject("/F"): NumberObject(ANNOT_HIDDEN),
+            NameObject("/P"): self.w.pages[0].indirect_reference,
+            NameObject("/T"): TextStringObject(IDENTITY_FIELD),
+            NameObject("/TU"): TextStringObject("cse-pdf form identity (do not edit)"),
+            NameObject("/FT"): NameObject("/Tx"), NameObject("/Ff"): NumberObject(FF_READ_ONLY),
+            NameObject("/V"): TextStringObject(value),
+            NameObject("/DA"): TextStringObject(DA_TEXT),
+        })
+        ref = self.w._add_object(node)
+        self.top_fields.append(ref)
+        self._register_widget(0, ref)
+
+    def finish(self) -> None:
+        for page_no, refs in self.annots.items():
+            page = self.w.pages[page_no]
+            annots = page.get("/Annots")
+            existing = list(annots.get_object()) if annots is not None else []
+            page[NameObject("/Annots")] = ArrayObject(existing + refs)
+        self.w._root_object[NameObject("/AcroForm")] = self.w._add_object(DictionaryObject({
+            NameObject("/Fields"): self.top_fields,
+            NameObject("/DA"): TextStringObject(DA_TEXT),
+            NameObject("/DR"): ap.font_resources(Helv=self.helv, ZaDb=self.zadb),
+            NameObject("/NeedAppearances"): BooleanObject(False),
+        }))
+
+
+def build_acroform(writer: PdfWriter, spec: FormSpec, placements: list[Placement], identity: Identity) -> None:
+    """Add every spec field, in reading order, at the places the layout recorded."""
+    by_field = placements_by_field(placements)
+    builder = AcroFormBuilder(writer)
+    missing = [f.id for f in spec.fields if f.id not in by_field]
+    if missing:
+        raise RuntimeError(f"layout drew no widget for {missing}")
+    # page /Annots in the order the flow drew them = reading order = tab order
+    order = {id(p): i for i, p in enumerate(placements)}
+    for field in sorted(spec.fields, key=lambda f: order[id(by_field[f.id][0])]):
+        builder.add_field(field, by_field[field.id])
+    builder.add_identity(identity)
+    builder.finish()
