@@ -392,6 +392,7 @@ def _check_ids(spec: FormSpec) -> None:
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_ANY_BRACES = re.compile(r"\{([^{}]*)\}")
 
 
 def _check_scoring(spec: FormSpec, scoring: Scoring) -> None:
@@ -451,7 +452,7 @@ def _check_scoring(spec: FormSpec, scoring: Scoring) -> None:
             bad = [rule.level] if rule.level not in levels else []
         if bad:
             raise ValueError(f"{where}: level {bad[0]} is not among scoring.levels")
-        unknown_ph = set(_PLACEHOLDER.findall(rule.reason)) - set(rule.placeholders)
+        unknown_ph = set(_ANY_BRACES.findall(rule.reason)) - set(rule.placeholders)
         if unknown_ph:
             raise ValueError(f"{where}: reason uses {sorted(unknown_ph)}; it may use {list(rule.placeholders)}")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pypdf import PdfWriter
 from pypdf.generic import (
     ArrayObject,
-    BooleanObject,
     DictionaryObject,
     IndirectObject,
     NameObject,
@@ -191,7 +190,6 @@ class AcroFormBuilder:
             NameObject("/Fields"): self.top_fields,
             NameObject("/DA"): TextStringObject(DA_TEXT),
             NameObject("/DR"): ap.font_resources(Helv=self.helv, ZaDb=self.zadb),
-            NameObject("/NeedAppearances"): BooleanObject(False),
         }))
 
 
@@ -202,9 +200,13 @@ def build_acroform(writer: PdfWriter, spec: FormSpec, placements: list[Placement
     missing = [f.id for f in spec.fields if f.id not in by_field]
     if missing:
         raise RuntimeError(f"layout drew no widget for {missing}")
-    # page /Annots in the order the flow drew them = reading order = tab order
-    order = {id(p): i for i, p in enumerate(placements)}
-    for field in sorted(spec.fields, key=lambda f: order[id(by_field[f.id][0])]):
-        builder.add_field(field, by_field[field.id])
+    # /Annots in spec order: the layout lists fields (and options) in reading order, which is the
+    # tab order a worker expects; the flow draws grids row by row, which is not.
+    for field in spec.fields:
+        placed = by_field[field.id]
+        if field.type == "radio":
+            rank = {o.value: i for i, o in enumerate(field.options)}
+            placed = sorted(placed, key=lambda p: rank[p.export])
+        builder.add_field(field, placed)
     builder.add_identity(identity)
     builder.finish()

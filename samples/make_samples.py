@@ -1,0 +1,112 @@
+"""Re-make the sample returned forms: fictional people, each filled by a different real engine.
+
+    python samples/make_samples.py      (needs: pip install '.[test]' pymupdf; npm ci in tests/engines)
+
+Each sample states the level worked out by hand from the layout's rules; the script refuses to
+write a sample whose computed score disagrees, then stores `cse-pdf score` output as the expected
+JSON that tests/test_samples.py checks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from engines.mupdf_fill import fill_with_mupdf  # noqa: E402
+from engines.pdfium_fill import fill_with_pdfium  # noqa: E402
+from engines.pdfjs_fill import fill_with_pdfjs  # noqa: E402
+
+from cse_pdf.read import read_form  # noqa: E402
+from cse_pdf.score import assess  # noqa: E402
+
+BLANK = HERE.parent / "forms" / "hillingdon-cse.pdf"
+DOMAINS = ["risk.missing_episodes", "risk.education", "risk.drug_use", "risk.carers_relationship",
+           "risk.accommodation", "risk.alcohol_use", "risk.risk_to_others", "risk.rights_awareness",
+           "risk.engagement", "risk.sexual_health", "risk.perpetrator_history"]
+
+
+def domains(*scores: int | None) -> dict[str, str]:
+    return {fid: str(s) for fid, s in zip(DOMAINS, scores) if s is not None}
+
+
+SAMPLES = [
+    {
+        "name": "low-pdfium",
+        "engine": fill_with_pdfium,
+        # 2+2+2+2+2+1+2+2+2+2+1 = 20 → band 19–26 → level 1; no area at 3+; age 15
+        "level": 1,
+        "values": {
+            "client.name": "Sam Example", "client.gender": "male", "client.dob": "14/09/2008",
+            "client.address": "1 Sample Street\nExampletown", "client.postcode": "ZZ1 1ZZ",
+            "client.ethnicity": "W2", "agency.worker_name": "A. Worker (fictional)",
+            "agency.name": "Example Youth Service", "agency.contact": "worker@example.org",
+            "agency.has_social_worker": "no", "agency.date_completed": "02/09/2024",
+            "looked_after.status": "family_no_care", "education.status": "school_full_time",
+            "concern.changed_behaviour": True, "concern.going_missing": True,
+            **domains(2, 2, 2, 2, 2, 1, 2, 2, 2, 2, 1),
+            "risk.category": "1",
+            "analysis.name": "Sam Example", "analysis.dob": "14/09/2008", "analysis.date": "02/09/2024",
+            "analysis.behaviours": "Late home twice this month.\nNew friends who are older.",
+        },
+    },
+    {
+        "name": "medium-pdfjs",
+        "engine": fill_with_pdfjs,
+        # 3+2+3+2+3+2+2+3+2+(unanswered)+4 = 26 → band 1; areas at 3 → 1; perpetrator suspected (4) → 2
+        "level": 2,
+        "values": {
+            "client.name": "Jordan Sample", "client.gender": "female", "client.dob": "20/01/2009",
+            "client.ethnicity": "M2", "perpetrator.names": "Unknown adult male (fictional)",
+            "perpetrator.ages": "about 25", "agency.name": "Example Academy", "agency.has_social_worker": "yes",
+            "agency.date_completed": "05/03/2024", "looked_after.status": "foster",
+            "education.status": "school_part_time", "perpetrator.type": "single_adult",
+            "concern.older_relationship": True, "concern.money_items": True, "coercion.gifts": True,
+            "coercion.social_networking": True,
+            **domains(3, 2, 3, 2, 3, 2, 2, 3, 2, None, 4),
+            "risk.category": "1",
+            "analysis.associates": "Seen near Example Park with an older male.\nCar with tinted windows.",
+        },
+    },
+    {
+        "name": "high-mupdf",
+        "engine": fill_with_mupdf,
+        # 5+4+5+3+4+3+4+5+4+3+5 = 45 → band ≥38 → 3; three 5s → 3; perpetrator known (5) → 3; age 11 → 2
+        "level": 3,
+        "values": {
+            "client.name": "Zoë Łódź", "client.gender": "female", "client.dob": "11/11/2012",
+            "client.ethnicity": "M1", "client.disability": "None known",
+            "perpetrator.names": "Group of adults (fictional)", "perpetrator.type": "group_of_adults",
+            "agency.worker_name": "Ngozi Okonkwo-Ødegård (fictional)", "agency.name": "Example Health Service",
+            "agency.has_social_worker": "yes", "agency.date_completed": "05/03/2024",
+            "looked_after.status": "residential", "education.status": "not_on_roll",
+            "concern.disclosure": True, "concern.incident": True, "concern.alcohol_drugs": True,
+            "coercion.gang_or_group": True, "coercion.drugs_or_alcohol": True, "coercion.other": "Threats online",
+            **domains(5, 4, 5, 3, 4, 3, 4, 5, 4, 3, 5),
+            "risk.category": "3",
+            "analysis.name": "Zoë Łódź", "analysis.police_activity": "Referred to police 04/03/2024.\nCase open.",
+        },
+    },
+]
+
+
+def main() -> None:
+    for sample in SAMPLES:
+        pdf = HERE / f"{sample['name']}.pdf"
+        sample["engine"](BLANK, pdf, sample["values"])
+        response = read_form(pdf)
+        assert {k: v for k, v in response.values.items() if v not in (None, False)} == sample["values"], sample["name"]
+        assessment = assess(response.spec, response.values)
+        if assessment.level != sample["level"]:
+            raise SystemExit(f"{sample['name']}: scored {assessment.level}, worked out by hand {sample['level']}")
+        expected = {**response.to_dict(), "assessment": assessment.to_dict()}
+        (HERE / f"{sample['name']}.expected.json").write_text(
+            json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"{pdf.name}: level {assessment.level} ({assessment.label})")
+
+
+if __name__ == "__main__":
+    main()

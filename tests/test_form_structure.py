@@ -1,0 +1,123 @@
+"""What real viewers need from the generated form (shared/PDF_FORMS_NOTES.md), checked on the PDF itself."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from cse_pdf.catalog import current_forms
+from cse_pdf.generate import generate
+from cse_pdf.pdf_fields import collect_fields, on_states
+from cse_pdf.spec import IDENTITY_FIELD
+
+from conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def reader(blank_pdf: Path) -> PdfReader:
+    return PdfReader(blank_pdf)
+
+
+def _all_nodes(reader: PdfReader):
+    stack = list(reader.trailer["/Root"]["/AcroForm"]["/Fields"])
+    while stack:
+        node = stack.pop().get_object()
+        yield node
+        stack.extend(node.get("/Kids", []))
+
+
+def test_every_spec_field_is_in_the_pdf_under_its_id(reader, spec) -> None:
+    fields = collect_fields(reader)
+    assert set(fields) == {f.id for f in spec.fields} | {IDENTITY_FIELD}
+
+
+def test_partial_names_have_no_periods(reader) -> None:
+    names = [str(n["/T"]) for n in _all_nodes(reader) if "/T" in n]
+    assert names and all("." not in n for n in names)
+
+
+def test_nothing_is_required_by_accident_and_text_has_no_maxlen(reader, spec) -> None:
+    fields = collect_fields(reader)
+    for f in spec.fields:
+        node = fields[f.id]
+        assert int(node.inherited("/Ff") or 0) & 2 == 0, f.id
+        assert "/MaxLen" not in node.node, f.id
+
+
+def test_every_field_has_a_tooltip_with_its_label(reader, spec) -> None:
+    fields = collect_fields(reader)
+    for f in spec.fields:
+        assert f.label in str(fields[f.id].node["/TU"]), f.id
+
+
+def test_radio_kids_have_distinct_on_states_matching_the_options(reader, spec) -> None:
+    fields = collect_fields(reader)
+    for f in spec.fields:
+        if f.type == "radio":
+            assert on_states(fields[f.id]) == [o.value for o in f.options], f.id
+
+
+def test_every_widget_has_an_appearance_and_the_form_does_not_ask_viewers_to_make_them(reader) -> None:
+    acro = reader.trailer["/Root"]["/AcroForm"]
+    assert acro.get("/NeedAppearances", False) == False  # noqa: E712 (a PDF boolean)
+    assert "/XFA" not in acro
+    assert "/Perms" not in reader.trailer["/Root"]
+    for page in reader.pages:
+        for annot in page.get("/Annots", []):
+            annot = annot.get_object()
+            if annot.get("/T") != IDENTITY_FIELD:
+                assert "/AP" in annot
+
+
+def test_tab_order_follows_reading_order(reader, spec) -> None:
+    """Widgets sit in /Annots in the order a reader meets them, page by page."""
+    order = []
+    for page in reader.pages:
+        for annot in page.get("/Annots", []):
+            annot = annot.get_object()
+            fid = _qualified(annot)
+            if fid != IDENTITY_FIELD and fid not in order:
+                order.append(fid)
+    assert order == [f.id for f in spec.fields]
+
+
+def _qualified(annot) -> str:
+    node = annot if "/T" in annot else annot["/Parent"].get_object()
+    parts = []
+    while node is not None:
+        parts.append(str(node["/T"]))
+        node = node.get("/Parent").get_object() if "/Parent" in node else None
+    return ".".join(reversed(parts))
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None and not __import__("os").environ.get("CI"), reason="qpdf not installed")
+def test_qpdf_finds_no_structural_errors(blank_pdf: Path) -> None:
+    result = subprocess.run(["qpdf", "--check", str(blank_pdf)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No syntax or stream encoding errors" in result.stdout
+
+
+def test_generating_twice_gives_the_same_bytes(spec) -> None:
+    assert generate(spec) == generate(spec)
+
+
+@pytest.mark.parametrize("form", current_forms(), ids=lambda s: s.id)
+def test_committed_blank_form_is_up_to_date(form) -> None:
+    committed = REPO / "forms" / f"{form.id}.pdf"
+    assert committed.read_bytes() == generate(form), f"run: cse-pdf generate {form.id} -o forms/{form.id}.pdf"
+
+
+def test_blank_identity_names_form_version_and_no_copy(reader, spec) -> None:
+    from cse_pdf.identity import Identity
+
+    identity = Identity.decode(str(collect_fields(reader)[IDENTITY_FIELD].node["/V"]))
+    assert identity == Identity("hillingdon-cse", "1", spec.content_hash, "")
+
+
+def test_pages_are_a4(reader) -> None:
+    for page in reader.pages:
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)

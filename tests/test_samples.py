@@ -1,0 +1,35 @@
+"""The shipped samples: returned forms filled by real engines, scored as recorded (and worked out by hand)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+SAMPLES = sorted((REPO / "samples").glob("*.pdf"))
+
+
+def test_there_are_low_medium_and_high_samples_from_three_engines() -> None:
+    names = [p.stem for p in SAMPLES]
+    assert len(names) >= 3
+    assert {n.split("-")[0] for n in names} >= {"low", "medium", "high"}
+    assert len({n.split("-")[1] for n in names}) >= 3
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_score_matches_the_expected_json(sample: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "cse_pdf", "score", str(sample)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    expected = json.loads(sample.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    assert json.loads(result.stdout) == expected
+
+
+@pytest.mark.parametrize("sample, level", [("low-pdfium", 1), ("medium-pdfjs", 2), ("high-mupdf", 3)])
+def test_sample_levels_are_the_hand_worked_ones(sample: str, level: int) -> None:
+    expected = json.loads((REPO / "samples" / f"{sample}.expected.json").read_text(encoding="utf-8"))
+    assert expected["assessment"]["level"] == level

@@ -1,0 +1,102 @@
+"""The stamped copy: a summary page in front, the suggested category written into the form."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+
+from cse_pdf.generate import generate
+from cse_pdf.read import read_form
+
+HIGH = {
+    "client.name": "Zoë Łódź", "client.dob": "14/07/2012", "agency.date_completed": "05/03/2024",
+    "risk.missing_episodes": "5", "risk.drug_use": "5", "risk.alcohol_use": "5", "risk.education": "2",
+    "risk.category": "1",
+}
+
+
+def stamp(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cse_pdf", "stamp", str(src), "-o", str(out), *extra],
+                          capture_output=True, text=True)
+
+
+@pytest.fixture
+def returned(tmp_path: Path, spec) -> Path:
+    path = tmp_path / "returned.pdf"
+    path.write_bytes(generate(spec, HIGH))
+    return path
+
+
+def summary_text(path: Path) -> str:
+    """The text of the summary pages (one or two, before the form's own first page)."""
+    with pdfplumber.open(path) as pdf:
+        pages = [p.extract_text() for p in pdf.pages]
+    return "\n".join(p for p in pages if "Summary page" in p)
+
+
+def form_page_text(path: Path) -> str:
+    with pdfplumber.open(path) as pdf:
+        return next(t for t in (p.extract_text() for p in pdf.pages) if "Summary page" not in t)
+
+
+def test_summary_page_comes_first_with_everything_a_manager_needs(returned: Path, tmp_path: Path, spec) -> None:
+    out = tmp_path / "stamped.pdf"
+    result = stamp(returned, out)
+    assert result.returncode == 0, result.stderr
+    assert "Risk Category 3 (high)" in result.stdout and "differs" in result.stdout
+
+    text = summary_text(out)
+    assert "Zoë Łódź" in text  # the embedded Unicode font maps back to the right characters
+    assert "14/07/2012" in text
+    assert "Risk Category 3 (high)" in text
+    assert "DIFFERS" in text and "Risk Category 1 (low)" in text
+    assert "Frequent and prolonged truanting or missing episodes." in text
+    assert "Total 17" in text
+    assert "Three or more areas scored 5" in text
+    assert "under 13" in text
+    assert "Unanswered questions (7)" in text
+    assert "less reliable when questions are left unanswered" in text.replace("\n", " ")
+    assert "01895 558641" in text
+    assert "Response guidance" in text
+    summary_pages = text.count("Summary page")
+    assert summary_pages in (1, 2)
+    assert len(PdfReader(out).pages) == len(PdfReader(returned).pages) + summary_pages
+
+
+def test_stamped_copy_carries_the_suggested_category_and_every_answer(returned: Path, tmp_path: Path) -> None:
+    out = tmp_path / "stamped.pdf"
+    stamp(returned, out)
+    stamped, original = read_form(out).values, read_form(returned).values
+    assert stamped["risk.category"] == "3"
+    assert {k: v for k, v in stamped.items() if k != "risk.category"} == \
+        {k: v for k, v in original.items() if k != "risk.category"}
+
+
+def test_stamped_copy_is_private_and_the_original_untouched(returned: Path, tmp_path: Path) -> None:
+    before = returned.read_bytes()
+    out = tmp_path / "stamped.pdf"
+    stamp(returned, out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert returned.read_bytes() == before
+
+
+def test_flatten_locks_the_copy_and_keeps_the_answers_visible(returned: Path, tmp_path: Path) -> None:
+    out = tmp_path / "flat.pdf"
+    assert stamp(returned, out, "--flatten").returncode == 0
+    reader = PdfReader(out)
+    assert "/AcroForm" not in reader.trailer["/Root"]
+    assert all(
+        a.get_object().get("/Subtype") != "/Widget" for page in reader.pages for a in page.get("/Annots", []))
+    form_page = form_page_text(out)
+    assert "Zoë Łódź" in form_page and "14/07/2012" in form_page
+
+
+def test_stamp_will_not_overwrite_the_returned_form(returned: Path) -> None:
+    result = stamp(returned, returned)
+    assert result.returncode != 0 and "must not overwrite" in result.stderr
