@@ -178,11 +178,13 @@ class StoryBuilder:
                 out += [self.labelled(f, block.label_width * width, width), Spacer(0, 3)]
             return out
         if isinstance(block, S.Checklist):
-            cells = [self.option_cell(self.frame(f, BOX), item.label) for f, item in zip(block.fields, block.items)]
-            out = [_grid(cells, block.columns, width), Spacer(0, 3)]
+            out = [self.noted_checklist(block, width) if block.notes else self.checklist_grid(block, width),
+                   Spacer(0, 3)]
             if block.other:
                 out += [self.labelled(block.other, 0.32 * width, width), Spacer(0, 3)]
             return out
+        if isinstance(block, S.Repeat):
+            return [self.repeat(block, width), Spacer(0, 6)]
         if isinstance(block, S.Table):
             return [self.table(block, width), Spacer(0, 6)]
         if isinstance(block, S.Scale):
@@ -205,6 +207,51 @@ class StoryBuilder:
             t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_NO_PADDING]))
             return [t, Spacer(0, 4)]
         raise TypeError(f"unknown block {type(block).__name__}")
+
+    def checklist_grid(self, block: S.Checklist, width: float) -> Flowable:
+        boxes = {f.id: f for f in block.fields}
+        cells = [self.option_cell(self.frame(boxes[f"{block.checklist}.{item.id}"], BOX), item.label)
+                 for item in block.items]
+        return _grid(cells, block.columns, width)
+
+    def noted_checklist(self, block: S.Checklist, width: float) -> Flowable:
+        """One item a row: tick, the indicator in full, and a notes box beside it."""
+        fields = block.field_map
+        label_w = 0.46 * width
+        rows = [["", Paragraph("Tick if present", STYLES["cell_head"]), Paragraph(markup(block.notes or ""),
+                                                                                  STYLES["cell_head"])]]
+        for item in block.items:
+            box = self.frame(fields[f"{block.checklist}.{item.id}"], BOX)
+            notes = self.frame(fields[block.notes_for(item)])
+            rows.append([box, Paragraph(markup(item.label), STYLES["cell"]), notes])
+        t = Table(rows, colWidths=[BOX + 8, label_w - BOX - 8, width - label_w], repeatRows=1)
+        t.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde5f0")),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ]))
+        return t
+
+    def repeat(self, block: S.Repeat, width: float) -> Flowable:
+        """A header of column labels, then `rows` rows of boxes; splits across pages, header repeated."""
+        fields = {f.id: f for f in block.fields}
+        inner = width - 16
+        rows = [[Paragraph("#", STYLES["cell_head"])]
+                + [Paragraph(markup(c.label), STYLES["cell_head"]) for c in block.columns]]
+        for n in range(1, block.rows + 1):
+            rows.append([Paragraph(str(n), STYLES["cell"])]
+                        + [self.frame(fields[f"{block.repeat}.{n}.{c.id}"], BOX if c.type == "checkbox" else None)
+                           for c in block.columns])
+        total = sum(c.width for c in block.columns)
+        t = Table(rows, colWidths=[16] + [inner * c.width / total for c in block.columns], repeatRows=1)
+        t.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde5f0")),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ]))
+        return t
 
     def scale(self, field: S.Field, width: float) -> Flowable:
         rows = [[Paragraph(markup(field.label), STYLES["label_bold"]), ""]]

@@ -70,6 +70,9 @@ class Assessment:
     stated_level: int | None
     stated_label: str | None
     problems: list[str] = field(default_factory=list)
+    base_level: int = 0  # before any `raise` rule: the seed's threshold level
+    flags: list[str] = field(default_factory=list)
+    advice: list[str] = field(default_factory=list)
 
     @property
     def differs(self) -> bool:
@@ -79,10 +82,13 @@ class Assessment:
         return {
             "level": self.level,
             "label": self.label,
+            "base_level": self.base_level,
             "total": self.total,
             "answered": self.answered,
             "domains": {d.id: d.score for d in self.domains},
             "reasons": [asdict(r) for r in self.reasons],
+            "flags": self.flags,
+            "advice": self.advice,
             "unanswered": self.unanswered,
             "stated": None if self.stated_level is None else {"level": self.stated_level, "label": self.stated_label},
             "stated_differs": self.differs,
@@ -90,47 +96,84 @@ class Assessment:
         }
 
 
+class _Context:
+    """What conditions look at: the answers, the spec, problems found so far, the base level once known."""
+
+    def __init__(self, spec: FormSpec, values: Mapping[str, Any]) -> None:
+        self.spec, self.values = spec, values
+        self.problems: list[str] = []
+        self.base_level: int | None = None
+
+    def number(self, fid: str) -> int | None:
+        v = self.values.get(fid)
+        return int(v) if isinstance(v, str) and v.isdigit() else None
+
+    def label(self, fid: str) -> str:
+        return self.spec.field_map[fid].label
+
+    def problem(self, text: str) -> None:
+        if text not in self.problems:
+            self.problems.append(text)
+
+
 def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
-    """Apply every rule; the suggested level is the highest any rule gives."""
+    """Levels first (the highest wins), then raises, then flags and advice, which may look at the level."""
     if spec.scoring is None:
         raise ValueError(f"form {spec.id} declares no scoring")
     sc = spec.scoring
-    fields = spec.field_map
-
-    def number(fid: str) -> int | None:
-        v = values.get(fid)
-        return int(v) if isinstance(v, str) and v.isdigit() else None
-
+    ctx = _Context(spec, values)
+    top = max(lv.level for lv in sc.levels)
     reasons: list[Reason] = []
-    problems: list[str] = []
-    unanswered: list[str] = []
+
+    for rule in sc.rules:
+        if isinstance(rule, S.TotalRule):
+            level, facts = _total(rule, ctx)
+            reasons.append(Reason("total", level, fill_placeholders(rule.reason, facts | _label(spec, level))))
+        elif rule.level is not None:
+            facts = _holds(rule, ctx)
+            if facts is not None:
+                reasons.append(Reason(rule.kind, rule.level,
+                                      fill_placeholders(rule.reason or "", facts | _label(spec, rule.level))))
+    base = max((r.level for r in reasons), default=0)
+    ctx.base_level = base
+
+    level = base
+    for rule in sc.rules:
+        if not isinstance(rule, S.TotalRule) and rule.raise_by is not None:
+            facts = _holds(rule, ctx)
+            if facts is not None:
+                raised = min(top, base + rule.raise_by)
+                level = max(level, raised)
+                reasons.append(Reason(rule.kind, raised,
+                                      fill_placeholders(rule.reason or "", facts | _label(spec, raised))))
+
+    flags: list[str] = []
+    advice: list[str] = []
+    for rule in sc.rules:
+        if isinstance(rule, S.TotalRule) or rule.effect not in ("flag", "advice"):
+            continue
+        facts = _holds(rule, ctx)
+        if facts is not None:
+            text = fill_placeholders(rule.flag or rule.advice or "", facts | _label(spec, level))
+            (flags if rule.flag else advice).append(text)
+
     scored: set[str] = set()
     for rule in sc.rules:
         scored.update(_fields_of(rule, sc))
+    unanswered = [f.id for f in spec.fields if f.id in scored and f.type != "checkbox"
+                  and values.get(f.id) in (None, "")]
 
     total = answered = None
     if sc.total:
-        nums = [number(fid) for fid in sc.groups[sc.total]]
+        nums = [ctx.number(fid) for fid in sc.groups[sc.total]]
         total = sum(n for n in nums if n is not None)
         answered = sum(n is not None for n in nums)
 
-    for rule in sc.rules:
-        fired = _apply(rule, spec, values, number, problems)
-        if fired is not None:
-            level, facts = fired
-            facts["level_label"] = spec.level(level).label
-            reasons.append(Reason(rule.kind, level, fill_placeholders(rule.reason, facts)))
-
-    for fid in (f.id for f in spec.fields if f.id in scored):
-        if values.get(fid) in (None, ""):
-            unanswered.append(fid)
-
-    level = max((r.level for r in reasons), default=0)
     domains = []
     if sc.domains:
         for fid in sc.groups[sc.domains]:
-            f = fields[fid]
-            domains.append(DomainScore(fid, f.label, number(fid), f.option_label(values.get(fid))))
+            f = spec.field_map[fid]
+            domains.append(DomainScore(fid, f.label, ctx.number(fid), f.option_label(values.get(fid))))
 
     stated_level = stated_label = None
     if sc.stated and values.get(sc.stated) not in (None, ""):
@@ -138,75 +181,97 @@ def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
         stated_label = spec.level(stated_level).label
 
     return Assessment(level, spec.level(level).label, total, answered or 0, domains, reasons, unanswered,
-                      stated_level, stated_label, problems)
+                      stated_level, stated_label, ctx.problems, base, flags, advice)
 
 
-def _fields_of(rule: S.Rule, sc: S.Scoring) -> list[str]:
-    if isinstance(rule, (S.TotalRule, S.CountRule)):
-        return list(sc.groups[rule.of])
-    if isinstance(rule, S.AnswerRule):
-        return [rule.field]
-    return [rule.dob, rule.on]
+def _label(spec: FormSpec, level: int) -> dict[str, object]:
+    return {"level_label": spec.level(level).label}
 
 
-def _apply(rule: S.Rule, spec: FormSpec, values: Mapping[str, Any], number, problems: list[str]):
-    """(level, facts for the reason) when the rule fires, else None."""
-    sc = spec.scoring
-    assert sc is not None
-    labels = spec.field_map
-    if isinstance(rule, S.TotalRule):
-        members = sc.groups[rule.of]
-        nums = [number(fid) for fid in members]
-        answered = [n for n in nums if n is not None]
-        total = sum(answered)
-        lower = None
-        for band in rule.bands:
-            if band.upto is None or total <= band.upto:
-                span = (f"{lower + 1}–{band.upto}" if lower is not None and band.upto is not None
-                        else f"≤ {band.upto}" if band.upto is not None else f"≥ {lower + 1}")
-                return band.level, {"total": total, "answered": len(answered), "count_of": len(members),
-                                    "band": span}
-            lower = band.upto
-        return None
-    if isinstance(rule, S.CountRule):
+def _fields_of(cond: Any, sc: S.Scoring) -> list[str]:
+    if isinstance(cond, (S.TotalRule, S.CountCondition)):
+        return list(sc.groups[cond.of])
+    if isinstance(cond, S.AnswerCondition):
+        return [cond.field]
+    if isinstance(cond, S.AgeCondition):
+        return [cond.dob, cond.on]
+    return [fid for sub in getattr(cond, "conditions", ()) for fid in _fields_of(sub, sc)]
+
+
+def _total(rule: S.TotalRule, ctx: _Context) -> tuple[int, dict[str, object]]:
+    members = ctx.spec.scoring.groups[rule.of]
+    answered = [n for n in (ctx.number(fid) for fid in members) if n is not None]
+    total = sum(answered)
+    lower = None
+    for band in rule.bands:
+        if band.upto is None or total <= band.upto:
+            span = (f"{lower + 1}–{band.upto}" if lower is not None and band.upto is not None
+                    else f"≤ {band.upto}" if band.upto is not None else f"≥ {lower + 1}")
+            return band.level, {"total": total, "answered": len(answered), "count_of": len(members), "band": span}
+        lower = band.upto
+    raise AssertionError("the last band has no upper bound")  # guaranteed by spec validation
+
+
+def _is_answered(v: Any) -> bool:
+    return v is True or (isinstance(v, str) and v.strip() != "")
+
+
+def _holds(cond: Any, ctx: _Context) -> dict[str, object] | None:
+    """The facts behind a condition when it holds, else None."""
+    values = ctx.values
+    if isinstance(cond, S.CountCondition):
         hits = []
-        for fid in sc.groups[rule.of]:
+        for fid in ctx.spec.scoring.groups[cond.of]:
             v = values.get(fid)
-            if rule.score_at_least is not None:
-                ok = (number(fid) or 0) >= rule.score_at_least
-            elif rule.checked is not None:
-                ok = bool(v) is rule.checked and v is not None
+            if cond.score_at_least is not None:
+                ok = (ctx.number(fid) or 0) >= cond.score_at_least
+            elif cond.checked is not None:
+                ok = v is not None and bool(v) is cond.checked
+            elif cond.answered is not None:
+                ok = _is_answered(v) is cond.answered
             else:
-                ok = v in (rule.values or ())
+                ok = v in (cond.values or ())
             if ok:
                 hits.append(fid)
-        if len(hits) >= rule.count_at_least:
-            return rule.level, {"count": len(hits), "fields": ", ".join(labels[h].label for h in hits)}
+        if len(hits) >= cond.count_at_least:
+            return {"count": len(hits), "fields": ", ".join(ctx.label(h) for h in hits)}
         return None
-    if isinstance(rule, S.AnswerRule):
-        v = values.get(rule.field)
-        if v in rule.values:
-            return rule.level, {"field": labels[rule.field].label, "value": labels[rule.field].option_label(v)}
+    if isinstance(cond, S.AnswerCondition):
+        v = values.get(cond.field)
+        if v in cond.values:
+            f = ctx.spec.field_map[cond.field]
+            return {"field": f.label, "value": f.option_label(v)}
         return None
-    # age_under
-    dob_text, on_text = values.get(rule.dob), values.get(rule.on)
+    if isinstance(cond, S.AgeCondition):
+        return _age(cond, ctx)
+    if isinstance(cond, S.BaseLevelCondition):
+        assert ctx.base_level is not None, "validated: level rules never depend on base_level"
+        return {"base_level": ctx.base_level} if ctx.base_level >= cond.at_least else None
+    parts = [_holds(sub, ctx) for sub in cond.conditions]
+    if cond.kind == "all":
+        return {} if all(p is not None for p in parts) else None
+    return {} if any(p is not None for p in parts) else None
+
+
+def _age(cond: S.AgeCondition, ctx: _Context) -> dict[str, object] | None:
+    dob_text, on_text = ctx.values.get(cond.dob), ctx.values.get(cond.on)
     dates = {}
     unreadable = False
-    for ref, text in ((rule.dob, dob_text), (rule.on, on_text)):
+    for ref, text in ((cond.dob, dob_text), (cond.on, on_text)):
         if text in (None, ""):
             continue
         try:
             dates[ref] = parse_date(str(text))
         except DateUnreadable as exc:
-            problems.append(f"{labels[ref].label} ({ref}) could not be read: {exc}; the age rule was not applied")
+            ctx.problem(f"{ctx.label(ref)} ({ref}) could not be read: {exc}; the age rule was not applied")
             unreadable = True
-    if rule.dob in dates and rule.on in dates:
-        age = age_on(dates[rule.dob], dates[rule.on])
+    if cond.dob in dates and cond.on in dates:
+        age = age_on(dates[cond.dob], dates[cond.on])
         if age < 0:
-            problems.append(f"{labels[rule.dob].label} is after {labels[rule.on].label}; the age rule was not applied")
-        elif age < rule.years:
-            return rule.level, {"age": age, "years": rule.years}
+            ctx.problem(f"{ctx.label(cond.dob)} is after {ctx.label(cond.on)}; the age rule was not applied")
+        elif age < cond.years:
+            return {"age": age, "years": cond.years}
     elif not unreadable and (dob_text or on_text):
-        missing = rule.on if rule.dob in dates else rule.dob
-        problems.append(f"{labels[missing].label} ({missing}) is blank; the age rule was not applied")
+        missing = cond.on if cond.dob in dates else cond.dob
+        ctx.problem(f"{ctx.label(missing)} ({missing}) is blank; the age rule was not applied")
     return None

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field as PydField, ValidationError, 
 
 from .errors import SpecError
 
-FIELD_ID = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
+FIELD_ID = r"^[a-z][a-z0-9_]*(\.([a-z][a-z0-9_]*|[0-9]+))*$"  # digits only for repeated rows
 EXPORT_VALUE = r"^[A-Za-z0-9_-]+$"
 IDENTITY_FIELD = "cse_pdf_form"  # period-free, hidden; carries form id, version, hash, instance
 
@@ -28,7 +28,7 @@ FieldType = Literal["text", "multiline", "date", "checkbox", "radio", "dropdown"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Option(_Strict):
@@ -118,21 +118,61 @@ class ChecklistItem(_Strict):
 
 
 class Checklist(_Strict):
-    """Tick all that apply: one checkbox field per item, `<group>.<item>`."""
+    """Tick all that apply: one checkbox field per item, `<group>.<item>`; with `notes`, a notes box
+    per item too, `<group>.<item>_notes` (who reported it, when, where)."""
 
     kind: Literal["checklist"] = "checklist"
     checklist: Annotated[str, PydField(pattern=FIELD_ID)]
     label: str
     items: tuple[ChecklistItem, ...]
     columns: int = 2
+    notes: str | None = None  # the notes column's heading; None = no notes boxes
+    notes_lines: int = 2
     other: Field | None = None  # the "Other (please state)" box
 
     @cached_property
     def fields(self) -> tuple[Field, ...]:
+        """Checkboxes (each followed by its notes box) in reading order."""
+        out: list[Field] = []
+        for item in self.items:
+            out.append(Field(id=f"{self.checklist}.{item.id}", type="checkbox", label=item.label,
+                             tooltip=f"{self.label}: {item.label}"))
+            if self.notes:
+                out.append(Field(id=f"{self.checklist}.{item.id}_notes", type="multiline", lines=self.notes_lines,
+                                 label=f"{self.notes}: {item.label}", tooltip=f"{self.notes}: {item.label}"))
+        return tuple(out)
+
+    @cached_property
+    def field_map(self) -> dict[str, Field]:
+        return {f.id: f for f in self.fields}
+
+    def notes_for(self, item: ChecklistItem) -> str | None:
+        return f"{self.checklist}.{item.id}_notes" if self.notes else None
+
+
+class RepeatColumn(_Strict):
+    id: Annotated[str, PydField(pattern=r"^[a-z][a-z0-9_]*$")]
+    type: Literal["text", "date", "dropdown", "checkbox"] = "text"
+    label: str
+    width: float = 0.2  # fraction of the row
+    options: tuple[Option, ...] = ()
+
+
+class Repeat(_Strict):
+    """A table of `rows` identical rows; each cell is a field `<repeat>.<row>.<column>` (rows from 1)."""
+
+    kind: Literal["repeat"] = "repeat"
+    repeat: Annotated[str, PydField(pattern=FIELD_ID)]
+    label: str
+    rows: Annotated[int, PydField(ge=1, le=50)]
+    columns: tuple[RepeatColumn, ...]
+
+    @cached_property
+    def fields(self) -> tuple[Field, ...]:
         return tuple(
-            Field(id=f"{self.checklist}.{item.id}", type="checkbox", label=item.label,
-                  tooltip=f"{self.label}: {item.label}")
-            for item in self.items
+            Field(id=f"{self.repeat}.{row}.{col.id}", type=col.type, label=f"{self.label} {row}: {col.label}",
+                  options=col.options)
+            for row in range(1, self.rows + 1) for col in self.columns
         )
 
 
@@ -181,13 +221,14 @@ class SideBySide(_Strict):
 
 
 Block = Annotated[
-    Union[Heading, Subheading, Paragraph, Note, FieldBlock, FieldsBlock, Checklist, Table, Scale, PageBreak, SideBySide],
+    Union[Heading, Subheading, Paragraph, Note, FieldBlock, FieldsBlock, Checklist, Repeat, Table, Scale, PageBreak,
+          SideBySide],
     PydField(discriminator="kind"),
 ]
 SideBySide.model_rebuild()
 
-_BLOCK_KINDS = ("heading", "subheading", "paragraph", "note", "field", "fields", "checklist", "table", "scale",
-                "page_break", "side_by_side")
+_BLOCK_KINDS = ("heading", "subheading", "paragraph", "note", "field", "fields", "checklist", "repeat", "table",
+                "scale", "page_break", "side_by_side")
 
 
 class Section(_Strict):
@@ -229,18 +270,13 @@ class Band(_Strict):
     level: int
 
 
-class _Rule(_Strict):
-    level: int
-    reason: str  # words shown when the rule fires; {placeholders} from the rule's own facts
-
-
-class TotalRule(_Rule):
-    """The total of a group falls in a band."""
+class TotalRule(_Strict):
+    """The total of a group falls in a band; the band gives the level."""
 
     kind: Literal["total"]
     of: str
     bands: tuple[Band, ...]
-    level: int = -1  # the band decides
+    reason: str  # words shown when the rule fires; {placeholders} from the rule's own facts
     placeholders: ClassVar[tuple[str, ...]] = ("total", "answered", "count_of", "band", "level_label")
 
     @model_validator(mode="after")
@@ -253,45 +289,130 @@ class TotalRule(_Rule):
         return self
 
 
-class CountRule(_Rule):
-    """At least `count_at_least` fields of a group meet a condition."""
+# -- conditions: what must hold. Rules are a condition plus one effect.
+
+
+class CountCondition(_Strict):
+    """At least `count_at_least` fields of a group meet a test."""
 
     kind: Literal["count"]
     of: str
     score_at_least: int | None = None
     checked: bool | None = None
     values: tuple[str, ...] | None = None
+    answered: bool | None = None  # ticked, typed in or chosen
     count_at_least: int = 1
-    placeholders: ClassVar[tuple[str, ...]] = ("count", "fields", "level_label")
+    placeholders: ClassVar[tuple[str, ...]] = ("count", "fields")
 
     @model_validator(mode="after")
-    def _one_condition(self) -> "CountRule":
-        given = [c for c in (self.score_at_least, self.checked, self.values) if c is not None]
+    def _one_test(self) -> "CountCondition":
+        given = [c for c in (self.score_at_least, self.checked, self.values, self.answered) if c is not None]
         if len(given) != 1:
-            raise ValueError("a count rule takes exactly one of score_at_least, checked, values")
+            raise ValueError("a count takes exactly one of score_at_least, checked, values, answered")
         return self
 
 
-class AnswerRule(_Rule):
+class AnswerCondition(_Strict):
     """A field's answer is one of `values`."""
 
     kind: Literal["answer"]
     field: str
     values: tuple[str, ...]
-    placeholders: ClassVar[tuple[str, ...]] = ("field", "value", "level_label")
+    placeholders: ClassVar[tuple[str, ...]] = ("field", "value")
 
 
-class AgeRule(_Rule):
+class AgeCondition(_Strict):
     """The person is younger than `years` on the date in `on`."""
 
     kind: Literal["age_under"]
     dob: str
     on: str
     years: int
-    placeholders: ClassVar[tuple[str, ...]] = ("age", "years", "level_label")
+    placeholders: ClassVar[tuple[str, ...]] = ("age", "years")
 
 
-Rule = Annotated[Union[TotalRule, CountRule, AnswerRule, AgeRule], PydField(discriminator="kind")]
+class BaseLevelCondition(_Strict):
+    """The level the `level` rules gave, before any `raise` (the seed's threshold level)."""
+
+    kind: Literal["base_level"]
+    at_least: int
+    placeholders: ClassVar[tuple[str, ...]] = ("base_level",)
+
+
+class AllCondition(_Strict):
+    kind: Literal["all"]
+    conditions: tuple["Condition", ...]
+    placeholders: ClassVar[tuple[str, ...]] = ()
+
+
+class AnyCondition(_Strict):
+    kind: Literal["any"]
+    conditions: tuple["Condition", ...]
+    placeholders: ClassVar[tuple[str, ...]] = ()
+
+
+Condition = Annotated[
+    Union[CountCondition, AnswerCondition, AgeCondition, BaseLevelCondition, AllCondition, AnyCondition],
+    PydField(discriminator="kind"),
+]
+AllCondition.model_rebuild()
+AnyCondition.model_rebuild()
+
+
+class _Effect(_Strict):
+    """Exactly one: `level` (at least), `raise` (levels up, after the others), `flag` or `advice`."""
+
+    level: int | None = None
+    raise_by: int | None = PydField(default=None, alias="raise")
+    flag: str | None = None
+    advice: str | None = None
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> "_Effect":
+        effects = [e for e in (self.level, self.raise_by, self.flag, self.advice) if e is not None]
+        if len(effects) != 1:
+            raise ValueError("a rule takes exactly one of level, raise, flag, advice")
+        if (self.level is not None or self.raise_by is not None) and not self.reason:
+            raise ValueError("a rule that sets or raises the level needs a `reason`")
+        if self.raise_by is not None and self.raise_by < 1:
+            raise ValueError("raise must be 1 or more")
+        return self
+
+    @property
+    def effect(self) -> str:
+        return next(n for n, v in (("level", self.level), ("raise", self.raise_by), ("flag", self.flag),
+                                   ("advice", self.advice)) if v is not None)
+
+
+class CountRule(CountCondition, _Effect):
+    pass
+
+
+class AnswerRule(AnswerCondition, _Effect):
+    pass
+
+
+class AgeRule(AgeCondition, _Effect):
+    pass
+
+
+class BaseLevelRule(BaseLevelCondition, _Effect):
+    pass
+
+
+class AllRule(AllCondition, _Effect):
+    pass
+
+
+class AnyRule(AnyCondition, _Effect):
+    pass
+
+
+Rule = Annotated[
+    Union[TotalRule, CountRule, AnswerRule, AgeRule, BaseLevelRule, AllRule, AnyRule],
+    PydField(discriminator="kind"),
+]
 
 
 class Scoring(_Strict):
@@ -312,6 +433,9 @@ class Summary(_Strict):
     unanswered_warning: str
     action: str | None = None  # e.g. the seed's "Take action now" contacts
     write_category_to: str | None = None
+    ticked: tuple[str, ...] = ()  # checklists whose ticked items (with their notes) the summary lists
+    level_name: str = "risk category"  # what the form calls its levels
+    agreement: str | None = None  # how the suggested level becomes an agreed one (who decides)
 
 
 class FormSpec(_Strict):
@@ -339,9 +463,15 @@ class FormSpec(_Strict):
         return {f.id: f for f in self.fields}
 
     @cached_property
+    def checklists(self) -> dict[str, Checklist]:
+        return {b.checklist: b for b in _walk_blocks(self) if isinstance(b, Checklist)}
+
+    @cached_property
     def content_hash(self) -> str:
-        """A hash of what the form *means* (not YAML formatting or comments)."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        """A hash of what the form *means* (not YAML formatting or comments, nor defaults the engine
+        grows later, so a new engine option does not change existing forms' identity)."""
+        canonical = json.dumps(self.model_dump(mode="json", exclude_defaults=True, by_alias=True), sort_keys=True,
+                               ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
     def level(self, number: int) -> Level:
@@ -358,7 +488,19 @@ class FormSpec(_Strict):
                 ref = getattr(self.summary, name)
                 if ref is not None and ref not in self.field_map:
                     raise ValueError(f"summary.{name}: no field with id {ref!r}")
+            for ref in self.summary.ticked:
+                if ref not in self.checklists:
+                    raise ValueError(f"summary.ticked: no checklist {ref!r}")
         return self
+
+
+def _walk_blocks(spec: "FormSpec") -> Any:
+    stack = [b for section in spec.sections for b in section.blocks]
+    while stack:
+        block = stack.pop(0)
+        yield block
+        if isinstance(block, SideBySide):
+            stack[0:0] = [b for col in block.side_by_side for b in col]
 
 
 def _block_fields(block: Any) -> tuple[Field, ...]:
@@ -370,6 +512,8 @@ def _block_fields(block: Any) -> tuple[Field, ...]:
         return (block.scale,)
     if isinstance(block, Checklist):
         return block.fields + ((block.other,) if block.other else ())
+    if isinstance(block, Repeat):
+        return block.fields
     if isinstance(block, SideBySide):
         return tuple(f for col in block.side_by_side for b in col for f in _block_fields(b))
     return ()
@@ -425,36 +569,59 @@ def _check_scoring(spec: FormSpec, scoring: Scoring) -> None:
             for fid in scoring.groups[rule.of]:
                 _require_numeric_radio(fields[fid], where)
             bad = [b.level for b in rule.bands if b.level not in levels]
-        elif isinstance(rule, CountRule):
-            if rule.of not in scoring.groups:
-                raise ValueError(f"{where}: no group named {rule.of!r}")
-            for fid in scoring.groups[rule.of]:
-                f = fields[fid]
-                if rule.score_at_least is not None:
-                    _require_numeric_radio(f, where)
-                elif rule.checked is not None and f.type != "checkbox":
-                    raise ValueError(f"{where}: `checked` needs checkboxes; {fid} is a {f.type}")
-                elif rule.values is not None and f.type not in ("radio", "dropdown"):
-                    raise ValueError(f"{where}: `values` needs radio or dropdown fields; {fid} is a {f.type}")
-            bad = [rule.level] if rule.level not in levels else []
-        elif isinstance(rule, AnswerRule):
-            f = fields.get(rule.field)
-            if f is None or f.type not in ("radio", "dropdown"):
-                raise ValueError(f"{where}: {rule.field!r} is not a radio or dropdown field")
-            unknown = set(rule.values) - {o.value for o in f.options}
-            if unknown:
-                raise ValueError(f"{where}: {sorted(unknown)} are not options of {rule.field}")
-            bad = [rule.level] if rule.level not in levels else []
+            if bad:
+                raise ValueError(f"{where}: level {bad[0]} is not among scoring.levels")
+            allowed = set(rule.placeholders)
         else:
-            for ref in (rule.dob, rule.on):
-                if fields.get(ref) is None or fields[ref].type != "date":
-                    raise ValueError(f"{where}: {ref!r} is not a date field")
-            bad = [rule.level] if rule.level not in levels else []
-        if bad:
-            raise ValueError(f"{where}: level {bad[0]} is not among scoring.levels")
-        unknown_ph = set(_ANY_BRACES.findall(rule.reason)) - set(rule.placeholders)
+            _check_condition(rule, scoring, fields, levels, where)
+            if rule.level is not None and rule.level not in levels:
+                raise ValueError(f"{where}: level {rule.level} is not among scoring.levels")
+            if rule.level is not None and _uses_base_level(rule):
+                raise ValueError(f"{where}: a rule that sets the level cannot depend on base_level")
+            allowed = set(rule.placeholders) | {"level_label"}
+        text = " ".join(t for t in (rule.reason, getattr(rule, "flag", None), getattr(rule, "advice", None)) if t)
+        unknown_ph = set(_ANY_BRACES.findall(text)) - allowed
         if unknown_ph:
-            raise ValueError(f"{where}: reason uses {sorted(unknown_ph)}; it may use {list(rule.placeholders)}")
+            raise ValueError(f"{where}: reason uses {sorted(unknown_ph)}; it may use {sorted(allowed)}")
+
+
+def _uses_base_level(cond: Any) -> bool:
+    if isinstance(cond, BaseLevelCondition):
+        return True
+    return any(_uses_base_level(c) for c in getattr(cond, "conditions", ()))
+
+
+def _check_condition(cond: Any, scoring: Scoring, fields: dict[str, Field], levels: set[int], where: str) -> None:
+    if isinstance(cond, CountCondition):
+        if cond.of not in scoring.groups:
+            raise ValueError(f"{where}: no group named {cond.of!r}")
+        for fid in scoring.groups[cond.of]:
+            f = fields[fid]
+            if cond.score_at_least is not None:
+                _require_numeric_radio(f, where)
+            elif cond.checked is not None and f.type != "checkbox":
+                raise ValueError(f"{where}: `checked` needs checkboxes; {fid} is a {f.type}")
+            elif cond.values is not None and f.type not in ("radio", "dropdown"):
+                raise ValueError(f"{where}: `values` needs radio or dropdown fields; {fid} is a {f.type}")
+    elif isinstance(cond, AnswerCondition):
+        f = fields.get(cond.field)
+        if f is None or f.type not in ("radio", "dropdown"):
+            raise ValueError(f"{where}: {cond.field!r} is not a radio or dropdown field")
+        unknown = set(cond.values) - {o.value for o in f.options}
+        if unknown:
+            raise ValueError(f"{where}: {sorted(unknown)} are not options of {cond.field}")
+    elif isinstance(cond, AgeCondition):
+        for ref in (cond.dob, cond.on):
+            if fields.get(ref) is None or fields[ref].type != "date":
+                raise ValueError(f"{where}: {ref!r} is not a date field")
+    elif isinstance(cond, BaseLevelCondition):
+        if cond.at_least not in levels:
+            raise ValueError(f"{where}: base_level {cond.at_least} is not among scoring.levels")
+    else:
+        if not cond.conditions:
+            raise ValueError(f"{where}: `{cond.kind}` needs at least one condition")
+        for j, sub in enumerate(cond.conditions):
+            _check_condition(sub, scoring, fields, levels, f"{where}.conditions[{j}] ({sub.kind})")
 
 
 def _require_numeric_radio(f: Field, where: str) -> None:

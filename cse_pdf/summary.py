@@ -49,6 +49,15 @@ def _text(value: object) -> str:
     return markup(str(value)) if value not in (None, "") else "<i>not given</i>"
 
 
+def _box(paragraphs: list, edge: str, fill: str, width: float) -> Table:
+    box = Table([[p] for p in paragraphs], colWidths=[width])
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor(edge)),
+                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(fill)),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 3),
+                             ("BOTTOMPADDING", (0, -1), (-1, -1), 6)]))
+    return box
+
+
 def render_summary(response: Response, assessment: Assessment, produced: date | None = None) -> bytes:
     """One or more A4 pages (PDF bytes) summarising the assessment of a returned form."""
     st = _styles()
@@ -60,6 +69,10 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
     story.append(Paragraph(markup(f"{spec.issuer} · cse-pdf assessment summary"), st["kicker"]))
     story.append(Paragraph(markup(spec.title), st["title"]))
     story.append(Spacer(0, 6))
+    for texts, edge, fill in ((assessment.flags, "#b3261e", "#fdf1f0"), (assessment.advice, "#b7950b", "#fdf8e6")):
+        if texts:  # flags and advice come before everything else
+            story += [_box([Paragraph(f"⚠ {markup(t)}" if edge == "#b3261e" else f"➜ {markup(t)}", st["bold"])
+                            for t in texts], edge, fill, frame_w), Spacer(0, 5)]
 
     facts = [("Young person", values.get(summ.name) if summ else None)]
     if summ and summ.dob:
@@ -73,29 +86,26 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
     t.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     story += [t, Spacer(0, 8)]
 
-    colour = colors.HexColor(LEVEL_COLOURS[min(assessment.level, len(LEVEL_COLOURS) - 1)])
-    banner = Table([[Paragraph("SUGGESTED RISK CATEGORY (calculated by cse-pdf)", st["big_kicker"])],
+    top = max(lv.level for lv in spec.scoring.levels) if spec.scoring else 1
+    colour = colors.HexColor(LEVEL_COLOURS[round(assessment.level * (len(LEVEL_COLOURS) - 1) / max(top, 1))])
+    level_name = (summ.level_name if summ else "risk category").upper()
+    banner = Table([[Paragraph(f"SUGGESTED {markup(level_name)} (calculated by cse-pdf)", st["big_kicker"])],
                     [Paragraph(markup(assessment.label), st["big"])]], colWidths=[frame_w])
     banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colour), ("LEFTPADDING", (0, 0), (-1, -1), 10),
                                 ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, -1), (-1, -1), 9)]))
     story += [banner, Spacer(0, 5)]
 
     stated = assessment.stated_label or "not entered"
-    story.append(Paragraph(f"Category entered by the worker: <b>{markup(stated)}</b>", st["body"]))
+    story.append(Paragraph(f"{markup((summ.level_name if summ else 'risk category').capitalize())} entered by the "
+                           f"worker: <b>{markup(stated)}</b>", st["body"]))
     if assessment.differs:
         story.append(Paragraph(
             f"⚠ DIFFERS: the worker entered “{markup(assessment.stated_label or '')}” but the rules suggest "
             f"“{markup(assessment.label)}”. Discuss before progressing.", st["flag"]))
-    story.append(Paragraph(
-        "This is a suggestion. Where a risk factor is present a discussion with a Team Manager and CSE Prevention "
-        "Manager should take place to agree the level of Risk before progressing.", st["body"]))
+    if summ and summ.agreement:
+        story.append(Paragraph(markup(summ.agreement), st["body"]))
     if summ and summ.action:
-        box = Table([[Paragraph(markup(summ.action), st["bold"])]], colWidths=[frame_w])
-        box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, WARN),
-                                 ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fdf1f0")),
-                                 ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 5),
-                                 ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
-        story += [Spacer(0, 5), box]
+        story += [Spacer(0, 5), _box([Paragraph(markup(summ.action), st["bold"])], "#b3261e", "#fdf1f0", frame_w)]
 
 
     if assessment.domains:
@@ -115,6 +125,16 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
                                ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f3f6fa")),
                                ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
         story.append(t)
+
+    for group in summ.ticked if summ else ():
+        checklist = spec.checklists[group]
+        ticked = [item for item in checklist.items if values.get(f"{group}.{item.id}") is True]
+        story.append(Paragraph(f"{markup(checklist.label)}: {len(ticked)} ticked", st["h"]))
+        for item in ticked:
+            notes_id = checklist.notes_for(item)
+            note = values.get(notes_id) if notes_id else None
+            story.append(Paragraph(f"• <b>{markup(item.label)}</b>" + (f" – {markup(note)}" if note else
+                                                                       " – <i>no notes</i>"), st["body"]))
 
     story.append(Paragraph("Why this category", st["h"]))
     for r in assessment.reasons:

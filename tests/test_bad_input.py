@@ -93,3 +93,19 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 def test_an_unknown_form_id_is_refused(tmp_path: Path) -> None:
     result = run("generate", "no-such-form", "-o", tmp_path / "x.pdf")
     assert result.returncode != 0 and "cse-pdf forms" in result.stderr
+
+
+@pytest.mark.parametrize("values, expected", [
+    ({"no.such_field": "x"}, "is not a field of form hillingdon-cse"),
+    ({"risk.drug_use": "9"}, "not one of its options"),
+    ({"concern.disclosure": "yes"}, "takes true or false"),
+])
+def test_bad_prefill_values_are_refused_by_field(values, expected, tmp_path: Path) -> None:
+    import json
+
+    prefill = tmp_path / "values.json"
+    prefill.write_text(json.dumps(values), encoding="utf-8")
+    result = run("generate", "hillingdon-cse", "-o", tmp_path / "x.pdf", "--prefill", prefill)
+    assert result.returncode == 3
+    assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.pdf").exists()

@@ -135,3 +135,57 @@ def test_a_layout_given_by_path_drives_every_command(tmp_path: Path) -> None:
     assert scored["form"] == {"id": "tiny-form", "version": "2", "instance": ""}
     assert scored["values"]["person.name"] == "Test Person"
     assert (scored["assessment"]["level"], scored["assessment"]["total"]) == (1, 5)
+
+
+# ---- the rule vocabulary on a tiny form: levels, raises, flags, advice ---------------------
+
+RULES = SMALL.replace("""    - {kind: count, of: signs, checked: true, count_at_least: 2, level: 1, reason: "{count} signs"}""", """\
+    - {kind: count, of: signs, checked: true, count_at_least: 2, level: 1, reason: "{count} signs"}
+    - {kind: answer, field: q.one, values: ["5"], raise: 1, reason: "Not fine: one level up to {level_label}"}
+    - kind: all
+      conditions:
+        - {kind: answer, field: q.one, values: ["5"]}
+        - {kind: base_level, at_least: 1}
+      flag: Act now
+    - kind: any
+      conditions:
+        - {kind: count, of: signs, answered: true}
+        - {kind: age_under, dob: person.dob, "on": done_on, years: 10}
+      advice: Talk to others""")
+
+
+@pytest.fixture
+def tiny(tmp_path: Path):
+    return load_spec(write(tmp_path, RULES))
+
+
+def test_raise_is_one_level_above_the_base_and_capped(tiny) -> None:
+    from cse_pdf.score import assess
+
+    low = assess(tiny, {"q.one": "1"})
+    assert (low.base_level, low.level, low.flags, low.advice) == (0, 0, [], [])
+    raised = assess(tiny, {"q.one": "5"})  # total 5 → band level 1 already; +1 capped at 1
+    assert (raised.base_level, raised.level) == (1, 1)
+    assert raised.flags == ["Act now"]
+
+
+def test_advice_from_any_nested_condition(tiny) -> None:
+    from cse_pdf.score import assess
+
+    assert assess(tiny, {"signs.b": True}).advice == ["Talk to others"]
+    assert assess(tiny, {"person.dob": "01/01/2020", "done_on": "01/01/2024"}).advice == ["Talk to others"]
+    assert assess(tiny, {"signs.b": False}).advice == []
+
+
+def test_a_rule_takes_exactly_one_effect(tmp_path: Path) -> None:
+    assert "exactly one of level, raise, flag, advice" in refused(
+        tmp_path, RULES.replace("      flag: Act now", "      flag: Act now\n      advice: Also this"))
+
+
+def test_a_level_rule_cannot_depend_on_the_base_level(tmp_path: Path) -> None:
+    assert "cannot depend on base_level" in refused(tmp_path, RULES.replace("      flag: Act now", "      level: 1\n      reason: circular"))
+
+
+def test_nested_conditions_are_checked_too(tmp_path: Path) -> None:
+    assert "conditions[0]" in refused(tmp_path, RULES.replace("{kind: count, of: signs, answered: true}",
+                                                              "{kind: count, of: nope, answered: true}"))
