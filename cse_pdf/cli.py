@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -33,6 +34,12 @@ def _run(action: Callable[[], None]) -> None:
     except CsePdfError as exc:
         _fail(exc)
         sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug, not bad input: say so in one line, never echo form contents
+        if os.environ.get("CSE_PDF_DEBUG"):
+            raise
+        click.echo(f"cse-pdf: internal error ({type(exc).__name__}); please report it, with CSE_PDF_DEBUG=1 "
+                   "set for the details", err=True)
+        sys.exit(70)
 
 
 def _layout(layout: str | None) -> FormSpec | None:
@@ -56,6 +63,13 @@ def _for_each_file(files: tuple[Path, ...], layout: str | None, make: Callable[[
             _fail(exc)
             failed += 1
             codes.append(exc.exit_code)
+            continue
+        except Exception as exc:  # one file's bug must not stop the others
+            if os.environ.get("CSE_PDF_DEBUG"):
+                raise
+            click.echo(f"cse-pdf: error: {path}: internal error ({type(exc).__name__}); please report it", err=True)
+            failed += 1
+            codes.append(70)
             continue
         if len(files) == 1:
             _dump(result)

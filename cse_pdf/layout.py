@@ -45,6 +45,7 @@ FONT, BOLD = "Helvetica", "Helvetica-Bold"
 TEXT_HEIGHT = 16.0
 LINE_HEIGHT = 11.5
 BOX = 10.5  # checkbox / radio button size
+ARROW_ROOM = 13.0  # right end of a dropdown's box, where its arrow is drawn
 MARGIN = 16 * mm
 FRAME_WIDTH = A4[0] - 2 * MARGIN - 12  # platypus frames pad 6pt each side
 
@@ -115,7 +116,8 @@ class FieldFrame(Flowable):
             c.drawPath(path, stroke=0, fill=1)
         c.restoreState()
         x0, y0 = c.absolutePosition(0, 0)
-        x1, y1 = c.absolutePosition(self.width, self.height)
+        # a dropdown's widget stops short of the arrow, so viewers clip the chosen text before it
+        x1, y1 = c.absolutePosition(self.width - (ARROW_ROOM if self.kind == "dropdown" else 0), self.height)
         rect = (round(x0, 2), round(y0, 2), round(x1, 2), round(y1, 2))
         self.sink.append(Placement(self.field_id, self.kind, c.getPageNumber() - 1, rect, self.export))
 
@@ -161,11 +163,12 @@ class StoryBuilder:
         return _row([label, self.input_for(field, right - 4)], [label_width, right], width)
 
     # -- blocks --------------------------------------------------------------------------------
-    def block(self, block: S.Block, width: float = FRAME_WIDTH) -> list[Flowable]:
+    def block(self, block: S.Block, width: float = FRAME_WIDTH, nested: bool = False) -> list[Flowable]:
+        """Flowables for one block; `nested` inside a side-by-side table, where nothing may keep together."""
         if isinstance(block, S.Heading):
-            return [CondPageBreak(60), Paragraph(markup(block.heading), STYLES["heading"])]
+            return [Paragraph(markup(block.heading), STYLES["heading"])]  # kept with what follows: see section()
         if isinstance(block, S.Subheading):
-            return [CondPageBreak(40), Paragraph(markup(block.subheading), STYLES["subheading"])]
+            return [Paragraph(markup(block.subheading), STYLES["subheading"])]
         if isinstance(block, S.Paragraph):
             return [Paragraph(markup(block.paragraph), STYLES["body"]), Spacer(0, 4)]
         if isinstance(block, S.Note):
@@ -178,8 +181,11 @@ class StoryBuilder:
                 out += [self.labelled(f, block.label_width * width, width), Spacer(0, 3)]
             return out
         if isinstance(block, S.Checklist):
-            out = [self.noted_checklist(block, width) if block.notes else self.checklist_grid(block, width),
-                   Spacer(0, 3)]
+            if block.notes:  # one item a row: may run across pages, header repeated
+                out = [self.noted_checklist(block, width), Spacer(0, 3)]
+            else:  # a column-major grid split over two pages would read out of order: keep it whole
+                grid = self.checklist_grid(block, width)
+                out = [grid if nested else KeepTogether([grid]), Spacer(0, 3)]
             if block.other:
                 out += [self.labelled(block.other, 0.32 * width, width), Spacer(0, 3)]
             return out
@@ -195,7 +201,7 @@ class StoryBuilder:
             n = len(block.side_by_side)
             gap = 10.0
             col_w = (width - gap * (n - 1)) / n
-            cols = [[fl for b in col for fl in self.block(b, col_w)] for col in block.side_by_side]
+            cols = [[fl for b in col for fl in self.block(b, col_w, nested=True)] for col in block.side_by_side]
             cells, widths = [], []
             for i, col in enumerate(cols):
                 cells.append(col)
@@ -293,9 +299,18 @@ class StoryBuilder:
         bar.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), ACCENT),
                                  ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]))
         out += [CondPageBreak(80), bar, Spacer(0, 5)]
+        pending: list[Flowable] = []  # a heading waits to be kept on the page of what it heads
         for block in section.blocks:
-            out += self.block(block)
-        return out
+            flowables = self.block(block)
+            if isinstance(block, (S.Heading, S.Subheading)):
+                pending += flowables
+            elif pending and flowables:  # break first unless the heading and the start of its block fit
+                needed = sum(_height(f) for f in pending + flowables[:1])
+                out += [CondPageBreak(min(needed + 12, 260))] + pending + flowables
+                pending = []
+            else:
+                out += flowables
+        return out + pending
 
     def story(self) -> list[Flowable]:
         out: list[Flowable] = []
@@ -334,6 +349,13 @@ def _grid(cells: list[list], columns: int, width: float) -> Table:
                            ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
                            *[("RIGHTPADDING", (c, 0), (c, -1), 4) for c in range(1, 2 * columns, 2)]]))
     return t
+
+
+def _height(flowable: Flowable) -> float:
+    """How tall a flowable will be on a fresh page (to decide whether a heading needs a new page)."""
+    if isinstance(flowable, KeepTogether):
+        return sum(_height(f) for f in flowable._content)
+    return flowable.wrap(FRAME_WIDTH, A4[1])[1]
 
 
 def _boxed(flowable: Flowable, width: float) -> Table:

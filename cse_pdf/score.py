@@ -141,8 +141,8 @@ def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
     for rule in sc.rules:
         if not isinstance(rule, S.TotalRule) and rule.raise_by is not None:
             facts = _holds(rule, ctx)
-            if facts is not None:
-                raised = min(top, base + rule.raise_by)
+            raised = min(top, base + rule.raise_by)
+            if facts is not None and raised > base:  # at the top level already: nothing to raise or say
                 level = max(level, raised)
                 reasons.append(Reason(rule.kind, raised,
                                       fill_placeholders(rule.reason or "", facts | _label(spec, raised))))
@@ -160,7 +160,8 @@ def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
     scored: set[str] = set()
     for rule in sc.rules:
         scored.update(_fields_of(rule, sc))
-    unanswered = [f.id for f in spec.fields if f.id in scored and f.type != "checkbox"
+    # questions left blank: choices and dates the rules read (a blank tick or optional free text is an answer)
+    unanswered = [f.id for f in spec.fields if f.id in scored and f.type in ("radio", "dropdown", "date")
                   and values.get(f.id) in (None, "")]
 
     total = answered = None

@@ -136,7 +136,7 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
             story.append(Paragraph(f"• <b>{markup(item.label)}</b>" + (f" – {markup(note)}" if note else
                                                                        " – <i>no notes</i>"), st["body"]))
 
-    story.append(Paragraph("Why this category", st["h"]))
+    story.append(Paragraph(f"Why this {markup(summ.level_name if summ else 'risk category')}", st["h"]))
     for r in assessment.reasons:
         story.append(Paragraph(f"• {markup(r.text)} → <b>{markup(spec.level(r.level).label)}</b>", st["body"]))
     for p in assessment.problems:

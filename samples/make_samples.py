@@ -23,7 +23,7 @@ from engines.pdfjs_fill import fill_with_pdfjs  # noqa: E402
 from cse_pdf.read import read_form  # noqa: E402
 from cse_pdf.score import assess  # noqa: E402
 
-BLANK = HERE.parent / "forms" / "hillingdon-cse.pdf"
+FORMS = HERE.parent / "forms"
 DOMAINS = ["risk.missing_episodes", "risk.education", "risk.drug_use", "risk.carers_relationship",
            "risk.accommodation", "risk.alcohol_use", "risk.risk_to_others", "risk.rights_awareness",
            "risk.engagement", "risk.sexual_health", "risk.perpetrator_history"]
@@ -36,6 +36,7 @@ def domains(*scores: int | None) -> dict[str, str]:
 SAMPLES = [
     {
         "name": "low-pdfium",
+        "form": "hillingdon-cse",
         "engine": fill_with_pdfium,
         # 2+2+2+2+2+1+2+2+2+2+1 = 20 → band 19–26 → level 1; no area at 3+; age 15
         "level": 1,
@@ -55,6 +56,7 @@ SAMPLES = [
     },
     {
         "name": "medium-pdfjs",
+        "form": "hillingdon-cse",
         "engine": fill_with_pdfjs,
         # 3+2+3+2+3+2+2+3+2+(unanswered)+4 = 26 → band 1; areas at 3 → 1; perpetrator suspected (4) → 2
         "level": 2,
@@ -73,6 +75,7 @@ SAMPLES = [
     },
     {
         "name": "high-mupdf",
+        "form": "hillingdon-cse",
         "engine": fill_with_mupdf,
         # 5+4+5+3+4+3+4+5+4+3+5 = 45 → band ≥38 → 3; three 5s → 3; perpetrator known (5) → 3; age 11 → 2
         "level": 3,
@@ -93,10 +96,67 @@ SAMPLES = [
 ]
 
 
+SAMPLES += [
+    {
+        "name": "rv-medium-pdfium",
+        "form": "cse-risk-vulnerability",
+        "engine": fill_with_pdfium,
+        # suspected associates → Medium; judgement "no" → no raise; one linked issue + a vulnerability → advice
+        "level": 1,
+        "values": {
+            "child.name": "Riley Example", "child.dob": "03/06/2008", "assessment.worker": "B. Worker (fictional)",
+            "assessment.agency": "Example Youth Service", "assessment.date": "12/04/2024",
+            "people.1.name": "Riley Example", "people.1.role": "child",
+            "people.2.name": "Unknown male, about 20", "people.2.role": "concern", "people.2.notes": "Drives a red car",
+            "people.3.name": "C. Carer (fictional)", "people.3.role": "protective", "people.3.relationship": "Aunt",
+            "suspected.missing": True, "suspected.missing_notes": "Carer reported two nights away in March.",
+            "suspected.expensive_items": True, "suspected.expensive_items_notes": "New phone, no explanation.",
+            "associates.known": "no", "associates.suspected": "yes",
+            "associates.suspected_notes": "Seen with the unknown male near Example Station.",
+            "linked_welfare.running_away": True, "vulnerability.school_absence": True,
+            "summative.beyond_threshold": "no", "summative.level": "1",
+            "summative.rationale": "Indicators of involvement with a suspected individual.\nNo known exploiters.",
+        },
+    },
+    {
+        "name": "rv-high-pdfjs",
+        "form": "cse-risk-vulnerability",
+        "engine": fill_with_pdfjs,
+        # known associates → High; beyond threshold on a High case → act-immediately flag; actual indicator → flag;
+        # two linked issues → advice
+        "level": 2,
+        "values": {
+            "child.name": "Zoë Łódź", "child.dob": "21/10/2010", "assessment.date": "12/04/2024",
+            "people.1.name": "Zoë Łódź", "people.1.role": "child",
+            "actual.disclosure": True, "actual.disclosure_notes": "Told her teacher on 10/04/2024 (fictional).",
+            "suspected.money": True,
+            "associates.known": "yes", "associates.known_notes": "Adult known from another case (fictional).",
+            "linked_crime.grooming": True, "linked_welfare.bullying": True,
+            "vulnerability.isolated_bullied": True, "vulnerability.other": "Recently moved schools.",
+            "summative.beyond_threshold": "yes", "summative.level": "2",
+        },
+    },
+    {
+        "name": "rv-raised-mupdf",
+        "form": "cse-risk-vulnerability",
+        "engine": fill_with_mupdf,
+        # no associates → Standard threshold; vulnerabilities beyond it → one level up to Medium; the worker
+        # chose Standard, which the summary flags as different
+        "level": 1,
+        "values": {
+            "child.name": "Ngozi Okonkwo-Ødegård", "child.dob": "15/01/2009", "assessment.date": "12/04/2024",
+            "associates.known": "no", "associates.suspected": "not_known",
+            "vulnerability.leaving_care": True, "vulnerability.homeless": True, "vulnerability.low_self_esteem": True,
+            "summative.beyond_threshold": "yes", "summative.level": "0",
+        },
+    },
+]
+
+
 def main() -> None:
     for sample in SAMPLES:
         pdf = HERE / f"{sample['name']}.pdf"
-        sample["engine"](BLANK, pdf, sample["values"])
+        sample["engine"](FORMS / f"{sample['form']}.pdf", pdf, sample["values"])
         response = read_form(pdf)
         assert {k: v for k, v in response.values.items() if v not in (None, False)} == sample["values"], sample["name"]
         assessment = assess(response.spec, response.values)

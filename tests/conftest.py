@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from cse_pdf.catalog import find_form
+from cse_pdf.catalog import current_forms, find_form
 from cse_pdf.generate import generate
 from cse_pdf.spec import FormSpec
 
 REPO = Path(__file__).resolve().parent.parent
+FORM_IDS = [spec.id for spec in current_forms()]  # every installed form, none named here
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +24,15 @@ def blank_pdf(tmp_path_factory: pytest.TempPathFactory, spec: FormSpec) -> Path:
     path = tmp_path_factory.mktemp("forms") / "hillingdon-cse.pdf"
     path.write_bytes(generate(spec))
     return path
+
+
+@pytest.fixture(scope="session", params=FORM_IDS)
+def each_form(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[FormSpec, Path]:
+    """Every installed form with its freshly generated blank: what holds for one form holds for all."""
+    spec = find_form(request.param)
+    path = tmp_path_factory.mktemp("forms") / f"{spec.id}.pdf"
+    path.write_bytes(generate(spec))
+    return spec, path
 
 
 def every_answer(spec: FormSpec, *, checked: bool = True, pick: int = -1) -> dict[str, object]:

@@ -17,7 +17,17 @@ from cse_pdf.spec import IDENTITY_FIELD
 from conftest import REPO
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
+def spec(each_form):
+    return each_form[0]
+
+
+@pytest.fixture
+def blank_pdf(each_form) -> Path:
+    return each_form[1]
+
+
+@pytest.fixture
 def reader(blank_pdf: Path) -> PdfReader:
     return PdfReader(blank_pdf)
 
@@ -115,7 +125,7 @@ def test_blank_identity_names_form_version_and_no_copy(reader, spec) -> None:
     from cse_pdf.identity import Identity
 
     identity = Identity.decode(str(collect_fields(reader)[IDENTITY_FIELD].node["/V"]))
-    assert identity == Identity("hillingdon-cse", "1", spec.content_hash, "")
+    assert identity == Identity(spec.id, spec.version, spec.content_hash, "")
 
 
 def test_pages_are_a4(reader) -> None:

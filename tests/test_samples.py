@@ -15,7 +15,7 @@ SAMPLES = sorted((REPO / "samples").glob("*.pdf"))
 
 
 def test_there_are_low_medium_and_high_samples_from_three_engines() -> None:
-    names = [p.stem for p in SAMPLES]
+    names = [p.stem for p in SAMPLES if not p.stem.startswith("rv-")]
     assert len(names) >= 3
     assert {n.split("-")[0] for n in names} >= {"low", "medium", "high"}
     assert len({n.split("-")[1] for n in names}) >= 3
@@ -29,7 +29,18 @@ def test_score_matches_the_expected_json(sample: Path) -> None:
     assert json.loads(result.stdout) == expected
 
 
-@pytest.mark.parametrize("sample, level", [("low-pdfium", 1), ("medium-pdfjs", 2), ("high-mupdf", 3)])
+@pytest.mark.parametrize("sample, level", [("low-pdfium", 1), ("medium-pdfjs", 2), ("high-mupdf", 3),
+                                           ("rv-medium-pdfium", 1), ("rv-high-pdfjs", 2), ("rv-raised-mupdf", 1)])
 def test_sample_levels_are_the_hand_worked_ones(sample: str, level: int) -> None:
     expected = json.loads((REPO / "samples" / f"{sample}.expected.json").read_text(encoding="utf-8"))
     assert expected["assessment"]["level"] == level
+
+
+def test_risk_vulnerability_samples_carry_their_flags_and_advice() -> None:
+    def assessment(name: str) -> dict:
+        return json.loads((REPO / "samples" / f"{name}.expected.json").read_text(encoding="utf-8"))["assessment"]
+
+    high, medium, raised = assessment("rv-high-pdfjs"), assessment("rv-medium-pdfium"), assessment("rv-raised-mupdf")
+    assert [f.split(":")[0] for f in high["flags"]] == ["Act immediately", "Immediate action"]
+    assert len(high["advice"]) == 1 and len(medium["advice"]) == 1 and raised["advice"] == []
+    assert (raised["base_level"], raised["level"], raised["stated_differs"]) == (0, 1, True)

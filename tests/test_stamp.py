@@ -100,3 +100,15 @@ def test_flatten_locks_the_copy_and_keeps_the_answers_visible(returned: Path, tm
 def test_stamp_will_not_overwrite_the_returned_form(returned: Path) -> None:
     result = stamp(returned, returned)
     assert result.returncode != 0 and "must not overwrite" in result.stderr
+
+
+def test_flags_and_advice_come_first_and_ticked_indicators_carry_their_notes(tmp_path: Path) -> None:
+    from conftest import REPO
+
+    out = tmp_path / "rv.pdf"
+    assert stamp(REPO / "samples" / "rv-high-pdfjs.pdf", out).returncode == 0
+    text = summary_text(out)
+    assert text.index("Act immediately") < text.index("Speak to other agencies") < text.index("Young person")
+    assert "Immediate action" in text
+    assert "Disclosure by the young person – Told her teacher on 10/04/2024 (fictional)." in text
+    assert "SUGGESTED LEVEL OF RISK" in text and "High" in text
