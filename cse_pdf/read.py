@@ -18,6 +18,7 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 from pypdf.generic import NameObject
 
 from .catalog import find_form
+from .flattened import WARNING, read_flattened
 from .errors import DamagedPdfError, EncryptedPdfError, NotACsePdfFormError, NotAPdfError, PdfInputError
 from .identity import Identity
 from .pdf_fields import PdfField, collect_fields, on_states
@@ -36,10 +37,12 @@ class Response:
     identity: Identity
     values: dict[str, Value]
     warnings: list[str] = field(default_factory=list)
+    flattened: bool = False  # read from the printed page, not from form fields: less certain
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "form": {"id": self.identity.form, "version": self.identity.version, "instance": self.identity.instance},
+            "flattened": self.flattened,
             "values": self.values,
         }
         if self.warnings:
@@ -100,7 +103,13 @@ def read_form(path: Path | str, spec: FormSpec | None = None) -> Response:
     reader = open_pdf(path)
     try:
         fields = collect_fields(reader)
-        identity = identify(reader, path, fields)
+        try:
+            identity = identify(reader, path, fields)
+        except NotACsePdfFormError:
+            flat = _read_flattened(path, spec)
+            if flat is None:
+                raise
+            return flat
         if spec is None:
             spec = find_form(identity.form, identity.version)
         elif (spec.id, spec.version) != (identity.form, identity.version):
@@ -126,6 +135,15 @@ def read_form(path: Path | str, spec: FormSpec | None = None) -> Response:
         raise DamagedPdfError(f"is damaged and its fields cannot be read ({type(exc).__name__}); "
                               "ask the sender to send it again", path) from None
     return Response(spec, identity, values, warnings)
+
+
+def _read_flattened(path: Path, spec: FormSpec | None) -> Response | None:
+    """A copy whose fields were flattened away: identify it by its printed footer, read each box's text."""
+    found = read_flattened(path.read_bytes(), spec)
+    if found is None:
+        return None
+    identity, spec, values, notes = found
+    return Response(spec, identity, values, [WARNING, *notes], flattened=True)
 
 
 def _name_text(v: Any) -> str | None:

@@ -4,12 +4,14 @@
 
 Each sample states the level worked out by hand from the layout's rules; the script refuses to
 write a sample whose computed score disagrees, then stores `cse-pdf score` output as the expected
-JSON that tests/test_samples.py checks.
+JSON that tests/test_samples.py checks. It also flattens one return of each form with qpdf
+(`flat-*.pdf`), as a worker's "print to PDF" would.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -153,6 +155,9 @@ SAMPLES += [
 ]
 
 
+FLATTENED = ["high-mupdf", "rv-medium-pdfium"]
+
+
 def main() -> None:
     for sample in SAMPLES:
         pdf = HERE / f"{sample['name']}.pdf"
@@ -166,6 +171,15 @@ def main() -> None:
         (HERE / f"{sample['name']}.expected.json").write_text(
             json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"{pdf.name}: level {assessment.level} ({assessment.label})")
+    for name in FLATTENED:  # a return "printed to PDF": no fields left, read from the page
+        flat = HERE / f"flat-{name}.pdf"
+        subprocess.run(["qpdf", "--flatten-annotations=all", str(HERE / f"{name}.pdf"), str(flat)], check=True)
+        response = read_form(flat)
+        assert response.flattened and response.values == read_form(HERE / f"{name}.pdf").values, name
+        expected = {**response.to_dict(), "assessment": assess(response.spec, response.values).to_dict()}
+        flat.with_suffix(".expected.json").write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n",
+                                                      encoding="utf-8")
+        print(f"{flat.name}: flattened, read from the page")
 
 
 if __name__ == "__main__":

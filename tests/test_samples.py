@@ -15,7 +15,7 @@ SAMPLES = sorted((REPO / "samples").glob("*.pdf"))
 
 
 def test_there_are_low_medium_and_high_samples_from_three_engines() -> None:
-    names = [p.stem for p in SAMPLES if not p.stem.startswith("rv-")]
+    names = [p.stem for p in SAMPLES if not p.stem.startswith(("rv-", "flat-"))]
     assert len(names) >= 3
     assert {n.split("-")[0] for n in names} >= {"low", "medium", "high"}
     assert len({n.split("-")[1] for n in names}) >= 3
@@ -44,3 +44,10 @@ def test_risk_vulnerability_samples_carry_their_flags_and_advice() -> None:
     assert [f.split(":")[0] for f in high["flags"]] == ["Act immediately", "Immediate action"]
     assert len(high["advice"]) == 1 and len(medium["advice"]) == 1 and raised["advice"] == []
     assert (raised["base_level"], raised["level"], raised["stated_differs"]) == (0, 1, True)
+
+
+def test_each_form_has_a_flattened_sample_read_from_the_page() -> None:
+    flats = [json.loads(p.with_suffix(".expected.json").read_text(encoding="utf-8")) for p in SAMPLES
+             if p.stem.startswith("flat-")]
+    assert {f["form"]["id"] for f in flats} == {"hillingdon-cse", "cse-risk-vulnerability"}
+    assert all(f["flattened"] for f in flats)
