@@ -117,6 +117,10 @@ def read_form(path: Path | str, spec: FormSpec | None = None) -> Response:
                 f"was made from form {identity.form} version {identity.version}, not {spec.id} version {spec.version}",
                 path)
         warnings = []
+        current = spec.version if _is_path_spec(spec) else find_form(spec.id).version
+        if spec.version != current:
+            warnings.append(f"made from version {spec.version} of form {spec.id} (current: {current}); values are "
+                            f"read and keyed by version {spec.version}'s fields")
         if identity.hash != spec.content_hash:
             warnings.append(f"form identity hash {identity.hash} differs from layout {spec.id} version "
                             f"{spec.version} ({spec.content_hash}): the layout changed without a new version")
@@ -135,6 +139,13 @@ def read_form(path: Path | str, spec: FormSpec | None = None) -> Response:
         raise DamagedPdfError(f"is damaged and its fields cannot be read ({type(exc).__name__}); "
                               "ask the sender to send it again", path) from None
     return Response(spec, identity, values, warnings)
+
+
+def _is_path_spec(spec: FormSpec) -> bool:
+    """A layout given by path need not be installed at all."""
+    from .catalog import current_forms
+
+    return spec.id not in {s.id for s in current_forms()}
 
 
 def _read_flattened(path: Path, spec: FormSpec | None) -> Response | None:
@@ -188,14 +199,24 @@ def _option_value(field: Field, text: str) -> str | None:
 
 
 def _radio_value(field: Field, f: PdfField) -> str | None:
-    """The kid that shows as on wins; otherwise the group's /V (parent's, or a kid's)."""
+    """The kid that shows as on wins; otherwise the group's /V (parent's, or a kid's).
+
+    Some writers name kids' states by index (/0, /1 …) and keep the export values in /Opt."""
     options = {o.value for o in field.options}
-    states = on_states(f)
-    shown = [on for w, on in zip(f.widgets, states) if _name_text(w.get("/AS")) not in (None, "Off")]
-    if len(set(shown)) == 1 and shown[0] in options:
+    opt = f.inherited("/Opt")
+    exports = [str(o[0] if isinstance(o, list) else o) for o in opt] if isinstance(opt, list) else []
+
+    def export(state: str | None) -> str | None:
+        if state in options:
+            return state
+        if exports and state is not None and state.isdigit() and int(state) < len(exports):
+            return exports[int(state)] if exports[int(state)] in options else None
+        return None
+
+    shown = [export(on) for w, on in zip(f.widgets, on_states(f)) if _name_text(w.get("/AS")) not in (None, "Off")]
+    if len(set(shown)) == 1 and shown[0] is not None:
         return shown[0]
-    candidates = [_name_text(f.node.get("/V"))] + [_name_text(w.get("/V")) for w in f.widgets]
-    for v in candidates:
-        if v in options:
-            return v
+    for v in [_name_text(f.node.get("/V"))] + [_name_text(w.get("/V")) for w in f.widgets]:
+        if export(v) is not None:
+            return export(v)
     return None

@@ -49,6 +49,8 @@ def test_a_copy_of_the_old_version_reads_with_the_old_layout(layouts: Path, tmp_
 
     assert response.identity.version == "1"
     assert response.values == {"person.name": "Pat Example"}
+    assert response.warnings == ["made from version 1 of form tiny-form (current: 2); values are read and keyed "
+                                 "by version 1's fields"]
 
 
 def test_an_unknown_version_says_how_to_fix_it(layouts: Path) -> None:
