@@ -1,7 +1,8 @@
 """Fill the real form in real engines, save, read back: every answer must come back exactly.
 
 PDFium (Chrome/Edge) is driven by clicks and keystrokes, pdf.js (Firefox) through its own
-annotation storage and save, MuPDF through its widget API, pypdf as a program would. The second pass changes every answer
+annotation storage and save, MuPDF through its widget API, Poppler (Evince/Okular) through
+poppler-glib's form API in the system python, pypdf as a program would. The second pass changes every answer
 (ticks off, other options, cleared and new text) on the already-filled file: the latest wins.
 """
 
@@ -17,6 +18,7 @@ from cse_pdf.read import read_form
 from engines.mupdf_fill import fill_with_mupdf
 from engines.pdfium_fill import fill_with_pdfium
 from engines.pdfjs_fill import fill_with_pdfjs, require_pdfjs
+from engines.poppler_fill import fill_with_poppler, require_poppler
 
 from conftest import every_answer
 
@@ -45,11 +47,17 @@ def _pdfjs(src: Path, dst: Path, values: dict) -> None:
     fill_with_pdfjs(src, dst, values)
 
 
+def _poppler(src: Path, dst: Path, values: dict) -> None:
+    require_poppler()
+    fill_with_poppler(src, dst, values)
+
+
 ENGINES: list[Callable] = [
     pytest.param(fill_with_pypdf, id="pypdf"),
     pytest.param(fill_with_pdfium, id="pdfium"),
     pytest.param(_pdfjs, id="pdfjs"),
     pytest.param(fill_with_mupdf, id="mupdf"),
+    pytest.param(_poppler, id="poppler"),
 ]
 
 
