@@ -1,0 +1,78 @@
+"""Engine × field type: does every answer filled in each real engine read back exactly? (run by hand)
+
+    python bench/engine_matrix.py
+
+For both forms: fill every field (ticks on, last options, non-Latin text), save, read back; then
+change every answer on the saved file (ticks off, first options, Arabic/Chinese text) and read
+again. A cell counts fields of that type read back exactly over both passes.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+sys.path.insert(0, str(TESTS))
+
+from conftest import every_answer  # noqa: E402
+from engines.mupdf_fill import fill_with_mupdf  # noqa: E402
+from engines.pdfium_fill import fill_with_pdfium  # noqa: E402
+from engines.pdfjs_fill import fill_with_pdfjs  # noqa: E402
+from engines.poppler_fill import fill_with_poppler  # noqa: E402
+from test_roundtrip import fill_with_pypdf  # noqa: E402
+
+from cse_pdf.catalog import current_forms  # noqa: E402
+from cse_pdf.generate import generate  # noqa: E402
+from cse_pdf.read import read_form  # noqa: E402
+
+ENGINES = {"pypdf": fill_with_pypdf, "PDFium": fill_with_pdfium, "pdf.js": fill_with_pdfjs,
+           "MuPDF": fill_with_mupdf, "Poppler": fill_with_poppler}
+TYPES = ["text", "multiline", "date", "checkbox", "radio", "dropdown"]
+
+
+def main() -> int:
+    cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for spec in current_forms():
+            blank = Path(tmp) / f"{spec.id}.pdf"
+            blank.write_bytes(generate(spec))
+            first = every_answer(spec, checked=True, pick=-1)
+            second = every_answer(spec, checked=False, pick=0)
+            texts = [f.id for f in spec.fields if f.type == "text"]
+            second[texts[0]], second[texts[1]] = "Ngozi Okonkwo-Ødegård", "محمد 李小龍"
+            for engine, fill in ENGINES.items():
+                start = time.perf_counter()
+                one, two = Path(tmp) / f"{engine}-1.pdf", Path(tmp) / f"{engine}-2.pdf"
+                fill(blank, one, first)
+                got_one = read_form(one).values
+                fill(one, two, second)
+                got_two = read_form(two).values
+                for f in spec.fields:
+                    for wanted, got in ((first, got_one), (second, got_two)):
+                        cell = cells[(engine, f.type)]
+                        cell[1] += 1
+                        if got[f.id] == wanted[f.id]:
+                            cell[0] += 1
+                        else:
+                            failures.append(f"{spec.id} {engine} {f.id}")
+                print(f"  {spec.id:<24} {engine:<8} {time.perf_counter() - start:5.2f} s", file=sys.stderr)
+    width = max(len(t) for t in TYPES) + 2
+    print("engine    " + "".join(t.rjust(width + 4) for t in TYPES))
+    for engine in ENGINES:
+        row = []
+        for t in TYPES:
+            ok, total = cells[(engine, t)]
+            row.append(f"{'✓' if ok == total else '✗'} {ok}/{total}".rjust(width + 4))
+        print(f"{engine:<10}" + "".join(row))
+    for failure in failures:
+        print("FAILED", failure)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
