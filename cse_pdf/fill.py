@@ -50,9 +50,30 @@ def fill(writer: PdfWriter, spec: FormSpec, values: Mapping[str, Any]) -> None:
         _set(writer, spec.field_map[fid], pdf_field, value, helv)
 
 
-def _helv(writer: PdfWriter) -> Any:
+def _font(writer: PdfWriter, name: str, base: str) -> Any:
+    """The form's /DR font `name`, added if a viewer's save dropped it."""
     acro = writer._root_object["/AcroForm"].get_object()
-    return acro["/DR"].get_object()["/Font"].get_object().raw_get("/Helv")
+    dr = acro.setdefault(NameObject("/DR"), DictionaryObject()).get_object()
+    fonts = dr.setdefault(NameObject("/Font"), DictionaryObject()).get_object()
+    if f"/{name}" not in fonts:
+        font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+                                 NameObject("/BaseFont"): NameObject(f"/{base}")})
+        fonts[NameObject(f"/{name}")] = writer._add_object(font)
+    return fonts.raw_get(f"/{name}")
+
+
+def _helv(writer: PdfWriter) -> Any:
+    return _font(writer, "Helv", "Helvetica")
+
+
+def _symbol_states(writer: PdfWriter, widget: DictionaryObject, on: str, glyph: str) -> None:
+    """Our own tick or dot for the on-state: some viewers' appearances print wrongly elsewhere
+    (MuPDF's WinAnsi-encoded ZapfDingbats tick shows as "3" in Poppler)."""
+    width, height = ap.rect_size(widget)
+    zadb = _font(writer, "ZaDb", "ZapfDingbats")
+    widget[NameObject("/AP")] = DictionaryObject({NameObject("/N"): DictionaryObject({
+        NameObject("/" + on): ap.symbol(writer, glyph, width, height, zadb),
+        NameObject("/Off"): ap.empty(writer, width, height)})})
 
 
 def _set(writer: PdfWriter, field: Field, f: PdfField, value: Any, helv: Any) -> None:
@@ -62,6 +83,7 @@ def _set(writer: PdfWriter, field: Field, f: PdfField, value: Any, helv: Any) ->
         state = NameObject("/" + on if value else "/Off")
         node[NameObject("/V")] = state
         for w in f.widgets:
+            _symbol_states(writer, w, on, ap.CHECK)
             w[NameObject("/AS")] = state
         return
     if field.type == "radio":
@@ -71,6 +93,7 @@ def _set(writer: PdfWriter, field: Field, f: PdfField, value: Any, helv: Any) ->
             node[NameObject("/V")] = NameObject("/" + value)
         for w, on in zip(f.widgets, on_states(f)):
             w.pop("/V", None)
+            _symbol_states(writer, w, on, ap.DOT)
             w[NameObject("/AS")] = NameObject("/" + on if value is not None and on == value else "/Off")
         return
     # text, multiline, date, dropdown: /V is the text (or export value), the appearance shows it

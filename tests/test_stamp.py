@@ -112,3 +112,19 @@ def test_flags_and_advice_come_first_and_ticked_indicators_carry_their_notes(tmp
     assert "Immediate action" in text
     assert "Disclosure by the young person – Told her teacher on 10/04/2024 (fictional)." in text
     assert "SUGGESTED LEVEL OF RISK" in text and "High" in text
+
+
+def test_stamped_ticks_are_drawn_by_cse_pdf_not_by_the_viewer_that_filled_them(tmp_path: Path) -> None:
+    """MuPDF's tick appearance is a WinAnsi-encoded ZapfDingbats that Poppler prints as the digit "3"."""
+    from conftest import REPO
+    from cse_pdf.pdf_fields import collect_fields
+
+    out = tmp_path / "stamped.pdf"
+    assert stamp(REPO / "samples" / "high-mupdf.pdf", out).returncode == 0
+    fields = collect_fields(PdfReader(out))
+    box = fields["concern.disclosure"].widgets[0]
+    tick = box["/AP"]["/N"]["/Yes"].get_object()
+    font = tick["/Resources"]["/Font"]["/ZaDb"].get_object()
+    assert box["/AS"] == "/Yes"
+    assert b"(4) Tj" in tick.get_data()
+    assert font["/BaseFont"] == "/ZapfDingbats" and "/Encoding" not in font
