@@ -19,18 +19,13 @@ TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
 from conftest import every_answer  # noqa: E402
-from engines.mupdf_fill import fill_with_mupdf  # noqa: E402
-from engines.pdfium_fill import fill_with_pdfium  # noqa: E402
-from engines.pdfjs_fill import fill_with_pdfjs  # noqa: E402
-from engines.poppler_fill import fill_with_poppler  # noqa: E402
-from test_roundtrip import fill_with_pypdf  # noqa: E402
+from engines.registry import FILLERS, NAMES  # noqa: E402
 
 from cse_pdf.catalog import current_forms  # noqa: E402
 from cse_pdf.generate import generate  # noqa: E402
 from cse_pdf.read import read_form  # noqa: E402
 
-ENGINES = {"pypdf": fill_with_pypdf, "PDFium": fill_with_pdfium, "pdf.js": fill_with_pdfjs,
-           "MuPDF": fill_with_mupdf, "Poppler": fill_with_poppler}
+ENGINES = {NAMES[engine]: filler for engine, filler in FILLERS.items()}  # by display name
 TYPES = ["text", "multiline", "date", "checkbox", "radio", "dropdown"]
 
 

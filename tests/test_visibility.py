@@ -16,17 +16,13 @@ recorded (and asserted for MuPDF, the one engine that embeds fonts for it): run
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from pypdf import PdfReader, PdfWriter
 
 from cse_pdf.fill import fill as cse_fill
 from cse_pdf.spec import FormSpec
-from engines.mupdf_fill import fill_with_mupdf
-from engines.pdfium_fill import fill_with_pdfium
-from engines.pdfjs_fill import fill_with_pdfjs, require_pdfjs
-from engines.poppler_fill import fill_with_poppler, require_poppler
+from engines.registry import FILLERS as ENGINES, fill
 from engines.visibility import (
     MIN_INK,
     RENDERERS,
@@ -36,31 +32,12 @@ from engines.visibility import (
     widget_ink,
     width_ratios,
 )
-from test_roundtrip import fill_with_pypdf
 
 from conftest import every_answer
 
 ARABIC_CHINESE = "محمد 李小龍"
 COMPLETE = 0.86  # drawn width / cse-pdf's width: complete Latin text 0.9-1.05, a dropped letter <= 0.82
 
-
-def _pdfjs(src: Path, dst: Path, values: dict) -> None:
-    require_pdfjs()
-    fill_with_pdfjs(src, dst, values)
-
-
-def _poppler(src: Path, dst: Path, values: dict) -> None:
-    require_poppler()
-    fill_with_poppler(src, dst, values)
-
-
-ENGINES: dict[str, Callable[[Path, Path, dict], None]] = {
-    "pypdf": fill_with_pypdf,
-    "pdfium": fill_with_pdfium,
-    "pdfjs": _pdfjs,
-    "mupdf": fill_with_mupdf,
-    "poppler": _poppler,
-}
 
 # Latin text that is drawn with letters missing. Each is understood (see the reasons); strict, so
 # a fix shows up as XPASS and the mark must go.
@@ -84,7 +61,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory):
         key = (spec.id, engine, label)
         if key not in done:
             dst = tmp_path_factory.mktemp("visible") / f"{spec.id}-{engine}-{label}.pdf"
-            ENGINES[engine](blank, dst, answers)
+            fill(engine, blank, dst, answers)
             done[key] = dst
         return done[key]
 
@@ -118,7 +95,7 @@ def test_detector_sees_one_character_and_a_tick_but_not_an_empty_box(renderer, s
     radio = next(f for f in spec.fields if f.type == "radio")
     answers = {_first(spec, "text"): "1", _first(spec, "checkbox"): True, radio.id: radio.options[0].value}
     filled_pdf = tmp_path / "one.pdf"
-    fill_with_pdfium(blank_pdf, filled_pdf, answers)
+    fill("pdfium", blank_pdf, filled_pdf, answers)
 
     assert visible_fields(blank_pdf, blank_pdf, spec, answers, renderer) == dict.fromkeys(answers, False)
     assert visible_fields(blank_pdf, filled_pdf, spec, answers, renderer) == dict.fromkeys(answers, True)
