@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 from pypdf.generic import NameObject
 
-from .catalog import find_form
+from .catalog import current_forms, find_form
 from .flattened import WARNING, read_flattened
 from .errors import DamagedPdfError, EncryptedPdfError, NotACsePdfFormError, NotAPdfError, PdfInputError
 from .identity import Identity
@@ -100,7 +100,11 @@ def identify(reader: PdfReader, path: Path, fields: dict[str, PdfField] | None =
 def read_form(path: Path | str, spec: FormSpec | None = None) -> Response:
     """Read a returned form. `spec` overrides the catalog (for a layout given by path)."""
     path = Path(path)
-    reader = open_pdf(path)
+    return read_opened(open_pdf(path), path, spec)
+
+
+def read_opened(reader: PdfReader, path: Path, spec: FormSpec | None = None) -> Response:
+    """Read a form already opened with `open_pdf`, for callers that go on to use the same reader."""
     try:
         fields = collect_fields(reader)
         try:
@@ -143,8 +147,6 @@ def read_form(path: Path | str, spec: FormSpec | None = None) -> Response:
 
 def _is_path_spec(spec: FormSpec) -> bool:
     """A layout given by path need not be installed at all."""
-    from .catalog import current_forms
-
     return spec.id not in {s.id for s in current_forms()}
 
 

@@ -15,7 +15,7 @@ from pypdf import PdfReader, PdfWriter
 
 from .fill import fill
 from .flatten import flatten
-from .read import Response, open_pdf, read_form
+from .read import Response, open_pdf, read_opened
 from .score import Assessment, assess
 from .spec import FormSpec
 from .summary import render_summary
@@ -31,19 +31,21 @@ class Stamped:
 def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None = None) -> Stamped:
     """Read, score and stamp one returned form (PDF bytes in the result)."""
     path = Path(path)
-    response = read_form(path, spec)
+    reader = open_pdf(path)
+    response = read_opened(reader, path, spec)
     spec = response.spec
     assessment = assess(spec, response.values)
-    writer = PdfWriter(clone_from=open_pdf(path))
-    # Rewrite every answer as read: fresh appearances everywhere (some viewers delete them), and
-    # the suggested category in the form's own category field.
-    values = dict(response.values)
-    if spec.summary and spec.summary.write_category_to:
-        values[spec.summary.write_category_to] = str(assessment.level)
-    fill(writer, spec, values)
-    acro = writer._root_object["/AcroForm"].get_object()
-    acro.pop("/NeedAppearances", None)
-    acro.pop("/XFA", None)
+    writer = PdfWriter(clone_from=reader)
+    if not response.flattened:  # a flattened copy has no fields left to write into
+        # Rewrite every answer as read: fresh appearances everywhere (some viewers delete them), and
+        # the suggested category in the form's own category field.
+        values = dict(response.values)
+        if spec.summary and spec.summary.write_category_to:
+            values[spec.summary.write_category_to] = str(assessment.level)
+        fill(writer, spec, values)
+        acro = writer._root_object["/AcroForm"].get_object()
+        acro.pop("/NeedAppearances", None)
+        acro.pop("/XFA", None)
     for i, page in enumerate(PdfReader(io.BytesIO(render_summary(response, assessment))).pages):
         writer.insert_page(page, i)
     if flatten_fields:

@@ -74,6 +74,10 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
             story += [_box([Paragraph(f"⚠ {markup(t)}" if edge == "#b3261e" else f"➜ {markup(t)}", st["bold"])
                             for t in texts], edge, fill, frame_w), Spacer(0, 5)]
 
+    if response.warnings:  # e.g. read from a flattened copy, or from an older layout version
+        story += [_box([Paragraph(f"Note on reading this form: {markup(w)}", st["body"]) for w in response.warnings],
+                       "#7f8fa6", "#f3f6fa", frame_w), Spacer(0, 5)]
+
     facts = [("Young person", values.get(summ.name) if summ else None)]
     if summ and summ.dob:
         facts.append(("Date of birth", values.get(summ.dob)))

@@ -128,3 +128,16 @@ def test_stamped_ticks_are_drawn_by_cse_pdf_not_by_the_viewer_that_filled_them(t
     assert box["/AS"] == "/Yes"
     assert b"(4) Tj" in tick.get_data()
     assert font["/BaseFont"] == "/ZapfDingbats" and "/Encoding" not in font
+
+
+def test_a_flattened_return_is_stamped_with_its_summary_in_front(tmp_path: Path) -> None:
+    from conftest import REPO
+
+    src = REPO / "samples" / "flat-high-mupdf.pdf"
+    out = tmp_path / "stamped.pdf"
+    result = stamp(src, out)
+    assert result.returncode == 0, result.stderr
+    text = summary_text(out)
+    assert "Risk Category 3 (high)" in text and "Zoë Łódź" in text
+    assert "flattened copy" in text and "less certain" in text.replace("\n", " ")
+    assert len(PdfReader(out).pages) == len(PdfReader(src).pages) + text.count("Summary page")
