@@ -46,6 +46,17 @@ def _form(writer: PdfWriter, content: bytes, width: float, height: float, resour
     return writer._add_object(stream)
 
 
+def standard_font(writer: PdfWriter, base: str, encoding: str | None = None, name: str | None = None) -> IndirectObject:
+    """One of the 14 standard fonts, as a form's /DR and appearance streams name it."""
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+                             NameObject("/BaseFont"): NameObject(f"/{base}")})
+    if encoding:
+        font[NameObject("/Encoding")] = NameObject(f"/{encoding}")
+    if name:
+        font[NameObject("/Name")] = NameObject(f"/{name}")
+    return writer._add_object(font)
+
+
 def font_resources(**fonts: IndirectObject) -> DictionaryObject:
     return DictionaryObject({NameObject("/Font"): DictionaryObject(
         {NameObject(f"/{name}"): ref for name, ref in fonts.items()})})

@@ -48,34 +48,30 @@ def _layout(layout: str | None) -> FormSpec | None:
 
 def _for_each_file(files: tuple[Path, ...], layout: str | None, make: Callable[[Path, FormSpec | None], dict]) -> None:
     """One JSON document for one file; JSON lines for several. A bad file never stops the rest."""
-    failed = 0
-    spec = None
     try:
         spec = _layout(layout)
     except CsePdfError as exc:
         _fail(exc)
         sys.exit(exc.exit_code)
-    codes = []
+    codes: list[int] = []  # one exit code per file that failed
     for path in files:
         try:
             result = make(path, spec)
         except CsePdfError as exc:
             _fail(exc)
-            failed += 1
             codes.append(exc.exit_code)
             continue
         except Exception as exc:  # one file's bug must not stop the others
             if os.environ.get("CSE_PDF_DEBUG"):
                 raise
             click.echo(f"cse-pdf: error: {path}: internal error ({type(exc).__name__}); please report it", err=True)
-            failed += 1
             codes.append(70)
             continue
         if len(files) == 1:
             _dump(result)
         else:
             click.echo(json.dumps({"file": str(path), **result}, ensure_ascii=False))
-    if failed:
+    if codes:
         sys.exit(max(codes))
 
 

@@ -56,9 +56,7 @@ def _font(writer: PdfWriter, name: str, base: str) -> Any:
     dr = acro.setdefault(NameObject("/DR"), DictionaryObject()).get_object()
     fonts = dr.setdefault(NameObject("/Font"), DictionaryObject()).get_object()
     if f"/{name}" not in fonts:
-        font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-                                 NameObject("/BaseFont"): NameObject(f"/{base}")})
-        fonts[NameObject(f"/{name}")] = writer._add_object(font)
+        fonts[NameObject(f"/{name}")] = ap.standard_font(writer, base)
     return fonts.raw_get(f"/{name}")
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, NameObject
 
-ANNOT_HIDDEN = 2
+from .widgets import ANNOT_HIDDEN
+
 
 
 def _appearance(widget: DictionaryObject):

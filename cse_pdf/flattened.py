@@ -59,7 +59,7 @@ def _identify(pdf: Any) -> tuple[Identity, dict[int, Any]] | None:
 
 def read_flattened_values(spec: FormSpec, pages: dict[int, Any]) -> tuple[dict[str, Any], list[str]]:
     """Values by field id from the printed pages, with a note for each form page that is missing."""
-    _, placements = render_pages(spec)
+    placements = _placements(spec)
     by_field = placements_by_field(placements)
     missing_pages = sorted({p.page for p in placements} - set(pages))
     notes = [f"page {n + 1} of the form is missing from the flattened copy; its answers read as blank"
@@ -82,6 +82,17 @@ def read_flattened_values(spec: FormSpec, pages: dict[int, Any]) -> tuple[dict[s
                 text = next((o.value for o in field.options if text in (o.label, o.value)), text)
             values[field.id] = text
     return values, notes
+
+
+_PLACEMENTS: dict[tuple[str, str, str], list[Placement]] = {}
+
+
+def _placements(spec: FormSpec) -> list[Placement]:
+    """Where every box is: laid out once per form version, not once per flattened file in a batch."""
+    key = (spec.id, spec.version, spec.content_hash)
+    if key not in _PLACEMENTS:
+        _PLACEMENTS[key] = render_pages(spec)[1]
+    return _PLACEMENTS[key]
 
 
 def _bbox(page: Any, p: Placement, inset: float) -> tuple[float, float, float, float]:

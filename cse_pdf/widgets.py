@@ -42,13 +42,8 @@ def _name(v: str) -> NameObject:
 class AcroFormBuilder:
     def __init__(self, writer: PdfWriter) -> None:
         self.w = writer
-        self.helv = writer._add_object(DictionaryObject({
-            NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"), NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-            NameObject("/Name"): NameObject("/Helv")}))
-        self.zadb = writer._add_object(DictionaryObject({
-            NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/ZapfDingbats"), NameObject("/Name"): NameObject("/ZaDb")}))
+        self.helv = ap.standard_font(writer, "Helvetica", "WinAnsiEncoding", name="Helv")
+        self.zadb = ap.standard_font(writer, "ZapfDingbats", name="ZaDb")
         self.top_fields = ArrayObject()
         self.parents: dict[str, IndirectObject] = {}
         self.annots: dict[int, list[IndirectObject]] = {}
