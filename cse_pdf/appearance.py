@@ -2,9 +2,9 @@
 
 Shipping real appearances (not NeedAppearances) is what makes a form look right
 in every viewer, print correctly, and open in Acrobat without a "save changes?"
-prompt. Text drawn here uses the standard Helvetica when the characters fit its
-encoding, and an embedded DejaVu subset otherwise, so a prefilled `Zoë Łódź`
-shows as typed.
+prompt. Text drawn here uses the form's own embedded font (form_font.py), the
+one viewers type with; text it cannot draw (Arabic, Chinese) falls back to an
+embedded DejaVu subset, so a prefilled `Zoë Łódź` shows as typed.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 
 from .fonts import UNICODE_FONT, register_unicode_font
+from .form_font import FORM_FONT, can_draw, encode, register_for_measuring
 
 FONT_SIZE = 9.0
 LEADING = 10.5
@@ -102,30 +103,22 @@ def wrap_lines(text: str, width: float, font: str, size: float, multiline: bool)
     return lines
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("cp1252")
-        return True
-    except UnicodeEncodeError:
-        return False
-
-
 def text(writer: PdfWriter, value: str, width: float, height: float, multiline: bool,
-         helv: IndirectObject) -> IndirectObject:
-    """A filled text or combo box showing `value`."""
-    if not _encodable(value):
+         form_font: IndirectObject) -> IndirectObject:
+    """A filled text or combo box showing `value`, drawn with the form's own font (CseSans)."""
+    if not can_draw(value):
         return _unicode_text(writer, value, width, height, multiline)
-    lines = wrap_lines(value, width - 2 * PAD, "Helvetica", FONT_SIZE, multiline)
+    lines = wrap_lines(value, width - 2 * PAD, register_for_measuring(), FONT_SIZE, multiline)
     ops = [b"/Tx BMC", b"q", f"{PAD} {PAD} {width - 2 * PAD:.2f} {height - 2 * PAD:.2f} re W n".encode(),
-           b"BT", f"/Helv {FONT_SIZE} Tf 0 g".encode()]
+           b"BT", f"/{FORM_FONT} {FONT_SIZE:g} Tf 0 g".encode()]
     y = height - PAD - FONT_SIZE if multiline else (height - FONT_SIZE) / 2 + 2
     ops.append(f"{PAD} {y:.2f} Td".encode())
     for i, line in enumerate(lines):
         if i:
             ops.append(f"0 {-LEADING} Td".encode())
-        ops.append(b"(" + _escape(line.encode("cp1252")) + b") Tj")
+        ops.append(encode(line.replace("\r", "")) + b" Tj")
     ops += [b"ET", b"Q", b"EMC"]
-    return _form(writer, b"\n".join(ops), width, height, font_resources(Helv=helv))
+    return _form(writer, b"\n".join(ops), width, height, font_resources(**{FORM_FONT: form_font}))
 
 
 def _unicode_text(writer: PdfWriter, value: str, width: float, height: float, multiline: bool) -> IndirectObject:

@@ -15,6 +15,7 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from . import appearance as ap
 from .errors import ValuesError
+from .form_font import FORM_FONT, add_form_font
 from .pdf_fields import PdfField, collect_fields, on_states
 from .spec import Field, FormSpec
 
@@ -42,26 +43,34 @@ def fill(writer: PdfWriter, spec: FormSpec, values: Mapping[str, Any]) -> None:
     """Set each given field; a None value clears it."""
     check_values(spec, values)
     fields = collect_fields(writer)
-    helv = _helv(writer)
+    sans = _form_font(writer)
     for fid, value in values.items():
         pdf_field = fields.get(fid)
         if pdf_field is None:
             raise ValuesError(f"the PDF has no field {fid!r}; was it made from form {spec.id} version {spec.version}?")
-        _set(writer, spec.field_map[fid], pdf_field, value, helv)
+        _set(writer, spec.field_map[fid], pdf_field, value, sans)
+
+
+def _dr_fonts(writer: PdfWriter) -> DictionaryObject:
+    acro = writer._root_object["/AcroForm"].get_object()
+    dr = acro.setdefault(NameObject("/DR"), DictionaryObject()).get_object()
+    return dr.setdefault(NameObject("/Font"), DictionaryObject()).get_object()
 
 
 def _font(writer: PdfWriter, name: str, base: str) -> Any:
     """The form's /DR font `name`, added if a viewer's save dropped it."""
-    acro = writer._root_object["/AcroForm"].get_object()
-    dr = acro.setdefault(NameObject("/DR"), DictionaryObject()).get_object()
-    fonts = dr.setdefault(NameObject("/Font"), DictionaryObject()).get_object()
+    fonts = _dr_fonts(writer)
     if f"/{name}" not in fonts:
         fonts[NameObject(f"/{name}")] = ap.standard_font(writer, base)
     return fonts.raw_get(f"/{name}")
 
 
-def _helv(writer: PdfWriter) -> Any:
-    return _font(writer, "Helv", "Helvetica")
+def _form_font(writer: PdfWriter) -> Any:
+    """The form's CseSans, embedded now if the form predates it or a viewer's save dropped it."""
+    fonts = _dr_fonts(writer)
+    if f"/{FORM_FONT}" not in fonts:
+        fonts[NameObject(f"/{FORM_FONT}")] = add_form_font(writer)
+    return fonts.raw_get(f"/{FORM_FONT}")
 
 
 def _symbol_states(writer: PdfWriter, widget: DictionaryObject, on: str, glyph: str) -> None:
@@ -74,7 +83,7 @@ def _symbol_states(writer: PdfWriter, widget: DictionaryObject, on: str, glyph: 
         NameObject("/Off"): ap.empty(writer, width, height)})})
 
 
-def _set(writer: PdfWriter, field: Field, f: PdfField, value: Any, helv: Any) -> None:
+def _set(writer: PdfWriter, field: Field, f: PdfField, value: Any, sans: Any) -> None:
     node = f.node
     if field.type == "checkbox":
         (on,) = on_states(f)[:1] or ("Yes",)
@@ -103,6 +112,6 @@ def _set(writer: PdfWriter, field: Field, f: PdfField, value: Any, helv: Any) ->
         shown = field.option_label(value) if field.type == "dropdown" else value
     for w in f.widgets:
         width, height = ap.rect_size(w)
-        stream = (ap.text(writer, shown, width, height, field.type == "multiline", helv) if shown
-                  else ap.empty(writer, width, height, ap.font_resources(Helv=helv), marked=True))
+        stream = (ap.text(writer, shown, width, height, field.type == "multiline", sans) if shown
+                  else ap.empty(writer, width, height, ap.font_resources(**{FORM_FONT: sans}), marked=True))
         w[NameObject("/AP")] = DictionaryObject({NameObject("/N"): stream})

@@ -18,6 +18,7 @@ from pypdf.generic import (
 )
 
 from . import appearance as ap
+from .form_font import FORM_FONT, add_form_font
 from .identity import Identity
 from .layout import Placement, placements_by_field
 from .spec import IDENTITY_FIELD, Field, FormSpec
@@ -31,7 +32,7 @@ FF_DO_NOT_SPELL_CHECK = 1 << 22
 ANNOT_PRINT = 4
 ANNOT_HIDDEN = 2
 
-DA_TEXT = "/Helv 9 Tf 0 g"
+DA_TEXT = f"/{FORM_FONT} {ap.FONT_SIZE:g} Tf 0 g"  # viewers type with the embedded Unicode font
 DA_SYMBOL = "/ZaDb 0 Tf 0 g"
 
 
@@ -44,6 +45,7 @@ class AcroFormBuilder:
         self.w = writer
         self.helv = ap.standard_font(writer, "Helvetica", "WinAnsiEncoding", name="Helv")
         self.zadb = ap.standard_font(writer, "ZapfDingbats", name="ZaDb")
+        self.sans = add_form_font(writer)
         self.top_fields = ArrayObject()
         self.parents: dict[str, IndirectObject] = {}
         self.annots: dict[int, list[IndirectObject]] = {}
@@ -116,7 +118,7 @@ class AcroFormBuilder:
                 NameObject("/Q"): NumberObject(0),
                 NameObject("/MK"): DictionaryObject(),
                 NameObject("/AP"): DictionaryObject({NameObject("/N"): ap.empty(
-                    self.w, width, height, ap.font_resources(Helv=self.helv), marked=True)}),
+                    self.w, width, height, ap.font_resources(**{FORM_FONT: self.sans}), marked=True)}),
             }
             if field.type == "dropdown":
                 flags |= FF_COMBO
@@ -184,7 +186,7 @@ class AcroFormBuilder:
         self.w._root_object[NameObject("/AcroForm")] = self.w._add_object(DictionaryObject({
             NameObject("/Fields"): self.top_fields,
             NameObject("/DA"): TextStringObject(DA_TEXT),
-            NameObject("/DR"): ap.font_resources(Helv=self.helv, ZaDb=self.zadb),
+            NameObject("/DR"): ap.font_resources(Helv=self.helv, ZaDb=self.zadb, **{FORM_FONT: self.sans}),
         }))
 
 

@@ -131,3 +131,19 @@ def test_blank_identity_names_form_version_and_no_copy(reader, spec) -> None:
 def test_pages_are_a4(reader) -> None:
     for page in reader.pages:
         assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+
+
+def test_text_fields_type_with_an_embedded_font_that_has_every_letter_of_a_name(reader, spec) -> None:
+    """Viewers redraw typed text with the /DA font: it must be embedded and map back to Unicode,
+    or 'Zoë Łódź' loses letters (tests/test_visibility.py shows it in the engines)."""
+    fonts = reader.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]
+    fields = collect_fields(reader)
+    for f in spec.fields:
+        if f.type in ("text", "multiline", "date", "dropdown"):
+            assert fields[f.id].inherited("/DA").split()[0] == "/CseSans", f.id
+    font = fonts["/CseSans"].get_object()
+    cid_font = font["/DescendantFonts"][0].get_object()
+    assert cid_font["/FontDescriptor"]["/FontFile2"].get_data()[:4] == b"\x00\x01\x00\x00"  # a TrueType font
+    to_unicode = font["/ToUnicode"].get_data().decode()
+    for ch in "Zoë Łódź Ngozi Okonkwo-Ødegård Şişli Ελένη Ольга":
+        assert f"<{ord(ch):04X}>" in to_unicode, ch

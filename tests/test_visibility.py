@@ -15,12 +15,14 @@ recorded (and asserted for MuPDF, the one engine that embeds fonts for it): run
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
 
 from cse_pdf.fill import fill as cse_fill
+from cse_pdf.read import read_form
 from cse_pdf.spec import FormSpec
 from engines.registry import FILLERS as ENGINES, fill
 from engines.visibility import (
@@ -39,17 +41,11 @@ ARABIC_CHINESE = "محمد 李小龍"
 COMPLETE = 0.86  # drawn width / cse-pdf's width: complete Latin text 0.9-1.05, a dropped letter <= 0.82
 
 
-# Latin text that is drawn with letters missing. Each is understood (see the reasons); strict, so
-# a fix shows up as XPASS and the mark must go.
-DROPS_LETTERS = {
-    ("pdfjs", "poppler"): "pdf.js deletes the appearance of a text field whose value Helv cannot encode and "
-                          "sets NeedAppearances; Poppler redraws from /DA Helv + /DR fonts, finds no font "
-                          "for Ł and ź and leaves them out ('Zoë ód')",
-    ("pypdf", "pdfium"): "pypdf draws with a non-embedded Helvetica re-encoded by /Differences (cp1250); "
-                         "PDFium's built-in Helvetica has no /zacute glyph, so ź is dropped ('Zoë Łód')",
-    ("poppler", "pdfium"): "Poppler's appearance switches to its fallback font inside q…Q within BT; PDFium "
-                           "restores the text position at Q, so the next glyph overprints Ł ('Zoë ƚódź')",
-}
+# Latin text that is drawn with letters missing, per (engine, renderer): none since the forms type
+# with their own embedded font (cse_pdf/form_font.py). Helvetica in /DA used to cost three cells:
+# pdf.js→Poppler 'Zoë ód', pypdf→PDFium 'Zoë Łód', Poppler→PDFium 'Zoë ƚódź'. A new entry here is
+# a strict xfail with its reason, so a later fix shows up as XPASS.
+DROPS_LETTERS: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +148,49 @@ def test_latin_text_is_drawn_in_full(engine, renderer, each_form, filled, refere
     if renderer == "poppler":
         assert missing_glyphs(filled_pdf) == [], "Poppler found no font for these characters"
     assert narrow == {}, "drawn narrower than cse-pdf draws the same text: letters dropped or overprinted"
+
+
+def _without_text_states(src: Path, tmp_path: Path) -> Path:
+    """Poppler saves /AS /N on text widgets; qpdf then looks for an appearance state named N, finds
+    none and draws nothing. Drop that one key (the drawing itself is untouched) so qpdf draws."""
+    writer = PdfWriter(clone_from=PdfReader(src))
+    for page in writer.pages:
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if annot.get("/FT", annot.get("/Parent", {}).get("/FT")) in ("/Tx", "/Ch"):
+                annot.pop("/AS", None)
+    dst = tmp_path / "no-text-states.pdf"
+    with open(dst, "wb") as fh:
+        writer.write(fh)
+    return dst
+
+
+TWO_LINES = "Seen with Zoë Łódź at the station.\nNgozi Okonkwo-Ødegård phoned."
+
+
+def _words(value: object) -> str:
+    return " ".join(str(value).split())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_text_drawn_is_the_text_typed(engine, each_form, filled, tmp_path) -> None:
+    """Width and ink cannot tell 'Zoë Łódź' from ';P«·³EÍ' (glyphs looked up by the wrong codes):
+    flatten the engine's own appearances (qpdf, no redrawing) and read the page text back inside
+    each box. Line breaks are the engine's own wrapping, so words are compared, not lines; notes
+    are two lines, as every box holds two (longer notes spill where the page text can't tell)."""
+    spec, blank = each_form
+    answers = {fid: (TWO_LINES if spec.field_map[fid].type == "multiline" else v)
+               for fid, v in every_answer(spec, checked=True, pick=-1).items()}
+    filled_pdf = filled(engine, spec, blank, "two-line-notes", answers)
+    flat = tmp_path / "flat.pdf"
+    subprocess.run(["qpdf", "--flatten-annotations=all", str(_without_text_states(filled_pdf, tmp_path)),
+                    str(flat)], check=True)
+
+    drawn = read_form(flat).values
+    kinds = ("text", "date", "multiline")
+    typed = {f.id: _words(answers[f.id]) for f in spec.fields if f.type in kinds and f.id in answers}
+
+    assert {fid: _words(drawn.get(fid)) for fid in typed} == typed
 
 
 class _ArabicChineseTable:
