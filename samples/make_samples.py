@@ -1,8 +1,11 @@
 """Re-make the sample returned forms: fictional people, each filled by a different real engine.
 
-    python samples/make_samples.py      (needs: pip install '.[test]' pymupdf; npm ci in tests/engines)
+    python samples/make_samples.py      (needs what .ci/run installs: pip install -e '.[test]',
+                                         npm ci in tests/engines, tests/browsers/install.sh)
 
-Each sample states the level worked out by hand from the layout's rules; the script refuses to
+Every engine the tests fill through has a return of each form here: pypdf (a program), PDFium,
+pdf.js, MuPDF and Poppler, and the real Chromium and Firefox ESR viewers (clicks and typing, the
+viewer's own save). Each sample states the level worked out by hand from the layout's rules; the script refuses to
 write a sample whose computed score disagrees, then stores `cse-pdf score` output as the expected
 JSON that tests/test_samples.py checks. It also flattens one return of each form with qpdf
 (`flat-*.pdf`), as a worker's "print to PDF" would.
@@ -18,9 +21,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+from browsers.browser_fill import fill_with_chromium, fill_with_firefox  # noqa: E402
 from engines.mupdf_fill import fill_with_mupdf  # noqa: E402
 from engines.pdfium_fill import fill_with_pdfium  # noqa: E402
 from engines.pdfjs_fill import fill_with_pdfjs  # noqa: E402
+from engines.poppler_fill import fill_with_poppler  # noqa: E402
+from engines.pypdf_fill import fill_with_pypdf  # noqa: E402
 
 from cse_pdf.read import read_form  # noqa: E402
 from cse_pdf.score import assess  # noqa: E402
@@ -150,6 +156,118 @@ SAMPLES += [
             "associates.known": "no", "associates.suspected": "not_known",
             "vulnerability.leaving_care": True, "vulnerability.homeless": True, "vulnerability.low_self_esteem": True,
             "summative.beyond_threshold": "yes", "summative.level": "0",
+        },
+    },
+]
+
+
+SAMPLES += [
+    {
+        "name": "none-poppler",
+        "form": "hillingdon-cse",
+        "engine": fill_with_poppler,
+        # eleven 1s = 11 → band ≤18 → level 0; no area at 3+; perpetrator history not known; age 17
+        "level": 0,
+        "values": {
+            "client.name": "Alex Testcase", "client.gender": "not_known", "client.dob": "02/02/2007",
+            "client.ethnicity": "W9", "agency.name": "Example Sports Club", "agency.has_social_worker": "not_known",
+            "agency.date_completed": "10/06/2024", "education.status": "college_full_time",
+            "concern.carers_communication": True,
+            **domains(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+            "risk.category": "0",
+            "analysis.behaviours": "Argued with parents about curfew.\nNo other concerns.",
+        },
+    },
+    {
+        "name": "medium-pypdf",
+        "form": "hillingdon-cse",
+        "engine": fill_with_pypdf,
+        # ten 2s and a 1 = 21 → band 19–26 → 1; no area at 3+; age 11 on the date completed → 2
+        "level": 2,
+        "values": {
+            "client.name": "Casey Placeholder", "client.gender": "male", "client.dob": "01/05/2012",
+            "client.ethnicity": "B1", "agency.name": "Example Primary School", "agency.has_social_worker": "no",
+            "agency.date_completed": "01/04/2024", "education.status": "school_full_time",
+            "concern.going_missing": True, "coercion.social_networking": True,
+            **domains(2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1),
+            "risk.category": "2",
+        },
+    },
+    {
+        "name": "medium-chromium",
+        "form": "hillingdon-cse",
+        "engine": fill_with_chromium,
+        # 3+3+3+2+2+2+2+2+2+2+4 = 27 → band 27–37 → 2; three areas at 3+ → 1; perpetrator suspected (4) → 2
+        "level": 2,
+        "values": {
+            "client.name": "Morgan Fictional", "client.dob": "07/07/2008", "agency.date_completed": "15/05/2024",
+            "concern.going_missing": True,
+            **domains(3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 4),
+            "risk.category": "2",
+        },
+    },
+    {
+        "name": "low-firefox",
+        "form": "hillingdon-cse",
+        "engine": fill_with_firefox,
+        # 2+2+3+2+2+2+2+2+2+2+1 = 22 → band 19–26 → 1; one area at 3 → 1; age 16
+        "level": 1,
+        "values": {
+            "client.name": "Zoë Łódź", "client.dob": "30/12/2007", "agency.date_completed": "15/05/2024",
+            "concern.alcohol_drugs": True,
+            **domains(2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 1),
+            "risk.category": "1",
+        },
+    },
+    {
+        "name": "rv-standard-poppler",
+        "form": "cse-risk-vulnerability",
+        "engine": fill_with_poppler,
+        # no known or suspected associates, not beyond the threshold → Standard
+        "level": 0,
+        "values": {
+            "child.name": "Taylor Sample", "child.dob": "09/09/2009", "assessment.date": "20/05/2024",
+            "assessment.agency": "Example Youth Service",
+            "associates.known": "no", "associates.suspected": "no",
+            "vulnerability.school_absence": True, "summative.beyond_threshold": "no", "summative.level": "0",
+            "summative.rationale": "Some absence from school; no indicators of exploitation.",
+        },
+    },
+    {
+        "name": "rv-medium-pypdf",
+        "form": "cse-risk-vulnerability",
+        "engine": fill_with_pypdf,
+        # suspected associates → Medium; known not known; not beyond the threshold
+        "level": 1,
+        "values": {
+            "child.name": "Jamie Example", "child.dob": "14/02/2008", "assessment.date": "20/05/2024",
+            "associates.known": "not_known", "associates.suspected": "yes",
+            "associates.suspected_notes": "Older youths outside the shop (fictional).",
+            "suspected.missing": True, "summative.beyond_threshold": "no", "summative.level": "1",
+        },
+    },
+    {
+        "name": "rv-high-chromium",
+        "form": "cse-risk-vulnerability",
+        "engine": fill_with_chromium,
+        # known associates → High; not beyond the threshold
+        "level": 2,
+        "values": {
+            "child.name": "Robin Testperson", "child.dob": "03/03/2009", "assessment.date": "21/05/2024",
+            "associates.known": "yes", "suspected.money": True,
+            "summative.beyond_threshold": "no", "summative.level": "2",
+        },
+    },
+    {
+        "name": "rv-raised-firefox",
+        "form": "cse-risk-vulnerability",
+        "engine": fill_with_firefox,
+        # no associates → Standard; beyond the threshold → one level up to Medium
+        "level": 1,
+        "values": {
+            "child.name": "Zoë Łódź", "child.dob": "11/11/2010", "assessment.date": "21/05/2024",
+            "associates.known": "no", "associates.suspected": "no", "vulnerability.homeless": True,
+            "summative.beyond_threshold": "yes", "summative.level": "1",
         },
     },
 ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader, PdfWriter
 
 from cse_pdf.catalog import current_forms, find_form
 from cse_pdf.generate import generate
@@ -51,3 +54,29 @@ def every_answer(spec: FormSpec, *, checked: bool = True, pick: int = -1) -> dic
         else:
             values[f.id] = "Zoë Łódź"
     return values
+
+
+def qpdf_flatten(src: Path, dst: Path) -> None:
+    """"Print to PDF" a returned form: qpdf draws every widget's own appearance into the page.
+
+    --generate-appearances: pdf.js once left fields without appearances (NeedAppearances), which qpdf
+    would otherwise refuse to flatten; a print driver draws them anyway. Poppler saves /AS /N on text
+    widgets; qpdf then looks for an appearance state named N, finds none and draws nothing, where a
+    print driver draws the text: that one key is dropped first (the drawing itself is untouched)."""
+    if shutil.which("qpdf") is None:
+        pytest.fail("qpdf is needed (apt-get install qpdf); .ci/run installs it")
+    writer = PdfWriter(clone_from=PdfReader(src))
+    for page in writer.pages:
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            parent = annot.get("/Parent")
+            kind = annot.get("/FT") or (parent.get_object().get("/FT") if parent is not None else None)
+            if kind in ("/Tx", "/Ch"):
+                annot.pop("/AS", None)
+    staged = dst.with_name(dst.stem + ".staged.pdf")
+    with open(staged, "wb") as fh:
+        writer.write(fh)
+    done = subprocess.run(["qpdf", "--generate-appearances", "--flatten-annotations=all", str(staged), str(dst)],
+                          capture_output=True, text=True)
+    staged.unlink()
+    assert done.returncode in (0, 3), done.stderr  # 3: done, with warnings (e.g. appearances it had to make)

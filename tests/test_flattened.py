@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from pypdf import PdfReader, PdfWriter
 
 from cse_pdf.read import read_form
 
-from conftest import REPO
+from conftest import REPO, qpdf_flatten
 
 SAMPLES = [p for p in sorted((REPO / "samples").glob("*.pdf")) if not p.stem.startswith("flat-")]
 
@@ -29,16 +28,6 @@ def printable(value: object) -> object:
     if not isinstance(value, str):
         return value
     return "".join(ch if ch.encode("cp1252", "ignore") else "?" for ch in value)
-
-
-def qpdf_flatten(src: Path, dst: Path) -> None:
-    if shutil.which("qpdf") is None:
-        pytest.fail("qpdf is needed (apt-get install qpdf); .ci/run installs it")
-    # --generate-appearances: pdf.js leaves some fields without appearances (NeedAppearances), which qpdf
-    # would otherwise refuse to flatten; a print driver draws them anyway
-    done = subprocess.run(["qpdf", "--generate-appearances", "--flatten-annotations=all", str(src), str(dst)],
-                          capture_output=True, text=True)
-    assert done.returncode in (0, 3), done.stderr  # 3: done, with warnings (e.g. appearances it had to make)
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)

@@ -14,11 +14,19 @@ from conftest import REPO
 SAMPLES = sorted((REPO / "samples").glob("*.pdf"))
 
 
-def test_there_are_low_medium_and_high_samples_from_three_engines() -> None:
-    names = [p.stem for p in SAMPLES if not p.stem.startswith(("rv-", "flat-"))]
-    assert len(names) >= 3
-    assert {n.split("-")[0] for n in names} >= {"low", "medium", "high"}
-    assert len({n.split("-")[1] for n in names}) >= 3
+ENGINES = {"pypdf", "pdfium", "pdfjs", "mupdf", "poppler", "chromium", "firefox"}
+
+
+def _expected(sample: Path) -> dict:
+    return json.loads(sample.with_suffix(".expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("form_id", ["hillingdon-cse", "cse-risk-vulnerability"])
+def test_each_form_has_a_return_from_every_engine_and_every_level(form_id: str) -> None:
+    returns = [p for p in SAMPLES if not p.stem.startswith("flat-") and _expected(p)["form"]["id"] == form_id]
+    assert {p.stem.rsplit("-", 1)[1] for p in returns} == ENGINES
+    levels = {_expected(p)["assessment"]["level"] for p in returns}
+    assert levels == ({0, 1, 2, 3} if form_id == "hillingdon-cse" else {0, 1, 2})
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
@@ -29,8 +37,11 @@ def test_score_matches_the_expected_json(sample: Path) -> None:
     assert json.loads(result.stdout) == expected
 
 
-@pytest.mark.parametrize("sample, level", [("low-pdfium", 1), ("medium-pdfjs", 2), ("high-mupdf", 3),
-                                           ("rv-medium-pdfium", 1), ("rv-high-pdfjs", 2), ("rv-raised-mupdf", 1)])
+@pytest.mark.parametrize("sample, level", [
+    ("none-poppler", 0), ("low-pdfium", 1), ("low-firefox", 1), ("medium-pdfjs", 2), ("medium-pypdf", 2),
+    ("medium-chromium", 2), ("high-mupdf", 3),
+    ("rv-standard-poppler", 0), ("rv-medium-pdfium", 1), ("rv-medium-pypdf", 1), ("rv-raised-mupdf", 1),
+    ("rv-raised-firefox", 1), ("rv-high-pdfjs", 2), ("rv-high-chromium", 2)])
 def test_sample_levels_are_the_hand_worked_ones(sample: str, level: int) -> None:
     expected = json.loads((REPO / "samples" / f"{sample}.expected.json").read_text(encoding="utf-8"))
     assert expected["assessment"]["level"] == level

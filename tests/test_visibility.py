@@ -15,7 +15,6 @@ recorded (and asserted for MuPDF, the one engine that embeds fonts for it): run
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -35,7 +34,7 @@ from engines.visibility import (
     width_ratios,
 )
 
-from conftest import every_answer
+from conftest import every_answer, qpdf_flatten
 
 ARABIC_CHINESE = "محمد 李小龍"
 COMPLETE = 0.86  # drawn width / cse-pdf's width: complete Latin text 0.9-1.05, a dropped letter <= 0.82
@@ -150,21 +149,6 @@ def test_latin_text_is_drawn_in_full(engine, renderer, each_form, filled, refere
     assert narrow == {}, "drawn narrower than cse-pdf draws the same text: letters dropped or overprinted"
 
 
-def _without_text_states(src: Path, tmp_path: Path) -> Path:
-    """Poppler saves /AS /N on text widgets; qpdf then looks for an appearance state named N, finds
-    none and draws nothing. Drop that one key (the drawing itself is untouched) so qpdf draws."""
-    writer = PdfWriter(clone_from=PdfReader(src))
-    for page in writer.pages:
-        for annot in page.get("/Annots") or []:
-            annot = annot.get_object()
-            if annot.get("/FT", annot.get("/Parent", {}).get("/FT")) in ("/Tx", "/Ch"):
-                annot.pop("/AS", None)
-    dst = tmp_path / "no-text-states.pdf"
-    with open(dst, "wb") as fh:
-        writer.write(fh)
-    return dst
-
-
 TWO_LINES = "Seen with Zoë Łódź at the station.\nNgozi Okonkwo-Ødegård phoned."
 
 
@@ -183,8 +167,7 @@ def test_the_text_drawn_is_the_text_typed(engine, each_form, filled, tmp_path) -
                for fid, v in every_answer(spec, checked=True, pick=-1).items()}
     filled_pdf = filled(engine, spec, blank, "two-line-notes", answers)
     flat = tmp_path / "flat.pdf"
-    subprocess.run(["qpdf", "--flatten-annotations=all", str(_without_text_states(filled_pdf, tmp_path)),
-                    str(flat)], check=True)
+    qpdf_flatten(filled_pdf, flat)  # draws the engine's appearances as they are; makes none where there are some
 
     drawn = read_form(flat).values
     kinds = ("text", "date", "multiline")
