@@ -140,3 +140,30 @@ def test_saved_incrementally_twice_the_newest_revision_wins(tmp_path: Path) -> N
         second_writer.write(fh)
     assert second.read_bytes().count(b"%%EOF") >= 3
     assert read_form(second).values["client.postcode"] == "BB2 2BB"
+
+
+def test_a_return_from_an_older_layout_reads_by_that_layout_with_a_note(tmp_path, monkeypatch) -> None:
+    """The Board renames a field and adds one (version 2); a worker returns a copy of version 1 filled in
+    Chrome's engine. Its values are read and keyed by version 1's fields, and the reader says so."""
+    from cse_pdf import catalog
+
+    layouts = tmp_path / "layouts"
+    (layouts / "archive").mkdir(parents=True)
+    v1 = (REPO / "layouts" / "hillingdon-cse.yaml").read_text(encoding="utf-8")
+    (layouts / "archive" / "hillingdon-cse-v1.yaml").write_text(v1, encoding="utf-8")
+    v2 = (v1.replace('version: "1"', 'version: "2"', 1)
+            .replace("{id: client.disability,", "{id: client.disabilities,", 1)
+            .replace("{id: client.postcode, type: text, label: Postcode, width: 0.4}",
+                     "{id: client.postcode, type: text, label: Postcode, width: 0.4}\n"
+                     "          - {id: client.phone, type: text, label: Phone}", 1))
+    assert v2.count('version: "2"') == 1 and "client.disabilities" in v2 and "client.phone" in v2
+    (layouts / "hillingdon-cse.yaml").write_text(v2, encoding="utf-8")
+    monkeypatch.setattr(catalog, "layouts_dir", lambda: layouts)
+
+    response = read_form(SAMPLE)
+
+    assert (response.spec.version, response.identity.version) == ("1", "1")
+    assert response.values == EXPECTED
+    assert "client.disability" in response.values and "client.phone" not in response.values
+    assert response.warnings == ["made from version 1 of form hillingdon-cse (current: 2); values are read and "
+                                 "keyed by version 1's fields"]
