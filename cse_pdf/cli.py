@@ -14,7 +14,7 @@ from .catalog import current_forms, find_form
 from .errors import CsePdfError, ValuesError
 from .generate import generate as generate_pdf
 from .read import read_form
-from .score import assess
+from .live import assess_return
 from .spec import FormSpec
 from .stamp import stamp as stamp_form, write_private
 
@@ -169,7 +169,7 @@ def score(files: tuple[Path, ...], layout: str | None) -> None:
 
     def make(path: Path, spec: FormSpec | None) -> dict:
         response = read_form(path, spec)
-        return {**response.to_dict(), "assessment": assess(response.spec, response.values).to_dict()}
+        return {**response.to_dict(), "assessment": assess_return(response).to_dict()}
 
     _for_each_file(files, layout, make)
 

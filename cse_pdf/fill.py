@@ -17,7 +17,7 @@ from . import appearance as ap
 from .errors import ValuesError
 from .form_font import FORM_FONT, add_form_font
 from .pdf_fields import PdfField, collect_fields, on_states
-from .spec import Field, FormSpec
+from .spec import LIVE_PREFIX, Field, FormSpec
 
 
 def check_values(spec: FormSpec, values: Mapping[str, Any]) -> None:
@@ -49,6 +49,17 @@ def fill(writer: PdfWriter, spec: FormSpec, values: Mapping[str, Any]) -> None:
         if pdf_field is None:
             raise ValuesError(f"the PDF has no field {fid!r}; was it made from form {spec.id} version {spec.version}?")
         _set(writer, spec.field_map[fid], pdf_field, value, sans)
+
+
+def fill_calculated(writer: PdfWriter, outputs: Mapping[str, str]) -> None:
+    """Write the live-scoring fields (those the form has) with the given text and fresh appearances."""
+    fields = collect_fields(writer)
+    sans = _form_font(writer)
+    for name, text in outputs.items():
+        pdf_field = fields.get(f"{LIVE_PREFIX}.{name}")
+        if pdf_field is not None:
+            kind = "multiline" if name in ("why", "flags") else "text"
+            _set(writer, Field(id=f"{LIVE_PREFIX}.{name}", type=kind, label=name), pdf_field, text, sans)
 
 
 def _dr_fonts(writer: PdfWriter) -> DictionaryObject:

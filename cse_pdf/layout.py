@@ -32,13 +32,15 @@ from reportlab.platypus import (
 from xml.sax.saxutils import escape
 
 from . import spec as S
+from .live import live_fields
 
-WidgetKind = Literal["text", "multiline", "date", "checkbox", "radio", "dropdown"]
+WidgetKind = Literal["text", "multiline", "date", "checkbox", "radio", "dropdown", "calculated"]
 
 INK = colors.HexColor("#1b2a41")
 ACCENT = colors.HexColor("#1f4e79")
 FIELD_FILL = colors.HexColor("#eef3fb")
 FIELD_EDGE = colors.HexColor("#7f8fa6")
+CALCULATED_FILL = colors.HexColor("#f2f2f2")  # read-only: the form fills these, not the worker
 RULE = colors.HexColor("#b8c2d1")
 
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
@@ -99,7 +101,7 @@ class FieldFrame(Flowable):
         c = self.canv
         c.saveState()
         c.setStrokeColor(FIELD_EDGE)
-        c.setFillColor(FIELD_FILL)
+        c.setFillColor(CALCULATED_FILL if self.kind == "calculated" else FIELD_FILL)
         c.setLineWidth(0.6)
         if self.kind == "radio":
             c.circle(self.width / 2, self.height / 2, self.height / 2, stroke=1, fill=1)
@@ -212,7 +214,30 @@ class StoryBuilder:
             t = Table([cells], colWidths=widths)
             t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_NO_PADDING]))
             return [t, Spacer(0, 4)]
+        if isinstance(block, S.Live):
+            return [self.live(block, width), Spacer(0, 6)]
         raise TypeError(f"unknown block {type(block).__name__}")
+
+    def live(self, block: S.Live, width: float) -> Flowable:
+        """The calculated fields, boxed and labelled as calculated, read-only grey."""
+        inner = width - 12
+        rows: list[Flowable] = [Paragraph(markup(block.live), STYLES["label_bold"]),
+                                Paragraph(markup(block.hint), STYLES["hint"]), Spacer(0, 4)]
+        for name in live_fields(self.spec):
+            label = S.LIVE_FIELDS[name]
+            if name == "category":
+                level_name = self.spec.summary.level_name if self.spec.summary else "category"
+                label = f"Suggested {level_name}"
+            lines = {"why": 3, "flags": 4}.get(name, 0)
+            height = lines * LINE_HEIGHT + 4 if lines else TEXT_HEIGHT
+            box = FieldFrame(self.placements, f"{S.LIVE_PREFIX}.{name}", "calculated", height)
+            rows += [_row([Paragraph(markup(f"{label} (calculated)"), STYLES["label"]), box],
+                          [0.32 * inner, 0.68 * inner], inner), Spacer(0, 3)]
+        t = Table([[rows]], colWidths=[width])
+        t.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, FIELD_EDGE),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                               ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+        return KeepTogether([t])
 
     def checklist_grid(self, block: S.Checklist, width: float) -> Flowable:
         boxes = {f.id: f for f in block.fields}

@@ -22,7 +22,7 @@ from .flattened import WARNING, read_flattened
 from .errors import DamagedPdfError, EncryptedPdfError, NotACsePdfFormError, NotAPdfError, PdfInputError
 from .identity import Identity
 from .pdf_fields import PdfField, collect_fields, on_states
-from .spec import IDENTITY_FIELD, Field, FormSpec
+from .spec import IDENTITY_FIELD, LIVE_PREFIX, Field, FormSpec
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # structure warnings are noise to a user, never content
 
@@ -38,6 +38,7 @@ class Response:
     values: dict[str, Value]
     warnings: list[str] = field(default_factory=list)
     flattened: bool = False  # read from the printed page, not from form fields: less certain
+    calculated: dict[str, str] = field(default_factory=dict)  # what the viewer's live scoring wrote: claims
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -45,6 +46,8 @@ class Response:
             "flattened": self.flattened,
             "values": self.values,
         }
+        if self.calculated:
+            out["calculated"] = self.calculated
         if self.warnings:
             out["warnings"] = self.warnings
         return out
@@ -136,13 +139,18 @@ def read_opened(reader: PdfReader, path: Path, spec: FormSpec | None = None) -> 
                 values[f.id] = None
                 continue
             values[f.id] = decode_value(f, pdf_field)
+        calculated = {}
+        for name, pdf_field in fields.items():
+            raw = pdf_field.inherited("/V") if name.startswith(LIVE_PREFIX + ".") else None
+            if isinstance(raw, str) and raw.strip():
+                calculated[name.split(".", 1)[1]] = raw.replace("\r\n", "\n").replace("\r", "\n")
     except PdfInputError:
         raise
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError) as exc:
         raise DamagedPdfError(f"is damaged and its fields cannot be read ({type(exc).__name__}); "
                               "ask the sender to send it again", path) from None
-    return Response(spec, identity, values, warnings)
+    return Response(spec, identity, values, warnings, calculated=calculated)
 
 
 def _is_path_spec(spec: FormSpec) -> bool:

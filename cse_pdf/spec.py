@@ -213,6 +213,28 @@ class PageBreak(_Strict):
     page_break: bool = True
 
 
+LIVE_PREFIX = "calculated"  # calculated fields are `calculated.<name>`: claims, never answers
+LIVE_FIELDS = {  # name → what the field shows, in the order a live block lists them
+    "total": "Total score",
+    "category": "Suggested category",
+    "why": "Why",
+    "unanswered": "Scored questions unanswered",
+    "flags": "Flags and advice",
+}
+
+
+class Live(_Strict):
+    """Live scoring: calculated fields the viewer fills from the scoring rules (live.py), beside the
+    worker's own category. Which fields appear follows from `scoring`: a total only if one is added
+    up, flags only if a rule flags or advises."""
+
+    kind: Literal["live"] = "live"
+    live: str  # the box's heading
+    hint: str = ("Filled in by the form itself as you answer, in viewers that run form scripts (Acrobat, Chrome, "
+                 "Edge, Firefox). Elsewhere these boxes stay empty; cse-pdf works everything out again when it "
+                 "reads the returned form.")
+
+
 class SideBySide(_Strict):
     """Two (or more) columns of blocks, as the seed prints its domains in pairs."""
 
@@ -222,13 +244,13 @@ class SideBySide(_Strict):
 
 Block = Annotated[
     Union[Heading, Subheading, Paragraph, Note, FieldBlock, FieldsBlock, Checklist, Repeat, Table, Scale, PageBreak,
-          SideBySide],
+          SideBySide, Live],
     PydField(discriminator="kind"),
 ]
 SideBySide.model_rebuild()
 
 _BLOCK_KINDS = ("heading", "subheading", "paragraph", "note", "field", "fields", "checklist", "repeat", "table",
-                "scale", "page_break", "side_by_side")
+                "scale", "page_break", "side_by_side", "live")
 
 
 class Section(_Strict):
@@ -463,6 +485,21 @@ class FormSpec(_Strict):
         return {f.id: f for f in self.fields}
 
     @cached_property
+    def live_block(self) -> "Live | None":
+        return next((b for b in _walk_blocks(self) if isinstance(b, Live)), None)
+
+    @cached_property
+    def live_after(self) -> str | None:
+        """The last answer before the live block: its calculated fields follow it in tab order."""
+        last = None
+        for block in _walk_blocks(self):
+            if isinstance(block, Live):
+                return last
+            ids = [f.id for f in _block_fields(block)] if not isinstance(block, SideBySide) else []
+            last = ids[-1] if ids else last
+        return None
+
+    @cached_property
     def checklists(self) -> dict[str, Checklist]:
         return {b.checklist: b for b in _walk_blocks(self) if isinstance(b, Checklist)}
 
@@ -481,6 +518,13 @@ class FormSpec(_Strict):
     @model_validator(mode="after")
     def _references_resolve(self) -> "FormSpec":
         _check_ids(self)
+        lives = [b for b in _walk_blocks(self) if isinstance(b, Live)]
+        if len(lives) > 1:
+            raise ValueError("a form has at most one `live` block")
+        if lives and self.scoring is None:
+            raise ValueError("a `live` block shows the scoring: the form needs `scoring`")
+        if any(f.id == LIVE_PREFIX or f.id.startswith(LIVE_PREFIX + ".") for f in self.fields):
+            raise ValueError(f"field ids starting {LIVE_PREFIX!r} are kept for calculated fields")
         if self.scoring:
             _check_scoring(self, self.scoring)
         if self.summary:

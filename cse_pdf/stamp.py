@@ -13,10 +13,11 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
-from .fill import fill
+from .fill import fill, fill_calculated
 from .flatten import flatten
+from .live import assess_return, live_outputs
 from .read import Response, open_pdf, read_opened
-from .score import Assessment, assess
+from .score import Assessment
 from .spec import FormSpec
 from .summary import render_summary
 
@@ -34,7 +35,7 @@ def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None 
     reader = open_pdf(path)
     response = read_opened(reader, path, spec)
     spec = response.spec
-    assessment = assess(spec, response.values)
+    assessment = assess_return(response)
     writer = PdfWriter(clone_from=reader)
     if not response.flattened:  # a flattened copy has no fields left to write into
         # Rewrite every answer as read: fresh appearances everywhere (some viewers delete them), and
@@ -43,6 +44,7 @@ def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None 
         if spec.summary and spec.summary.write_category_to:
             values[spec.summary.write_category_to] = str(assessment.level)
         fill(writer, spec, values)
+        fill_calculated(writer, live_outputs(spec, assessment))  # cse-pdf's result, not the viewer's claim
         acro = writer._root_object["/AcroForm"].get_object()
         acro.pop("/NeedAppearances", None)
         acro.pop("/XFA", None)

@@ -7,6 +7,8 @@ names, no hierarchy): see shared/PDF_FORMS_NOTES.md.
 
 from __future__ import annotations
 
+import zlib
+
 from pypdf import PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -14,14 +16,16 @@ from pypdf.generic import (
     IndirectObject,
     NameObject,
     NumberObject,
+    StreamObject,
     TextStringObject,
 )
 
 from . import appearance as ap
 from .form_font import FORM_FONT, add_form_font
 from .identity import Identity
+from .live import calculate_script
 from .layout import Placement, placements_by_field
-from .spec import IDENTITY_FIELD, Field, FormSpec
+from .spec import IDENTITY_FIELD, LIVE_FIELDS, LIVE_PREFIX, Field, FormSpec
 
 # field flags (ISO 32000 table 221, 226, 228, 230)
 FF_READ_ONLY = 1
@@ -34,6 +38,8 @@ ANNOT_HIDDEN = 2
 
 DA_TEXT = f"/{FORM_FONT} {ap.FONT_SIZE:g} Tf 0 g"  # viewers type with the embedded Unicode font
 DA_SYMBOL = "/ZaDb 0 Tf 0 g"
+DA_CALCULATED = f"/{FORM_FONT} 7.5 Tf 0 g"  # reasons and flags: several lines in a small box
+DATE_FORMAT = "dd/mm/yyyy"
 
 
 def _name(v: str) -> NameObject:
@@ -49,6 +55,7 @@ class AcroFormBuilder:
         self.top_fields = ArrayObject()
         self.parents: dict[str, IndirectObject] = {}
         self.annots: dict[int, list[IndirectObject]] = {}
+        self.calculation_order = ArrayObject()
 
     # -- tree ----------------------------------------------------------------------------------
     def _parent_of(self, dotted: str) -> IndirectObject | None:
@@ -126,6 +133,10 @@ class AcroFormBuilder:
                     ArrayObject([TextStringObject(o.value), TextStringObject(o.label)]) for o in field.options)
             if field.type == "date":
                 flags |= FF_DO_NOT_SPELL_CHECK
+                extra[NameObject("/AA")] = DictionaryObject({  # typos caught while typing, in viewers with JS
+                    NameObject("/K"): self._js(f'AFDate_KeystrokeEx("{DATE_FORMAT}");'),
+                    NameObject("/F"): self._js(f'AFDate_FormatEx("{DATE_FORMAT}");'),
+                })
             extra[NameObject("/Ff")] = NumberObject(flags)
         node = self._widget(p, {**common, **extra})
         ref = self.w._add_object(node)
@@ -159,6 +170,40 @@ class AcroFormBuilder:
             node["/Kids"].append(kid_ref)
             self._register_widget(p.page, kid_ref)
 
+    def _js(self, script: str) -> IndirectObject:
+        """A JavaScript action; long scripts go in a compressed stream."""
+        action = DictionaryObject({NameObject("/S"): NameObject("/JavaScript")})
+        if len(script) < 200:
+            action[NameObject("/JS")] = TextStringObject(script)
+        else:
+            stream = StreamObject()
+            stream._data = zlib.compress(script.encode("ascii"), 9)
+            stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+            action[NameObject("/JS")] = self.w._add_object(stream)
+        return self.w._add_object(action)
+
+    def add_calculated(self, spec: FormSpec, p: Placement) -> None:
+        """A read-only field the viewer fills from the scoring rules; listed in /CO so it calculates."""
+        name = p.field_id.rpartition(".")[2]
+        width, height = p.rect[2] - p.rect[0], p.rect[3] - p.rect[1]
+        multiline = name in ("why", "flags")
+        node = self._widget(p, {
+            NameObject("/T"): TextStringObject(name),
+            NameObject("/TU"): TextStringObject(f"{LIVE_FIELDS[name]} (calculated by the form; cse-pdf checks it)"),
+            NameObject("/FT"): NameObject("/Tx"),
+            NameObject("/Ff"): NumberObject(FF_READ_ONLY | FF_DO_NOT_SPELL_CHECK | (FF_MULTILINE if multiline else 0)),
+            NameObject("/DA"): TextStringObject(DA_CALCULATED if multiline else DA_TEXT),
+            NameObject("/Q"): NumberObject(0),
+            NameObject("/MK"): DictionaryObject(),
+            NameObject("/AA"): DictionaryObject({NameObject("/C"): self._js(calculate_script(spec, name))}),
+            NameObject("/AP"): DictionaryObject({NameObject("/N"): ap.empty(
+                self.w, width, height, ap.font_resources(**{FORM_FONT: self.sans}), marked=True)}),
+        })
+        ref = self.w._add_object(node)
+        self._attach(ref, node, self._parent_of(LIVE_PREFIX))
+        self._register_widget(p.page, ref)
+        self.calculation_order.append(ref)
+
     def add_identity(self, identity: Identity) -> None:
         """A hidden, read-only text field: field values survive every viewer's save, metadata may not."""
         value = identity.encode()
@@ -183,11 +228,14 @@ class AcroFormBuilder:
             annots = page.get("/Annots")
             existing = list(annots.get_object()) if annots is not None else []
             page[NameObject("/Annots")] = ArrayObject(existing + refs)
-        self.w._root_object[NameObject("/AcroForm")] = self.w._add_object(DictionaryObject({
+        acroform = DictionaryObject({
             NameObject("/Fields"): self.top_fields,
             NameObject("/DA"): TextStringObject(DA_TEXT),
             NameObject("/DR"): ap.font_resources(Helv=self.helv, ZaDb=self.zadb, **{FORM_FONT: self.sans}),
-        }))
+        })
+        if self.calculation_order:  # without /CO no viewer runs calculate actions
+            acroform[NameObject("/CO")] = self.calculation_order
+        self.w._root_object[NameObject("/AcroForm")] = self.w._add_object(acroform)
 
 
 def build_acroform(writer: PdfWriter, spec: FormSpec, placements: list[Placement], identity: Identity) -> None:
@@ -199,11 +247,18 @@ def build_acroform(writer: PdfWriter, spec: FormSpec, placements: list[Placement
         raise RuntimeError(f"layout drew no widget for {missing}")
     # /Annots in spec order: the layout lists fields (and options) in reading order, which is the
     # tab order a worker expects; the flow draws grids row by row, which is not.
+    calculated = [p for p in placements if p.kind == "calculated"]
+    if spec.live_after is None:  # a live block before any question
+        for p in calculated:
+            builder.add_calculated(spec, p)
     for field in spec.fields:
         placed = by_field[field.id]
         if field.type == "radio":
             rank = {o.value: i for i, o in enumerate(field.options)}
             placed = sorted(placed, key=lambda p: rank[p.export])
         builder.add_field(field, placed)
+        if field.id == spec.live_after:  # calculated fields where the page shows them, in tab order
+            for p in calculated:
+                builder.add_calculated(spec, p)
     builder.add_identity(identity)
     builder.finish()

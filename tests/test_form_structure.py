@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from cse_pdf.catalog import current_forms
 from cse_pdf.generate import generate
+from cse_pdf.live import live_fields
 from cse_pdf.pdf_fields import collect_fields, on_states
 from cse_pdf.spec import IDENTITY_FIELD
 
@@ -42,7 +43,7 @@ def _all_nodes(reader: PdfReader):
 
 def test_every_spec_field_is_in_the_pdf_under_its_id(reader, spec) -> None:
     fields = collect_fields(reader)
-    assert set(fields) == {f.id for f in spec.fields} | {IDENTITY_FIELD}
+    assert set(fields) == {f.id for f in spec.fields} | {IDENTITY_FIELD} | set(_calculated(spec))
 
 
 def test_partial_names_have_no_periods(reader) -> None:
@@ -92,7 +93,14 @@ def test_tab_order_follows_reading_order(reader, spec) -> None:
             fid = _qualified(annot)
             if fid != IDENTITY_FIELD and fid not in order:
                 order.append(fid)
-    assert order == [f.id for f in spec.fields]
+    expected = []
+    for f in spec.fields:
+        expected += [f.id] + (_calculated(spec) if f.id == spec.live_after else [])
+    assert order == expected
+
+
+def _calculated(spec) -> list[str]:
+    return [f"calculated.{name}" for name in live_fields(spec)]
 
 
 def _qualified(annot) -> str:

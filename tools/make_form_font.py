@@ -31,6 +31,8 @@ RANGES = [
     (0x20AC, 0x20AC),  # euro
     (0x2116, 0x2116),  # numero
     (0x2122, 0x2122),  # trade mark
+    (0x2190, 0x2193),  # arrows
+    (0x2264, 0x2265),  # ≤ ≥: the score bands in live scoring's reasons
 ]
 
 

@@ -67,7 +67,20 @@ try {
     const { kind, value, widgets } = step;
     if (kind === 'text' || kind === 'multiline') {
       const el = await widgetElement(widgets[0]);
+      const m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(String(value ?? ''));
       await el.click();
+      if (m && (await el.evaluate((e) => e.type)) === 'date') {
+        // pdf.js turns a field formatted by AFDate_FormatEx into the native date picker on focus: pick
+        // the day as the picker does (an ISO value, then change), not by typing into locale segments.
+        const iso = `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;
+        await el.evaluate((e, v) => {
+          e.value = v;
+          e.dispatchEvent(new Event('input', { bubbles: true }));
+          e.dispatchEvent(new Event('change', { bubbles: true }));
+        }, iso);
+        await page.keyboard.press('Tab');
+        continue;
+      }
       await selectAll();
       if (value === '' || value === null) await page.keyboard.press('Delete');
       else await typeText(value);

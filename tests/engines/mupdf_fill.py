@@ -8,11 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def fill_with_mupdf(src: Path, dst: Path, values: dict[str, str | bool | None]) -> None:
-    """Text: str; checkbox: bool; radio: the kid's on-state; combo: export value."""
+def fill_with_mupdf(src: Path, dst: Path, values: dict[str, str | bool | None], scripts: bool = False) -> None:
+    """Text: str; checkbox: bool; radio: the kid's on-state; combo: export value.
+
+    `scripts`: run the form's JavaScript as a MuPDF viewer with JS does (calculate actions, before saving)."""
     import pymupdf
 
     doc = pymupdf.open(src)
+    if scripts:
+        pymupdf.mupdf.pdf_enable_js(pymupdf._as_pdf_document(doc))
     remaining = dict(values)
     for page in doc:
         for widget in page.widgets():
@@ -34,4 +38,8 @@ def fill_with_mupdf(src: Path, dst: Path, values: dict[str, str | bool | None]) 
     missing = [k for k, v in remaining.items() if v not in (None, False)]
     if missing:
         raise KeyError(f"no widget found (or no option matched) for {missing}")
+    if scripts:  # as the viewer does after a change: calculate, then redraw what changed
+        pymupdf.mupdf.pdf_calculate_form(pymupdf._as_pdf_document(doc))
+        for page in doc:
+            pymupdf.mupdf.pdf_update_page(pymupdf._as_pdf_page(page))
     doc.save(dst, garbage=0)
