@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,15 @@ def read_opened(reader: PdfReader, path: Path, spec: FormSpec | None = None) -> 
                 values[f.id] = None
                 continue
             values[f.id] = decode_value(f, pdf_field)
+            if values[f.id] is None and _holds_an_unknown_option(f, pdf_field):
+                warnings.append(f"field {f.id} holds a value that is not one of its options (changed outside "
+                                "the form?); read as unanswered")
+        unknown = sorted(n for n in fields if n not in spec.field_map and n != IDENTITY_FIELD
+                         and not n.startswith(LIVE_PREFIX + "."))
+        if unknown:
+            shown = ", ".join(_safe_name(n) for n in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+            warnings.append(f"the PDF has {len(unknown)} field(s) that layout {spec.id} version {spec.version} "
+                            f"does not have (added or renamed outside cse-pdf?): {shown}; they were not read")
         calculated = {}
         for name, pdf_field in fields.items():
             raw = pdf_field.inherited("/V") if name.startswith(LIVE_PREFIX + ".") else None
@@ -198,14 +208,33 @@ def decode_value(field: Field, f: PdfField) -> Value:
 
 
 def _option_value(field: Field, text: str) -> str | None:
-    """Combo /V is normally the export value; some writers store the shown label instead."""
+    """Combo /V is normally the export value; some writers store the shown label instead.
+    Anything else is no answer (and reported: see _holds_an_unknown_option)."""
     for o in field.options:
         if text == o.value:
             return o.value
     for o in field.options:
         if text == o.label:
             return o.value
-    return None if text.strip() == "" else text
+    return None
+
+
+def _holds_an_unknown_option(field: Field, f: PdfField) -> bool:
+    """A choice read as unanswered although the PDF holds something: a value the layout never offered."""
+    if field.type == "dropdown":
+        raw = f.inherited("/V")
+        raw = raw[0] if isinstance(raw, list) and raw else raw
+        return raw is not None and not isinstance(raw, NameObject) and str(raw).strip() != ""
+    if field.type == "radio":
+        states = [_name_text(w.get("/AS")) for w in f.widgets] + [_name_text(f.node.get("/V"))]
+        return any(s not in (None, "", "Off") for s in states)
+    return False
+
+
+def _safe_name(name: str) -> str:
+    """A field name from a file, fit to print: at most 60 plain characters."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.\-]", "?", name)
+    return cleaned[:60] + ("…" if len(cleaned) > 60 else "")
 
 
 def _radio_value(field: Field, f: PdfField) -> str | None:
@@ -223,7 +252,7 @@ def _radio_value(field: Field, f: PdfField) -> str | None:
             return exports[int(state)] if exports[int(state)] in options else None
         return None
 
-    shown = [export(on) for w, on in zip(f.widgets, on_states(f)) if _name_text(w.get("/AS")) not in (None, "Off")]
+    shown = [export(on) for w, on in zip(f.widgets, on_states(f)) if _name_text(w.get("/AS")) == on]
     if len(set(shown)) == 1 and shown[0] is not None:
         return shown[0]
     for v in [_name_text(f.node.get("/V"))] + [_name_text(w.get("/V")) for w in f.widgets]:
