@@ -13,6 +13,7 @@ import click
 from .catalog import current_forms, find_form
 from .errors import CsePdfError, ValuesError
 from .generate import generate as generate_pdf
+from .guard import guarded
 from .read import read_form
 from .live import assess_return
 from .spec import FormSpec
@@ -56,7 +57,7 @@ def _for_each_file(files: tuple[Path, ...], layout: str | None, make: Callable[[
     codes: list[int] = []  # one exit code per file that failed
     for path in files:
         try:
-            result = make(path, spec)
+            result = guarded(lambda p: make(p, spec), path)
         except CsePdfError as exc:
             _fail(exc)
             codes.append(exc.exit_code)
@@ -186,11 +187,16 @@ def stamp(file: Path, output: Path, flatten: bool, layout: str | None) -> None:
     def action() -> None:
         if output.resolve() == file.resolve():
             raise ValuesError("the stamped copy must not overwrite the returned form; choose another -o", output)
-        result = stamp_form(file, flatten_fields=flatten, spec=_layout(layout))
-        write_private(output, result.pdf)
-        a = result.assessment
-        flag = " (differs from the worker's category)" if a.differs else ""
-        click.echo(f"wrote {output}: suggested {a.label}{flag}")
+        spec = _layout(layout)
+
+        def work(path: Path) -> tuple[bytes, str, bool]:
+            result = stamp_form(path, flatten_fields=flatten, spec=spec)
+            return result.pdf, result.assessment.label, result.assessment.differs
+
+        pdf, label, differs = guarded(work, file)
+        write_private(output, pdf)
+        flag = " (differs from the worker's category)" if differs else ""
+        click.echo(f"wrote {output}: suggested {label}{flag}")
 
     _run(action)
 

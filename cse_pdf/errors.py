@@ -19,6 +19,9 @@ class CsePdfError(Exception):
         self.message = message
         super().__init__(f"{self.path}: {message}" if self.path else message)
 
+    def __reduce__(self):  # keep message and path apart when sent back from a guarded worker process
+        return type(self), (self.message, self.path)
+
 
 class SpecError(CsePdfError):
     """A layout YAML is not valid; the message points at the bad entry."""
@@ -52,6 +55,10 @@ class EncryptedPdfError(PdfInputError):
 
 class NotACsePdfFormError(PdfInputError):
     pass
+
+
+class OverLimitError(PdfInputError):
+    """Reading the file would take more time, memory or bytes than allowed (guard.py)."""
 
 
 class ValuesError(CsePdfError):

@@ -1,0 +1,63 @@
+"""Reading runs in a child process with limits: a file that would take too long, too much memory or
+too many bytes is stopped with one line, and the next file is read as usual."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cse_pdf.errors import DamagedPdfError, OverLimitError
+from cse_pdf.guard import Limits, guarded
+
+from conftest import REPO
+
+SAMPLE = REPO / "samples" / "low-pdfium.pdf"
+
+
+def test_a_result_comes_back_from_the_child() -> None:
+    assert guarded(lambda p: p.stat().st_size, SAMPLE, Limits()) == SAMPLE.stat().st_size
+
+
+def test_too_slow_is_stopped_at_the_deadline() -> None:
+    started = time.monotonic()
+    with pytest.raises(OverLimitError, match=r"low-pdfium.pdf: took longer than 0.5 s"):
+        guarded(lambda p: time.sleep(30), SAMPLE, Limits(seconds=0.5))
+    assert time.monotonic() - started < 10
+
+
+def test_too_much_memory_is_stopped() -> None:
+    with pytest.raises(OverLimitError, match=r"needs more than 300 MB of memory"):
+        guarded(lambda p: bytearray(2 * 1024**3), SAMPLE, Limits(memory_mb=300))
+
+
+def test_too_big_a_file_is_not_opened(tmp_path: Path) -> None:
+    big = tmp_path / "big.pdf"
+    with open(big, "wb") as fh:
+        fh.truncate(3 * 1024 * 1024)
+    with pytest.raises(OverLimitError, match=r"big.pdf: is 3 MB, over the 2 MB limit"):
+        guarded(lambda p: None, big, Limits(max_file_mb=2))
+
+
+def test_our_own_errors_come_back_whole() -> None:
+    def fail(p: Path) -> None:
+        raise DamagedPdfError("is damaged", p)
+
+    with pytest.raises(DamagedPdfError) as caught:
+        guarded(fail, SAMPLE, Limits())
+    assert caught.value.path == SAMPLE and str(caught.value) == f"{SAMPLE}: is damaged"
+
+
+def test_the_cli_stops_one_file_and_reads_the_next(tmp_path: Path) -> None:
+    big = tmp_path / "huge.pdf"
+    with open(big, "wb") as fh:
+        fh.truncate(3 * 1024 * 1024)
+    done = subprocess.run([sys.executable, "-m", "cse_pdf", "read", str(big), str(SAMPLE)], capture_output=True,
+                          text=True, env={**__import__("os").environ, "CSE_PDF_MAX_FILE_MB": "2"})
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [f"cse-pdf: error: {big}: is 3 MB, over the 2 MB limit for a returned "
+                                                "form; check it is the right file (CSE_PDF_MAX_FILE_MB raises the limit)"]
+    assert '"file": "' + str(SAMPLE) in done.stdout
