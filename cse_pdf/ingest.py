@@ -287,23 +287,31 @@ def _run_pool(todo: list[Path], batch: Batch, store: Store, workers: int, proces
     inflight: dict[Future, Path] = {}
     try:
         while queue or inflight:
+            broken = False
             while queue and len(inflight) < workers * 2:
                 path = queue.popleft()
-                inflight[pool.submit(process, str(path))] = path
-            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-            suspects: list[Path] = []
-            for future in done:
-                path = inflight.pop(future)
                 try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    suspects.append(path)
-                    continue
-                except Exception as exc:  # e.g. a result that would not pickle: this file only
-                    result = Failed(str(path), sha256_of(path), f"internal error ({type(exc).__name__}) while "
-                                    "reading it; please report it", 70)
-                batch.finish(path, result)
-            if suspects:
+                    inflight[pool.submit(process, str(path))] = path
+                except BrokenProcessPool:  # a worker died since the last look
+                    queue.appendleft(path)
+                    broken = True
+                    break
+            suspects: list[Path] = []
+            if not broken:
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    path = inflight.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        suspects.append(path)
+                        broken = True
+                        continue
+                    except Exception as exc:  # e.g. a result that would not pickle: this file only
+                        result = Failed(str(path), sha256_of(path), f"internal error ({type(exc).__name__}) "
+                                        "while reading it; please report it", 70)
+                    batch.finish(path, result)
+            if broken:
                 # A worker died and took the pool with it: every file in flight is a suspect. Try each
                 # alone; the one that kills its worker again is failed, the others are ingested.
                 suspects += list(inflight.values())
