@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Engine
 
 from ..errors import StoreError
@@ -29,6 +30,13 @@ def current_revisions(engine: Engine) -> set[str]:
         return set(MigrationContext.configure(conn).get_current_heads())
 
 
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def upgrade(engine: Engine, where: str) -> None:
     """Run any migrations the database has not had; refuse a database made by a newer cse-pdf."""
     cfg = alembic_config()
@@ -36,7 +44,7 @@ def upgrade(engine: Engine, where: str) -> None:
     current = current_revisions(engine)
     if current == set(script.get_heads()):
         return
-    unknown = [r for r in current if script.get_revision(r) is None] if current else []
+    unknown = [r for r in current if not _known(script, r)]
     if unknown:
         raise StoreError(f"was made by a newer cse-pdf (schema {', '.join(sorted(unknown))}); "
                          "upgrade cse-pdf to use it", where)
