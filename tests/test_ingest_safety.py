@@ -109,3 +109,21 @@ def test_two_ingests_at_once_on_overlapping_folders_lose_nothing(many_returns: l
     assert [t["ingested"] + t["already known"] for t in tables] == [20, 20]
     assert sum(t["ingested"] for t in tables) == len(many_returns)  # each file recorded by one of them
     assert_every_form_recorded_once_and_nothing_half_done(db_url, out, many_returns)
+
+
+def test_temporary_files_of_dead_writers_are_swept_and_live_ones_left(many_returns: list[Path],
+                                                                      tmp_path: Path) -> None:
+    from cse_pdf.ingest import ingest
+
+    out = tmp_path / "out"
+    folder = out / "stamped" / HIL
+    folder.mkdir(parents=True)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = folder / f".return-00-0123456789ab.pdf.tmp-{dead.pid}-0badc0de"
+    live = folder / f".return-00-0123456789ab.pdf.tmp-{os.getppid()}-0badc0de"  # pytest's parent: still running
+    for p in (orphan, live):
+        p.write_bytes(b"half a PDF")
+    with Store.open(str(tmp_path / "db.sqlite3")) as store:
+        ingest(many_returns[:1], store, out)
+    assert not orphan.exists() and live.exists()
