@@ -11,13 +11,14 @@ from typing import Any, Callable
 import click
 
 from .catalog import current_forms, find_form
-from .errors import CsePdfError, ValuesError
+from .errors import CsePdfError, PdfInputError, ValuesError
 from .generate import generate as generate_pdf
 from .guard import guarded
 from .read import read_form
 from .live import assess_return
 from .spec import FormSpec
-from .stamp import stamp as stamp_form, write_private
+from .private_files import write_private
+from .stamp import stamp as stamp_form
 
 
 def _dump(data: Any) -> None:
@@ -197,6 +198,131 @@ def stamp(file: Path, output: Path, flatten: bool, layout: str | None) -> None:
         write_private(output, pdf)
         flag = " (differs from the worker's category)" if differs else ""
         click.echo(f"wrote {output}: suggested {label}{flag}")
+
+    _run(action)
+
+
+DB_OPTION = click.option("--db", metavar="URL", help="The database: a file path, sqlite:///PATH or postgresql://… "
+                         "(default: $CSE_PDF_DB, else ~/.local/share/cse-pdf/cse-pdf.sqlite3).")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@DB_OPTION
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("cse-pdf-out"),
+              show_default=True, help="Where stamped copies (stamped/FORM/) and set-aside files (quarantine/) go.")
+@click.option("--workers", type=click.IntRange(1, 64), default=min(4, os.cpu_count() or 1), show_default=True,
+              help="Processes reading, scoring and stamping at once.")
+def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int) -> None:
+    """Read, score, stamp and record every returned form in PATHS (files, or folders searched for *.pdf).
+
+    Exit code 0 when every file was ingested or already known, 4 when some recorded forms need review,
+    2 when some files failed (they are copied to OUT/quarantine with the reason)."""
+    from tqdm import tqdm
+
+    from .ingest import FAILED, FileOutcome, discover, ingest as ingest_files
+    from .store import Store
+
+    def action() -> None:
+        files, missing = discover(paths, exclude=out)
+        if not files and not missing:
+            raise PdfInputError("no *.pdf files in " + ", ".join(map(str, paths)) + "; give returned forms or "
+                                "folders that hold them")
+        with Store.open(db) as store:
+            click.echo(f"ingesting {len(files)} file(s) into {store.where}; stamped copies in {out}", err=True)
+            with tqdm(total=len(files), unit="file", file=sys.stderr, disable=not sys.stderr.isatty(),
+                      dynamic_ncols=True) as bar:
+                try:
+                    report = ingest_files(files, store, out, workers, on_outcome=lambda _: bar.update(1))
+                except KeyboardInterrupt:
+                    bar.close()
+                    click.echo("cse-pdf: interrupted; every form finished so far is recorded: run the same command "
+                               "again to finish", err=True)
+                    sys.exit(130)
+        for path in missing:
+            report.outcomes.append(FileOutcome(path, FAILED, reason="no such file or folder; check the path"))
+        _closing_table(report, out)
+        sys.exit(report.exit_code)
+
+    _run(action)
+
+
+def _closing_table(report: Any, out: Path) -> None:
+    from .ingest import FAILED, INGESTED, KNOWN, NEEDS_REVIEW
+
+    for label, kind in (("ingested", INGESTED), ("already known", KNOWN), ("needs review", NEEDS_REVIEW),
+                        ("failed", FAILED)):
+        click.echo(f"{label:<14}{len(report.of(kind)):>6}")
+    if report.of(NEEDS_REVIEW):
+        click.echo("\nNeeds review (recorded and stamped; `cse-pdf show RECORD` says why):")
+        for o in report.of(NEEDS_REVIEW):
+            click.echo(f"  record {o.record_id}\t{o.path}\t{', '.join(o.review)}")
+    if report.of(FAILED):
+        click.echo(f"\nFailed (copied to {out / 'quarantine'} with the reason):")
+        for o in report.of(FAILED):
+            click.echo(f"  {o.path}: {o.reason}")
+
+
+@main.command(name="list")
+@DB_OPTION
+@click.option("--form", metavar="ID", help="Only this form.")
+@click.option("--name", metavar="NAME", help="Only this young person (compared as ingest compares names).")
+@click.option("--all", "include_all", is_flag=True, help="Include earlier revisions, not only current ones.")
+@click.option("--failed", is_flag=True, help="List the files that failed instead.")
+def list_records(db: str | None, form: str | None, name: str | None, include_all: bool, failed: bool) -> None:
+    """List recorded assessments: record id, form, date completed, level, status."""
+    from .store import Store
+
+    def action() -> None:
+        with Store.open(db) as store:
+            if failed:
+                click.echo("file\tattempts\treason")
+                for f in store.failures():
+                    click.echo(f"{f.source_path}\t{f.attempts}\t{f.reason}")
+                return
+            click.echo("record\tform\tdate completed\tlevel\tstatus\trevision")
+            for r in store.records(form, name, include_all):
+                status = r.status.replace("_", " ") + ("" if r.current else ", superseded")
+                done = r.date_completed.isoformat() if r.date_completed else "-"
+                click.echo(f"{r.record_id}\t{r.form_id}\t{done}\t{r.label}\t{status}\t{r.revision}")
+
+    _run(action)
+
+
+@main.command()
+@click.argument("record", type=int)
+@DB_OPTION
+def show(record: int, db: str | None) -> None:
+    """Print everything recorded about RECORD (an id from `cse-pdf list`) as JSON, without opening a PDF."""
+    from .store import Store
+
+    def action() -> None:
+        with Store.open(db) as store:
+            detail = store.record_detail(record)
+            if detail is None:
+                raise CsePdfError(f"no record {record} in {store.where}; see `cse-pdf list`")
+        _dump(detail)
+
+    _run(action)
+
+
+@main.command(name="export")
+@DB_OPTION
+@click.option("--form", metavar="ID", help="Only this form (default: every form).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write (csv without --form: one file per form, FILE-STEM-FORM.csv).")
+def export_command(db: str | None, form: str | None, fmt: str, output: Path) -> None:
+    """Write every current assessment: one row each, a column per field, then the assessment and its
+    previous one (date, level, trend)."""
+    from .export import export
+    from .store import Store
+
+    def action() -> None:
+        with Store.open(db) as store:
+            written = export(store, fmt, output, form)  # type: ignore[arg-type]
+        for path, rows in written:
+            click.echo(f"wrote {path} ({rows} assessment{'s' if rows != 1 else ''})")
 
     _run(action)
 

@@ -65,3 +65,9 @@ class ValuesError(CsePdfError):
     """Values given to fill a form do not fit its fields."""
 
     exit_code = 3
+
+
+class StoreError(CsePdfError):
+    """The database cannot be opened, created or upgraded; the message names it (never a password)."""
+
+    exit_code = 5

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .read import Response
 
 FLAG_ADVICE_PREFIX = "Advice: "
+CLAIM_PROBLEM_START = "the form's calculated "
 
 
 @lru_cache(maxsize=1)
@@ -108,7 +109,7 @@ def compare_claims(spec: FormSpec, claims: Mapping[str, str], assessment: Assess
     problems = []
     for name, claimed in claims.items():
         if name in expected and claimed.strip() and not _same(claimed, expected[name]):
-            problems.append(f"the form's calculated {LIVE_FIELDS[name].lower()} does not match cse-pdf's own "
+            problems.append(f"{CLAIM_PROBLEM_START}{LIVE_FIELDS[name].lower()} does not match cse-pdf's own "
                             "result: it was changed by hand, or computed by an older copy of the form; "
                             "cse-pdf's result is the one used")
     return problems

@@ -62,6 +62,11 @@ def open_pdf(path: Path) -> PdfReader:
         raise PdfInputError("is a folder, not a PDF file", path) from None
     except OSError as exc:
         raise PdfInputError(f"cannot be opened ({exc.strerror})", path) from None
+    return parse_pdf(data, path)
+
+
+def parse_pdf(data: bytes, path: Path) -> PdfReader:
+    """`open_pdf` for bytes already read (ingest hashes the very bytes it reads)."""
     if b"%PDF-" not in data[:1024]:
         raise NotAPdfError("is not a PDF file; ask the sender for the completed form as a PDF", path)
     if b"%%EOF" not in data[-2048:]:

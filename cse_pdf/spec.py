@@ -452,6 +452,7 @@ class Summary(_Strict):
     name: str
     dob: str | None = None
     completed: str | None = None
+    agency: str | None = None  # who completed it: with name, dob and date, tells a re-submission from a new one
     unanswered_warning: str
     action: str | None = None  # e.g. the seed's "Take action now" contacts
     write_category_to: str | None = None
@@ -528,7 +529,7 @@ class FormSpec(_Strict):
         if self.scoring:
             _check_scoring(self, self.scoring)
         if self.summary:
-            for name in ("name", "dob", "completed", "write_category_to"):
+            for name in ("name", "dob", "completed", "agency", "write_category_to"):
                 ref = getattr(self.summary, name)
                 if ref is not None and ref not in self.field_map:
                     raise ValueError(f"summary.{name}: no field with id {ref!r}")

@@ -7,7 +7,6 @@ readable only by its owner, since it holds case data.
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from pypdf import PdfReader, PdfWriter
 from .fill import fill, fill_calculated
 from .flatten import flatten
 from .live import assess_return, live_outputs
+from .history import PreviousAssessment
+from .private_files import write_private  # noqa: F401  (kept importable from here for callers)
 from .read import Response, open_pdf, read_opened
 from .score import Assessment
 from .spec import FormSpec
@@ -29,13 +30,22 @@ class Stamped:
     pdf: bytes
 
 
-def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None = None) -> Stamped:
-    """Read, score and stamp one returned form (PDF bytes in the result)."""
+def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None = None,
+          previous: PreviousAssessment | None = None) -> Stamped:
+    """Read, score and stamp one returned form (PDF bytes in the result).
+
+    `previous` is the young person's previous assessment, shown on the summary page when given
+    (ingest finds it in the database; `cse-pdf stamp` works without one)."""
     path = Path(path)
     reader = open_pdf(path)
     response = read_opened(reader, path, spec)
+    return stamp_read(reader, response, assess_return(response), flatten_fields, previous)
+
+
+def stamp_read(reader: PdfReader, response: Response, assessment: Assessment, flatten_fields: bool = False,
+               previous: PreviousAssessment | None = None) -> Stamped:
+    """Stamp a form already opened and read, so a caller that read it first need not read it twice."""
     spec = response.spec
-    assessment = assess_return(response)
     writer = PdfWriter(clone_from=reader)
     if not response.flattened:  # a flattened copy has no fields left to write into
         # Rewrite every answer as read: fresh appearances everywhere (some viewers delete them), and
@@ -48,7 +58,7 @@ def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None 
         acro = writer._root_object["/AcroForm"].get_object()
         acro.pop("/NeedAppearances", None)
         acro.pop("/XFA", None)
-    for i, page in enumerate(PdfReader(io.BytesIO(render_summary(response, assessment))).pages):
+    for i, page in enumerate(PdfReader(io.BytesIO(render_summary(response, assessment, previous=previous))).pages):
         writer.insert_page(page, i)
     if flatten_fields:
         flatten(writer)
@@ -56,12 +66,3 @@ def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None 
     writer.write(out)
     return Stamped(response, assessment, out.getvalue())
 
-
-def write_private(path: Path, data: bytes) -> None:
-    """Create (or replace) a file readable and writable by its owner only."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data)
-    finally:
-        os.close(fd)

@@ -16,6 +16,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from .fonts import UNICODE_BOLD, UNICODE_FONT, register_unicode_font
 from .layout import markup
+from .history import PreviousAssessment
 from .read import Response
 from .score import Assessment
 
@@ -58,8 +59,16 @@ def _box(paragraphs: list, edge: str, fill: str, width: float) -> Table:
     return box
 
 
-def render_summary(response: Response, assessment: Assessment, produced: date | None = None) -> bytes:
-    """One or more A4 pages (PDF bytes) summarising the assessment of a returned form."""
+TREND_WORDS = {"rose": "risk has RISEN since then", "fell": "risk has fallen since then",
+               "same": "risk is at the same level"}
+
+
+def render_summary(response: Response, assessment: Assessment, produced: date | None = None,
+                   previous: PreviousAssessment | None = None) -> bytes:
+    """One or more A4 pages (PDF bytes) summarising the assessment of a returned form.
+
+    With `previous` (the young person's last assessment on this form) the page says when that
+    was, its level, and whether risk rose, fell or stayed the same."""
     st = _styles()
     spec, values = response.spec, response.values
     summ = spec.summary
@@ -83,6 +92,9 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
         facts.append(("Date of birth", values.get(summ.dob)))
     if summ and summ.completed:
         facts.append(("Date form completed", values.get(summ.completed)))
+    if previous is not None:
+        facts.append(("Previous assessment", f"{previous.completed:%d/%m/%Y}: {previous.label} – "
+                      f"{TREND_WORDS[previous.trend(assessment.level)]} (record {previous.record_id})"))
     facts.append(("Form", f"{spec.id} version {spec.version}"
                   + (f" · copy {response.identity.instance}" if response.identity.instance else "")))
     t = Table([[Paragraph(k, st["cell"]), Paragraph(_text(v), st["bold"])] for k, v in facts],

@@ -80,3 +80,53 @@ def qpdf_flatten(src: Path, dst: Path) -> None:
                           capture_output=True, text=True)
     staged.unlink()
     assert done.returncode in (0, 3), done.stderr  # 3: done, with warnings (e.g. appearances it had to make)
+
+
+def fictional_return(spec: FormSpec, *, name: str, dob: str, completed: str, agency: str = "Example Youth Service",
+                     checked: bool = True, pick: int = -1, **changes: object) -> dict[str, object]:
+    """A fictional young person's complete return: every question answered (`every_answer`), the person,
+    dates and agency as given, `changes` applied (ids with "." written as "__"), and the worker's stated
+    level set to the suggested one, so that nothing in it needs review."""
+    from cse_pdf.score import assess
+
+    values = every_answer(spec, checked=checked, pick=pick)
+    s = spec.summary
+    values.update({s.name: name, s.dob: dob, s.completed: completed, s.agency: agency})
+    values.update({k.replace("__", "."): v for k, v in changes.items()})
+    if spec.scoring and spec.scoring.stated:
+        values[spec.scoring.stated] = str(assess(spec, values).level)
+    return values
+
+
+def write_return(path: Path, spec: FormSpec, values: dict[str, object], instance: str = "") -> Path:
+    """The return as a PDF: the form filled in as a viewer would (appearances drawn, still editable)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(generate(spec, values, instance))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server for the session; skipped only where none is installed, never under CI."""
+    import os
+
+    from postgres import PostgresServer
+
+    try:
+        server = PostgresServer()
+    except FileNotFoundError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL tests must run under CI: {exc}")
+        pytest.skip(f"PostgreSQL is not installed here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database of each kind: a SQLite file path, or a postgresql:// URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "records" / "cse-pdf.sqlite3")
+    import uuid
+
+    return request.getfixturevalue("postgres").new_database(f"t_{uuid.uuid4().hex[:12]}")

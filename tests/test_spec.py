@@ -90,6 +90,14 @@ def test_export_values_must_be_plain_tokens(tmp_path: Path) -> None:
                                                                      "{value: 'not fine', label: Not fine}"))
 
 
+def test_summary_fields_must_exist_including_the_agency(tmp_path: Path) -> None:
+    summary = ("summary: {name: person.name, dob: person.dob, completed: done_on, agency: AGENCY, "
+               "unanswered_warning: Some unanswered.}\n")
+    assert load_spec(write(tmp_path, SMALL + summary.replace("AGENCY", "person.name"))).summary.agency == "person.name"
+    assert "summary.agency: no field with id 'who.did_it'" in refused(tmp_path,
+                                                                     SMALL + summary.replace("AGENCY", "who.did_it"))
+
+
 def test_rules_must_name_existing_groups(tmp_path: Path) -> None:
     assert "no group named 'nope'" in refused(tmp_path, SMALL.replace("of: signs, checked", "of: nope, checked"))
 

@@ -1,0 +1,176 @@
+"""Current assessments out of the database for the Board: CSV, XLSX or JSON.
+
+One row per current assessment (the latest revision of each), one column per
+field id, then the assessment and the previous assessment. Checkboxes are
+booleans and dates ISO dates. A date that cannot be read is never guessed: its cell
+is left empty and its field id is listed in "Unreadable dates" (the text as typed
+stays in the database; `cse-pdf show` prints it).
+
+Column headings other than field ids start with a capital letter, so they can never
+clash with a field id (which is lower case). Text that a spreadsheet would run as a
+formula is defused: XLSX cells are written as text, and CSV cells starting with
+= + - @ or a tab get a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from .catalog import current_forms, find_form
+from .errors import CsePdfError, UnknownFormError
+from .private_files import write_private
+from .store import ExportRecord, Store
+from .store.repository import iso_time
+
+Format = Literal["csv", "xlsx", "json"]
+
+LEADING = ["Record", "Form", "Form version", "Status", "Needs review because", "Revision", "Date completed",
+           "Ingested at", "Flattened"]
+TRAILING = ["Unreadable dates", "Suggested level", "Suggested label", "Stated level", "Stated label",
+            "Stated differs", "Total", "Answered", "Base level", "Reasons", "Flags", "Advice", "Unanswered",
+            "Problems", "Previous record", "Previous date completed", "Previous level", "Previous label", "Trend"]
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def field_columns(form_id: str, records: list[ExportRecord]) -> list[str]:
+    """The installed layout's field ids in reading order, then any an older version had."""
+    try:
+        columns = [f.id for f in find_form(form_id).fields]
+    except UnknownFormError:
+        columns = []
+    seen = set(columns)
+    for r in records:
+        for fid in r.values:
+            if fid not in seen:
+                seen.add(fid)
+                columns.append(fid)
+    return columns
+
+
+def row_of(r: ExportRecord, fields: list[str]) -> dict[str, Any]:
+    """One assessment as typed cells (lists stay lists; each format decides how to show them)."""
+    s, a, p = r.submission, r.assessment, r.previous
+    row: dict[str, Any] = {
+        "Record": s.id, "Form": s.form_id, "Form version": s.form_version,
+        "Status": s.status.replace("_", " "), "Needs review because": list(s.review_reasons),
+        "Revision": s.revision, "Date completed": s.date_completed,
+        "Ingested at": iso_time(s.ingested_at),
+        "Flattened": s.flattened,
+    }
+    row.update({fid: r.values.get(fid) for fid in fields})
+    row.update({
+        "Unreadable dates": list(r.unreadable_dates), "Suggested level": a.level, "Suggested label": a.label,
+        "Stated level": a.stated_level, "Stated label": a.stated_label, "Stated differs": a.stated_differs,
+        "Total": a.total, "Answered": a.answered, "Base level": a.base_level,
+        "Reasons": [x["text"] for x in a.reasons], "Flags": list(a.flags), "Advice": list(a.advice),
+        "Unanswered": list(a.unanswered), "Problems": list(a.problems),
+        "Previous record": p.record_id if p else None, "Previous date completed": p.completed if p else None,
+        "Previous level": p.level if p else None, "Previous label": p.label if p else None,
+        "Trend": p.trend(a.level) if p else None,
+    })
+    return row
+
+
+def tables(store: Store, form: str | None = None) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+    """form id → (columns, rows). Every installed form appears (a form with no returns has no rows)."""
+    if form:
+        find_form(form)  # an unknown id is refused with the list of known ones
+    records = store.current_assessments(form)
+    by_form: dict[str, list[ExportRecord]] = {}
+    for fid in ([form] if form else [s.id for s in current_forms()]):
+        by_form[fid] = []
+    for r in records:
+        by_form.setdefault(r.submission.form_id, []).append(r)
+    out = {}
+    for fid in sorted(by_form):
+        fields = field_columns(fid, by_form[fid])
+        out[fid] = (LEADING + fields + TRAILING, [row_of(r, fields) for r in by_form[fid]])
+    return out
+
+
+def export(store: Store, fmt: Format, output: Path, form: str | None = None) -> list[tuple[Path, int]]:
+    """Write the export; returns (file written, rows in it) for each file."""
+    data = tables(store, form)
+    if fmt == "json":
+        doc = {fid: [{k: _json_cell(v) for k, v in row.items()} for row in rows] for fid, (_, rows) in data.items()}
+        write_private(output, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        return [(output, sum(len(rows) for _, rows in data.values()))]
+    if fmt == "xlsx":
+        write_private(output, _xlsx(data))
+        return [(output, sum(len(rows) for _, rows in data.values()))]
+    if fmt == "csv":
+        written = []
+        for fid, (columns, rows) in data.items():
+            path = output if form else output.with_name(f"{output.stem}-{fid}{output.suffix or '.csv'}")
+            write_private(path, _csv(columns, rows))
+            written.append((path, len(rows)))
+        return written
+    raise CsePdfError(f"unknown export format {fmt!r}; use csv, xlsx or json")
+
+
+def _json_cell(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, date) else v
+
+
+def _text_cell(v: Any, sep: str) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, list):
+        return sep.join(str(x) for x in v)
+    return str(v)
+
+
+def _sep(column: str) -> str:
+    return "\n" if column in ("Reasons", "Flags", "Advice", "Problems") else "; "
+
+
+def _csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(columns)
+    for row in rows:
+        cells = [_text_cell(row[c], _sep(c)) for c in columns]
+        w.writerow(["'" + c if c.startswith(_FORMULA) else c for c in cells])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8 names right
+
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters an XLSX file cannot hold
+
+
+def _xlsx(data: dict[str, tuple[list[str], list[dict[str, Any]]]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for fid, (columns, rows) in data.items():
+        ws = wb.create_sheet(title=fid[:31])
+        ws.append(columns)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "B2"
+        for r, row in enumerate(rows, start=2):
+            for c, column in enumerate(columns, start=1):
+                v = row[column]
+                cell = ws.cell(row=r, column=c)
+                if isinstance(v, (bool, int)) or v is None:
+                    cell.value = v
+                elif isinstance(v, date):
+                    cell.value = v
+                    cell.number_format = "yyyy-mm-dd"
+                else:
+                    cell.value = _ILLEGAL.sub("", _text_cell(v, _sep(column)))
+                    cell.data_type = "s"  # never a formula, whatever the text starts with
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,360 @@
+"""Batch ingest: every returned form in some files and folders read, scored, stamped and recorded.
+
+Worker processes read, score and stamp (the slow part); this process writes the
+stamped copies and the database, one file at a time, so that each file is either
+wholly done or not done at all and a second run finishes whatever a crash left.
+A bad file is copied to `quarantine/` beside a note of the one-line reason and
+recorded as a failure; it never stops the batch, and neither does a worker that
+crashes on a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import re
+import signal
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import CsePdfError
+from .person import keys_of
+from .private_files import make_private_dir, sweep_stale_temps, write_private
+from .read import parse_pdf, read_opened
+from .review import review_reasons
+from .guard import guarded
+from .live import assess_return
+from .stamp import stamp, stamp_read
+from .store import NewSubmission, Store
+
+EXIT_OK = 0  # every file ingested or already known
+EXIT_FAILED = 2  # some files were set aside (as for any unusable file elsewhere in cse-pdf)
+EXIT_NEEDS_REVIEW = 4  # nothing failed, but some recorded forms need review
+
+INGESTED, KNOWN, NEEDS_REVIEW, FAILED = "ingested", "known", "needs_review", "failed"
+CRASHED = ("the reading process crashed on this file, twice; it may be damaged: ask the sender to send it again, "
+           "and report it")
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What became of one file; never anything typed into it."""
+
+    path: Path
+    kind: str  # INGESTED, KNOWN, NEEDS_REVIEW or FAILED
+    record_id: int | None = None
+    reason: str | None = None  # FAILED: the one-line reason
+    review: tuple[str, ...] = ()  # NEEDS_REVIEW: the codes (cse_pdf.review.REASONS)
+    revision: int = 1
+    stamped: Path | None = None
+    quarantined: Path | None = None
+
+
+@dataclass
+class BatchReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.kind == kind]
+
+    @property
+    def exit_code(self) -> int:
+        """0 only when every file was ingested or already known; failures outrank needs-review."""
+        if self.of(FAILED):
+            return EXIT_FAILED
+        return EXIT_NEEDS_REVIEW if self.of(NEEDS_REVIEW) else EXIT_OK
+
+
+# ---- finding the files ------------------------------------------------------------------------
+
+
+def discover(paths: Iterable[Path], exclude: Path | None = None) -> tuple[list[Path], list[Path]]:
+    """(files to ingest, paths that do not exist). Folders are searched for *.pdf at any depth, skipping
+    `exclude` (the output folder: stamped copies are forms too) and hidden files; a file named directly
+    is taken whatever its name."""
+    skip = exclude.resolve() if exclude is not None else None
+    found: dict[Path, None] = {}
+    missing: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                here = Path(root)
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() != skip)
+                for name in sorted(names):
+                    if name.lower().endswith(".pdf") and not name.startswith("."):
+                        found.setdefault(here / name)
+        elif path.exists():
+            found.setdefault(path)
+        else:
+            missing.append(path)
+    return list(found), missing
+
+
+def sha256_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+# ---- the work done in worker processes --------------------------------------------------------
+
+
+@dataclass
+class Processed:
+    """A file read, scored and stamped by a worker, ready for this process to write and record."""
+
+    submission: NewSubmission
+    stamped_pdf: bytes
+    previous_id: int | None  # the previous assessment shown on the stamped page
+
+
+@dataclass
+class Failed:
+    path: str
+    sha256: str | None
+    reason: str  # one line, no form contents
+    exit_code: int
+
+
+_worker_db: str | None = None
+
+
+def _init_worker(db: str | None) -> None:
+    global _worker_db
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _worker_db = db
+
+
+def process_file(path: str) -> Processed | Failed:
+    """Read, score and stamp one file (in a worker process); a bad file gives Failed, never an exception.
+
+    The work itself runs in a child of the worker under the per-file limits (guard.py): a hostile
+    file that would hang or eat memory is stopped, set aside with one line, and the batch goes on."""
+    p = Path(path)
+    try:
+        return guarded(_read_score_stamp, p)
+    except CsePdfError as exc:
+        try:
+            sha = hashlib.sha256(p.read_bytes()).hexdigest() if p.stat().st_size <= MAX_HASHED else None
+        except OSError:
+            sha = None
+        return Failed(path, sha, exc.message, exc.exit_code)
+    except Exception as exc:  # a bug on one file must not stop the batch; its message may quote the form
+        return Failed(path, None, f"internal error ({type(exc).__name__}) while reading it; please report it", 70)
+
+
+MAX_HASHED = 1024 * 1024 * 1024  # a file over the size limit is still fingerprinted for the failure record, up to 1 GB
+
+
+def _read_score_stamp(p: Path) -> Processed | Failed:
+    path = str(p)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        return Failed(path, None, f"cannot be opened ({exc.strerror}); check it exists and can be read", 2)
+    sha = hashlib.sha256(data).hexdigest()
+    store = None
+    try:
+        reader = parse_pdf(data, p)
+        response = read_opened(reader, p)
+        spec = response.spec
+        assessment = assess_return(response)
+        keys = keys_of(spec, response.values)
+        # a connection of this child's own: one inherited across fork is not safe to share
+        store = Store.open(_worker_db, migrate=False) if _worker_db is not None else None
+        previous = store.previous_for(keys) if store is not None else None
+        stamped = stamp_read(reader, response, assessment, previous=previous)
+    except CsePdfError as exc:
+        return Failed(path, sha, exc.message, exc.exit_code)
+    except Exception as exc:  # a bug on one file must not stop the batch; its message may quote the form
+        return Failed(path, sha, f"internal error ({type(exc).__name__}) while reading it; please report it", 70)
+    finally:
+        if store is not None:
+            store.close()
+    submission = NewSubmission(
+        sha256=sha, source_path=str(p.resolve()), form_id=spec.id, form_version=spec.version,
+        layout_hash=response.identity.hash, instance_id=response.identity.instance, flattened=response.flattened,
+        review=review_reasons(response, assessment, keys), warnings=list(response.warnings), stamped_path=None,
+        keys=keys, values=dict(response.values), field_types={f.id: f.type for f in spec.fields},
+        assessment=assessment.to_dict())
+    return Processed(submission, stamped.pdf, previous.record_id if previous else None)
+
+
+# ---- the batch --------------------------------------------------------------------------------
+
+Process = Callable[[str], "Processed | Failed"]
+
+
+class Batch:
+    """One ingest run: owns the output folders and turns each worker result into an outcome."""
+
+    def __init__(self, store: Store, out: Path, on_outcome: Callable[[FileOutcome], None] | None = None) -> None:
+        self.store = store
+        self.out = make_private_dir(out).resolve()
+        self.stamped_root = self.out / "stamped"
+        self.quarantine = self.out / "quarantine"
+        self.report = BatchReport()
+        self.on_outcome = on_outcome
+        for folder in (self.out, self.quarantine, self.stamped_root,
+                       *(self.stamped_root.iterdir() if self.stamped_root.is_dir() else ())):
+            if folder.is_dir():
+                sweep_stale_temps(folder)  # left by a run that was killed mid-write
+
+    def add(self, outcome: FileOutcome) -> None:
+        self.report.outcomes.append(outcome)
+        if self.on_outcome:
+            self.on_outcome(outcome)
+
+    def finish(self, path: Path, result: Processed | Failed) -> None:
+        if isinstance(result, Failed):
+            self.fail(path, result)
+            return
+        try:
+            self.add(self._record(path, result))
+        except CsePdfError as exc:
+            self.fail(path, Failed(str(path), result.submission.sha256, exc.message, exc.exit_code))
+
+    def _record(self, path: Path, done: Processed) -> FileOutcome:
+        sub = done.submission
+        previous = self.store.previous_for(sub.keys)
+        pdf = done.stamped_pdf
+        if (previous.record_id if previous else None) != done.previous_id:
+            # A record of the same young person landed after the worker looked (earlier in this batch, or
+            # from another ingest): stamp again so the summary names it.
+            pdf = stamp(path, previous=previous).pdf
+        target = self.stamped_root / sub.form_id / f"{safe_stem(path)}-{sub.sha256[:12]}.pdf"
+        make_private_dir(target.parent)
+        write_private(target, pdf)  # before the record: a crash between the two is redone by the next run
+        recorded = self.store.record(replace(sub, stamped_path=str(target)))
+        if recorded.known:  # another ingest recorded this very file first; its stamped copy stands
+            if recorded.stamped_path != str(target):
+                target.unlink(missing_ok=True)
+            return FileOutcome(path, KNOWN, recorded.record_id)
+        kind = NEEDS_REVIEW if sub.review else INGESTED
+        return FileOutcome(path, kind, recorded.record_id, review=tuple(sub.review), revision=recorded.revision,
+                           stamped=target)
+
+    def fail(self, path: Path, failed: Failed) -> None:
+        """Set the file aside with a note of why, record the failure, report it."""
+        quarantined = None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = None
+        if data is not None and failed.sha256 is not None:
+            make_private_dir(self.quarantine)
+            quarantined = self.quarantine / f"{safe_stem(path)}-{failed.sha256[:12]}{_safe_suffix(path)}"
+            write_private(quarantined, data)
+            write_private(quarantined.with_name(quarantined.name + ".reason.txt"),
+                          f"{path.name}: {failed.reason}\n".encode("utf-8"))
+        try:
+            self.store.record_failure(str(path.resolve()), failed.sha256, failed.reason, failed.exit_code,
+                                      str(quarantined) if quarantined else None)
+        except CsePdfError:
+            pass  # the quarantine note and the closing table still say it; the next run records it
+        self.add(FileOutcome(path, FAILED, reason=failed.reason, quarantined=quarantined))
+
+
+def ingest(files: list[Path], store: Store, out: Path, workers: int = 1,
+           on_outcome: Callable[[FileOutcome], None] | None = None, process: Process = process_file) -> BatchReport:
+    """Ingest `files` (from `discover`) into `store`, stamped copies and quarantine under `out`.
+
+    `process` is what the workers run on each file (tests swap in one that crashes)."""
+    batch = Batch(store, out, on_outcome)
+    shas = {path: sha256_of(path) for path in files}
+    known = store.known(s for s in shas.values() if s)
+    first_of: dict[str, Path] = {}
+    todo: list[Path] = []
+    repeats: list[tuple[Path, Path]] = []  # (this path, the earlier path in this batch with the same bytes)
+    for path in files:
+        sha = shas[path]
+        if sha in known:
+            batch.add(FileOutcome(path, KNOWN, known[sha]))
+        elif sha is not None and sha in first_of:
+            repeats.append((path, first_of[sha]))
+        else:
+            if sha is not None:
+                first_of[sha] = path
+            todo.append(path)
+    _run_pool(todo, batch, store, max(1, workers), process)
+    by_path = {o.path: o for o in batch.report.outcomes}
+    for path, first in repeats:  # the same file sent twice: known once its first copy is recorded
+        o = by_path[first]
+        batch.add(FileOutcome(path, KNOWN, o.record_id) if o.kind != FAILED
+                  else FileOutcome(path, FAILED, reason=f"{o.reason} (same file as {first.name})",
+                                   quarantined=o.quarantined))
+    return batch.report
+
+
+def _run_pool(todo: list[Path], batch: Batch, store: Store, workers: int, process: Process) -> None:
+    """Keep `workers` processes busy; when one dies, find the file that killed it and carry on."""
+    db = store.url.render_as_string(hide_password=False)
+    ctx = multiprocessing.get_context("spawn")  # no inherited database connections or threads
+
+    def new_pool(n: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(db,))
+
+    queue = deque(todo)
+    pool = new_pool(workers)
+    inflight: dict[Future, Path] = {}
+    try:
+        while queue or inflight:
+            broken = False
+            while queue and len(inflight) < workers * 2:
+                path = queue.popleft()
+                try:
+                    inflight[pool.submit(process, str(path))] = path
+                except BrokenProcessPool:  # a worker died since the last look
+                    queue.appendleft(path)
+                    broken = True
+                    break
+            suspects: list[Path] = []
+            if not broken:
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    path = inflight.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        suspects.append(path)
+                        broken = True
+                        continue
+                    except Exception as exc:  # e.g. a result that would not pickle: this file only
+                        result = Failed(str(path), sha256_of(path), f"internal error ({type(exc).__name__}) "
+                                        "while reading it; please report it", 70)
+                    batch.finish(path, result)
+            if broken:
+                # A worker died and took the pool with it: every file in flight is a suspect. Try each
+                # alone; the one that kills its worker again is failed, the others are ingested.
+                suspects += list(inflight.values())
+                inflight.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                for path in suspects:
+                    with new_pool(1) as solo:
+                        try:
+                            result = solo.submit(process, str(path)).result()
+                        except BrokenProcessPool:
+                            result = Failed(str(path), sha256_of(path), CRASHED, 70)
+                    batch.finish(path, result)
+                pool = new_pool(workers)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def safe_stem(path: Path) -> str:
+    """The source file's own name, made safe to reuse in an output name (never from form contents)."""
+    return _UNSAFE.sub("_", path.stem).strip("._")[:60] or "form"
+
+
+def _safe_suffix(path: Path) -> str:
+    suffix = _UNSAFE.sub("", path.suffix)[:10]
+    return suffix if suffix.startswith(".") else ""

@@ -1,0 +1,68 @@
+"""When an ingested form needs a person to look at it before anyone relies on the record.
+
+Such a form is still read, scored, stamped and recorded; it is counted apart, and
+each reason is a short code (stored, listed and exported) with a fixed description
+that never repeats anything typed into the form.
+"""
+
+from __future__ import annotations
+
+from .catalog import find_form
+from .errors import CsePdfError
+from .live import CLAIM_PROBLEM_START
+from .person import PersonKeys
+from .read import Response
+from .score import Assessment
+
+REASONS: dict[str, str] = {
+    "flattened": "read from a flattened (printed-to-PDF) copy: values recovered from the page are less certain",
+    "older-layout": "made from an older version of the form's layout",
+    "layout-changed": "the form's layout changed since this copy was made (identity hash differs)",
+    "reading-warnings": "the reader reported problems with the form's fields",
+    "date-problems": "a date could not be read, or dates contradict each other; a date rule was not applied",
+    "calculated-differs": "a box the form calculates (total, category, …) says something other than cse-pdf's "
+                          "own result: typed over, or computed by an older copy",
+    "unanswered": "questions the scoring rules use were left unanswered",
+    "level-differs": "the worker's stated level differs from the suggested one",
+    "unidentified": "the young person's name or date of birth, or the date completed, is missing or unreadable: "
+                    "the form cannot be linked to earlier assessments or revisions",
+}
+
+_KNOWN_WARNING_STARTS = ("read from a flattened copy", "made from version", "form identity hash")
+
+
+def review_reasons(response: Response, assessment: Assessment, keys: PersonKeys) -> list[str]:
+    """The codes (in REASONS order) that put this form in "needs review"; empty when it can be relied on."""
+    found: set[str] = set()
+    spec = response.spec
+    if response.flattened:
+        found.add("flattened")
+    elif response.identity.hash != spec.content_hash:
+        found.add("layout-changed")
+    if _is_older(response):
+        found.add("older-layout")
+    if not response.flattened and any(not w.startswith(_KNOWN_WARNING_STARTS) for w in response.warnings):
+        found.add("reading-warnings")
+    claims = [p for p in assessment.problems if p.startswith(CLAIM_PROBLEM_START)]
+    if claims:
+        found.add("calculated-differs")
+    if len(claims) < len(assessment.problems):
+        found.add("date-problems")
+    if assessment.unanswered:
+        found.add("unanswered")
+    if assessment.differs:
+        found.add("level-differs")
+    if keys.assessment_key is None:
+        found.add("unidentified")
+    return [code for code in REASONS if code in found]
+
+
+def _is_older(response: Response) -> bool:
+    try:
+        return find_form(response.spec.id).version != response.spec.version
+    except CsePdfError:  # a layout given by path, not installed: nothing to compare with
+        return False
+
+
+def describe(codes: list[str]) -> list[str]:
+    return [REASONS.get(c, c) for c in codes]

@@ -1,0 +1,93 @@
+"""Which database, and a connection to it set up for safe concurrent use.
+
+`--db` (or CSE_PDF_DB) takes a file path or an `sqlite:///` URL for the embedded
+database, or a `postgresql://` URL. With neither, the database is
+`$XDG_DATA_HOME/cse-pdf/cse-pdf.sqlite3` (`~/.local/share/cse-pdf/…`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from ..errors import StoreError
+from ..private_files import FILE_MODE, make_private_dir
+
+ENV_VAR = "CSE_PDF_DB"
+WRITE = "cse_pdf_write"  # execution option: this transaction will write
+BUSY_TIMEOUT_MS = 60_000  # a concurrent ingest holds the SQLite write lock only while it records one file
+
+
+def default_db_path() -> Path:
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "cse-pdf" / "cse-pdf.sqlite3"
+
+
+def resolve_url(db: str | None = None) -> URL:
+    """The database URL from `--db`, else CSE_PDF_DB, else the default file; postgresql:// uses psycopg 3."""
+    text = db or os.environ.get(ENV_VAR) or str(default_db_path())
+    if "://" not in text:
+        return URL.create("sqlite+pysqlite", database=str(Path(text).expanduser().resolve()))
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise StoreError("is not a database URL; give a file path, sqlite:///PATH or postgresql://…",
+                         _redact(text)) from None
+    backend = url.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    if backend == "sqlite" and url.database not in (None, "", ":memory:"):
+        return url.set(drivername="sqlite+pysqlite", database=str(Path(url.database).expanduser().resolve()))
+    raise StoreError("is not a supported database; give a file path, sqlite:///PATH or postgresql://…",
+                     display(url))
+
+
+def display(url: URL) -> str:
+    """The URL as safe to show: never a password."""
+    return url.render_as_string(hide_password=True)
+
+
+def _redact(text: str) -> str:
+    scheme, _, rest = text.partition("://")
+    return f"{scheme}://…" if "@" in rest else text
+
+
+def create_engine(url: URL) -> Engine:
+    """An engine for `url`; a SQLite file is created owner-only, in WAL mode, with a busy timeout."""
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    path = Path(url.database or "")
+    try:
+        make_private_dir(path.parent)
+        # Made here, owner-only, before SQLite opens it: its -wal and -shm files copy this mode.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+    except OSError as exc:
+        raise StoreError(f"cannot create the database file ({exc.strerror}); choose another with --db or "
+                         f"{ENV_VAR}", path) from None
+    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # we say BEGIN ourselves (below)
+        cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")  # readers never block the writer, nor it them
+        cur.execute("PRAGMA synchronous = FULL")  # a committed record survives a power cut
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        # A writer takes the write lock up front, so two ingests queue (busy timeout) instead of one
+        # failing when it turns a read into a write.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+    return engine

@@ -1,0 +1,120 @@
+"""The tables, as SQLAlchemy models: one schema for SQLite and PostgreSQL alike.
+
+The migrations in `migrations/versions/` create exactly these tables (a test
+compares the two); change both together, with a new migration.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Constraint names fixed by convention, so migrations can name what they change on every dialect.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+
+
+class SubmissionRecord(Base):
+    """One returned file that was read and recorded: which form, which young person, which revision."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)  # the same file twice is "already known"
+    source_path: Mapped[str] = mapped_column(sa.Text)
+    ingested_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    form_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    form_version: Mapped[str] = mapped_column(sa.String(32))
+    layout_hash: Mapped[str] = mapped_column(sa.String(32))  # from the form's identity; "" when flattened
+    instance_id: Mapped[str] = mapped_column(sa.String(64))
+    flattened: Mapped[bool] = mapped_column(sa.Boolean)
+    status: Mapped[str] = mapped_column(sa.String(16))  # "ingested" or "needs_review"
+    review_reasons: Mapped[list[str]] = mapped_column(Json)  # codes, see cse_pdf.review
+    warnings: Mapped[list[str]] = mapped_column(Json)  # the reader's warnings (never form contents)
+    stamped_path: Mapped[str | None] = mapped_column(sa.Text)
+    # Linking keys (cse_pdf.person): the young person over time, and revisions of one assessment.
+    name_key: Mapped[str | None] = mapped_column(sa.Text)
+    dob: Mapped[date | None] = mapped_column(sa.Date)
+    date_completed: Mapped[date | None] = mapped_column(sa.Date)
+    agency_key: Mapped[str | None] = mapped_column(sa.Text)
+    person_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    assessment_key: Mapped[str | None] = mapped_column(sa.String(64))
+    revision: Mapped[int] = mapped_column(sa.Integer)
+    is_current: Mapped[bool] = mapped_column(sa.Boolean)
+
+    __table_args__ = (
+        sa.UniqueConstraint("assessment_key", "revision"),
+        # At most one current revision per assessment (rows without a key are each their own).
+        sa.Index("uq_submissions_current_assessment", "assessment_key", unique=True,
+                 sqlite_where=sa.text("is_current"), postgresql_where=sa.text("is_current")),
+    )
+
+
+class AssessmentRecord(Base):
+    """The scoring of one submission: suggested and stated level, total, and why."""
+
+    __tablename__ = "assessments"
+
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    level: Mapped[int] = mapped_column(sa.Integer)
+    label: Mapped[str] = mapped_column(sa.Text)
+    base_level: Mapped[int] = mapped_column(sa.Integer)
+    total: Mapped[int | None] = mapped_column(sa.Integer)
+    answered: Mapped[int] = mapped_column(sa.Integer)
+    stated_level: Mapped[int | None] = mapped_column(sa.Integer)
+    stated_label: Mapped[str | None] = mapped_column(sa.Text)
+    stated_differs: Mapped[bool] = mapped_column(sa.Boolean)
+    domains: Mapped[dict[str, Any]] = mapped_column(Json)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    flags: Mapped[list[str]] = mapped_column(Json)
+    advice: Mapped[list[str]] = mapped_column(Json)
+    unanswered: Mapped[list[str]] = mapped_column(Json)
+    problems: Mapped[list[str]] = mapped_column(Json)
+
+
+class ValueRecord(Base):
+    """One answer: a row per (submission, field id), as text plus a typed column where one fits."""
+
+    __tablename__ = "submission_values"
+
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    field_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    field_type: Mapped[str] = mapped_column(sa.String(16))
+    value_text: Mapped[str | None] = mapped_column(sa.Text)  # as read; checkboxes "true"/"false"
+    value_bool: Mapped[bool | None] = mapped_column(sa.Boolean)  # checkboxes
+    value_date: Mapped[date | None] = mapped_column(sa.Date)  # date fields that read as a real date
+
+    __table_args__ = (sa.Index("ix_submission_values_field_id_value_text", "field_id", "value_text"),)
+
+
+class FailureRecord(Base):
+    """A file that could not be recorded, set aside in quarantine, with its one-line reason."""
+
+    __tablename__ = "failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # None: the file could not be read
+    source_path: Mapped[str] = mapped_column(sa.Text)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    exit_code: Mapped[int] = mapped_column(sa.Integer)
+    quarantined_path: Mapped[str | None] = mapped_column(sa.Text)
+    first_failed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    last_failed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(sa.Integer)
