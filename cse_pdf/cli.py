@@ -450,5 +450,60 @@ def returns(db: str | None, form: str | None) -> None:
     _run(action)
 
 
+def _day(option: str, text: str | None):  # type: ignore[no-untyped-def]
+    from .score import DateUnreadable, parse_date
+
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except DateUnreadable:
+        raise ValuesError(f"{option} {text!r} is not a date; give YYYY-MM-DD or DD/MM/YYYY") from None
+
+
+@main.command()
+@DB_OPTION
+@click.option("--form", metavar="ID", help="Only this form (default: every form).")
+@click.option("--from", "date_from", metavar="DATE", help="Only assessments completed on or after DATE (YYYY-MM-DD).")
+@click.option("--to", "date_to", metavar="DATE", help="Only assessments completed on or before DATE.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The report file to write (created readable by you only).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]),
+              help="pdf or html (default: from the output's extension, else pdf).")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write each table as CSV into this folder.")
+@click.option("--no-suppression", is_flag=True, help="Show small numbers exactly: for internal use only, never to "
+              "share; every page says so.")
+def report(db: str | None, form: str | None, date_from: str | None, date_to: str | None, output: Path,
+           fmt: str | None, csv_dir: Path | None, no_suppression: bool) -> None:
+    """Write the Board's report: counts and charts of current assessments by level, by the young people's
+    circumstances, month by month, reviews, incomplete forms and flags. Counts from 1 to 4 are shown as <5 and
+    no count can be worked out by subtraction; the report holds no names or dates of birth."""
+    from .report import build_report, write_report
+    from .report.csv_out import write_csv
+    from .store import Store
+
+    def action() -> None:
+        start, end = _day("--from", date_from), _day("--to", date_to)
+        if start and end and start > end:
+            raise ValuesError(f"--from {date_from} is after --to {date_to}; swap them")
+        if form:
+            find_form(form)
+        kind = fmt or ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
+        with Store.open(db) as store:
+            built = build_report(store, form, start, end, suppression=not no_suppression)
+        write_report(built, output, kind)  # type: ignore[arg-type]
+        counts = ", ".join(f"{s.form_id} {s.count_shown}" for s in built.sections)
+        click.echo(f"wrote {output} ({kind}; {built.period}: {counts})")
+        if csv_dir is not None:
+            files = write_csv(built, csv_dir)
+            click.echo(f"wrote {len(files)} CSV files to {csv_dir} (index.csv lists them)")
+        if no_suppression:
+            click.echo("cse-pdf: warning: small numbers are not suppressed: for internal use only, do not "
+                       "circulate", err=True)
+
+    _run(action)
+
+
 if __name__ == "__main__":
     main()
