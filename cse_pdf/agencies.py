@@ -156,7 +156,7 @@ def read_agencies(path: Path, form_fields: Iterable[str] = ()) -> AgencyList:
         if not any(cell.strip() for cell in row):
             continue  # a blank line, as spreadsheets leave at the end
 
-        def cell(column: str) -> str:
+        def cell(column: str, row: list[str] = row) -> str:
             i = where.get(column)
             return row[i].strip() if i is not None and i < len(row) else ""
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -202,8 +203,6 @@ def distribute(spec: FormSpec, agencies: Iterable[Agency], sending: Sending, *, 
 
 
 def _name_of(sender: str) -> str:
-    from email.utils import parseaddr
-
     return parseaddr(sender)[0].strip()
 
 

@@ -148,7 +148,7 @@ def _section(s: FormSection, st: dict[str, ParagraphStyle]) -> list:
     if s.count == 0:
         return story + [_p("No assessments on this form in this period.", st["body"])]
     if s.too_few:
-        return story + [_p(f"Fewer than 5 assessments on this form in this period: not broken down, so that no "
+        return story + [_p("Fewer than 5 assessments on this form in this period: not broken down, so that no "
                            "young person can be identified.", st["body"])]
     box = Table([[[_p("At a glance", st["h2"])] + [Paragraph(escape(g), st["bullet"], bulletText="•")
                                                    for g in s.glance]]], colWidths=[WIDTH])
