@@ -327,5 +327,189 @@ def export_command(db: str | None, form: str | None, fmt: str, output: Path) -> 
     _run(action)
 
 
+# ---- distribution to partner agencies, returns, the Board's report ------------------------------
+
+
+def _checked_address(option: str, text: str) -> str:
+    from email.utils import parseaddr
+
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(parseaddr(text)[1], check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValuesError(f"{option} {text!r} is not a valid email address ({exc})") from None
+    return text
+
+
+@main.command()
+@click.argument("agencies_csv", metavar="AGENCIES.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--form", "form", required=True, metavar="ID", help="The form to send (an id from `cse-pdf forms`).")
+@click.option("--from", "sender", envvar="CSE_PDF_MAIL_FROM", required=True, metavar="ADDRESS",
+              help="Who the messages are from, e.g. 'Safeguarding Board <cse@board.example>' "
+                   "(or $CSE_PDF_MAIL_FROM).")
+@click.option("--return-to", metavar="ADDRESS", help="Where agencies email completed forms (default: --from).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one .eml per agency here, for your mail program to send (the default: cse-pdf-mail/).")
+@click.option("--smtp", metavar="HOST[:PORT]", help="Send through this mail server instead (port 587 unless given); "
+              "login from $CSE_PDF_SMTP_USER and $CSE_PDF_SMTP_PASSWORD if set.")
+@click.option("--allow-plain", is_flag=True, help="Send even if the server does not offer STARTTLS (a relay on a "
+              "trusted network only; a password is still never sent unencrypted).")
+@click.option("--ca-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Trust the mail server's certificate if signed by this authority (PEM), or $CSE_PDF_SMTP_CA_FILE.")
+@click.option("--dry-run", is_flag=True, help="Check the list, make every copy and (with --smtp) log in to the "
+              "server, but write, send and record nothing.")
+@DB_OPTION
+def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None, out: Path | None,
+               smtp: str | None, allow_plain: bool, ca_file: Path | None, dry_run: bool, db: str | None) -> None:
+    """Send each partner agency in AGENCIES.csv a blank FORM with its agency block filled in.
+
+    The CSV's first row names the columns: agency, address, cse_lead_contact, send_to. Every copy has its own
+    instance id and is recorded in the database, so `cse-pdf returns` can tell which came back. Exit code 0 when
+    every agency got its copy, 3 when rows of the list were skipped, 6 when a message could not be sent."""
+    from contextlib import ExitStack
+
+    from .agencies import AgencyListError, read_agencies
+    from .distribute import FAILED, SENT, WOULD_SEND, WRITTEN, Outcome, Sending, distribute as run, \
+        refuse_non_layout
+    from .mail import SmtpSender, SmtpSettings
+    from .store import Store
+    from .store.distribution import IssuedCopy, record_issued
+
+    def action() -> None:
+        refuse_non_layout(form)
+        spec = find_form(form)
+        sending = Sending(_checked_address("--from", sender), _checked_address("--return-to", return_to or sender))
+        listed = read_agencies(agencies_csv, spec.field_map.keys())
+        if listed.ignored_columns:
+            click.echo(f"{agencies_csv}: ignored column(s): {', '.join(listed.ignored_columns)}", err=True)
+        for problem in listed.problems:
+            click.echo(f"cse-pdf: skipped {problem}", err=True)
+        if not listed.agencies:
+            raise AgencyListError("has no agency that can be sent to; fix the rows above", agencies_csv)
+        settings = SmtpSettings.from_options(smtp, allow_plain, ca_file) if smtp else None
+        target = out or Path("cse-pdf-mail")
+        with ExitStack() as stack:
+            store = None if dry_run else stack.enter_context(Store.open(db))
+            sender_conn = stack.enter_context(SmtpSender(settings)) if settings else None
+            if sender_conn is not None:
+                tls = "STARTTLS" if sender_conn.encrypted else "UNENCRYPTED (--allow-plain)"
+                click.echo(f"connected to {settings.where} ({tls})", err=True)  # type: ignore[union-attr]
+
+            def record(agency, instance: str, method: str) -> None:  # type: ignore[no-untyped-def]
+                assert store is not None
+                record_issued(store, IssuedCopy(instance, spec.id, spec.version, agency.name, agency.email, method))
+
+            def show(o: Outcome) -> None:
+                who = f"{o.agency.name} <{o.agency.email}>"
+                if o.kind == FAILED:
+                    click.echo(f"cse-pdf: {agencies_csv}:{o.agency.line}: {who}: {o.reason}", err=True)
+                elif o.kind == WRITTEN:
+                    click.echo(f"wrote   {o.path}\t{who}\tcopy {o.instance_id}")
+                elif o.kind == SENT:
+                    click.echo(f"sent    {who}\tcopy {o.instance_id}")
+                else:
+                    click.echo(f"would {'send' if settings else 'write'} {o.path or who}\t{who}")
+
+            report = run(spec, listed.agencies, sending, out=None if settings else target, smtp=sender_conn,
+                         dry_run=dry_run, record=None if dry_run else record, on_outcome=show)
+        report.skipped = listed.problems
+        done = len(report.of(SENT)) + len(report.of(WRITTEN)) + len(report.of(WOULD_SEND))
+        verb = "would go" if dry_run else ("sent" if settings else "written")
+        click.echo(f"{done} of {len(listed.agencies) + len(listed.problems)} agencies: {verb}; "
+                   f"{len(report.of(FAILED))} failed; {len(listed.problems)} row(s) skipped"
+                   + ("" if dry_run or settings else f". Open the .eml files in {target} to send them."), err=True)
+        sys.exit(report.exit_code)
+
+    _run(action)
+
+
+@main.command()
+@DB_OPTION
+@click.option("--form", metavar="ID", help="Only this form.")
+def returns(db: str | None, form: str | None) -> None:
+    """Per agency: blank copies sent, copies returned (matched by instance id at ingest) and outstanding."""
+    from .store import Store
+    from .store.distribution import returns_by_agency, unmatched_returns
+
+    def action() -> None:
+        if form:
+            find_form(form)
+        with Store.open(db) as store:
+            rows = returns_by_agency(store, form)
+            unmatched = unmatched_returns(store, form)
+        if not rows:
+            click.echo("no copies have been sent" + (f" of {form}" if form else "") + "; see `cse-pdf distribute`")
+        else:
+            heads = ("agency", "form", "sent", "returned", "outstanding", "forms received", "last sent")
+            table = [(r.agency, r.form_id, str(r.sent), str(r.returned), str(r.outstanding), str(r.received),
+                      r.last_sent.date().isoformat()) for r in rows]
+            table.append(("total", "", str(sum(r.sent for r in rows)), str(sum(r.returned for r in rows)),
+                          str(sum(r.outstanding for r in rows)), str(sum(r.received for r in rows)), ""))
+            widths = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(heads)]
+            for line in (heads, *table):
+                click.echo("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in
+                                     enumerate(zip(line, widths))).rstrip())
+        if unmatched:
+            click.echo(f"\n{unmatched} recorded assessment(s) came from copies not sent by `cse-pdf distribute`.")
+
+    _run(action)
+
+
+def _day(option: str, text: str | None):  # type: ignore[no-untyped-def]
+    from .score import DateUnreadable, parse_date
+
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except DateUnreadable:
+        raise ValuesError(f"{option} {text!r} is not a date; give YYYY-MM-DD or DD/MM/YYYY") from None
+
+
+@main.command()
+@DB_OPTION
+@click.option("--form", metavar="ID", help="Only this form (default: every form).")
+@click.option("--from", "date_from", metavar="DATE", help="Only assessments completed on or after DATE (YYYY-MM-DD).")
+@click.option("--to", "date_to", metavar="DATE", help="Only assessments completed on or before DATE.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The report file to write (created readable by you only).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]),
+              help="pdf or html (default: from the output's extension, else pdf).")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write each table as CSV into this folder.")
+@click.option("--no-suppression", is_flag=True, help="Show small numbers exactly: for internal use only, never to "
+              "share; every page says so.")
+def report(db: str | None, form: str | None, date_from: str | None, date_to: str | None, output: Path,
+           fmt: str | None, csv_dir: Path | None, no_suppression: bool) -> None:
+    """Write the Board's report: counts and charts of current assessments by level, by the young people's
+    circumstances, month by month, reviews, incomplete forms and flags. Counts from 1 to 4 are shown as <5 and
+    no count can be worked out by subtraction; the report holds no names or dates of birth."""
+    from .report import build_report, write_report
+    from .report.csv_out import write_csv
+    from .store import Store
+
+    def action() -> None:
+        start, end = _day("--from", date_from), _day("--to", date_to)
+        if start and end and start > end:
+            raise ValuesError(f"--from {date_from} is after --to {date_to}; swap them")
+        if form:
+            find_form(form)
+        kind = fmt or ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
+        with Store.open(db) as store:
+            built = build_report(store, form, start, end, suppression=not no_suppression)
+        write_report(built, output, kind)  # type: ignore[arg-type]
+        counts = ", ".join(f"{s.form_id} {s.count_shown}" for s in built.sections)
+        click.echo(f"wrote {output} ({kind}; {built.period}: {counts})")
+        if csv_dir is not None:
+            files = write_csv(built, csv_dir)
+            click.echo(f"wrote {len(files)} CSV files to {csv_dir} (index.csv lists them)")
+        if no_suppression:
+            click.echo("cse-pdf: warning: small numbers are not suppressed: for internal use only, do not "
+                       "circulate", err=True)
+
+    _run(action)
+
+
 if __name__ == "__main__":
     main()

@@ -118,3 +118,23 @@ class FailureRecord(Base):
     first_failed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     last_failed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(sa.Integer)
+
+
+class IssuedCopyRecord(Base):
+    """A blank form sent (or written as an .eml to send) to a partner agency, with its own instance id.
+
+    Returns are matched at query time by joining `submissions.instance_id` to this table's
+    `instance_id`, so ingest needs to know nothing about distribution.
+    """
+
+    __tablename__ = "issued_copies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    form_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    form_version: Mapped[str] = mapped_column(sa.String(32))
+    agency_name: Mapped[str] = mapped_column(sa.Text)  # as written in the agency list
+    agency_key: Mapped[str] = mapped_column(sa.Text, index=True)  # cse_pdf.person.normalise_name of it
+    recipient: Mapped[str] = mapped_column(sa.Text)  # the agency's address the copy went to
+    method: Mapped[str] = mapped_column(sa.String(8))  # "smtp" (sent) or "eml" (written for the officer to send)
+    issued_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -1,0 +1,56 @@
+"""The report's tables as CSV files, for a spreadsheet: one file per table, and an index of them.
+
+Each table is `FORM-ID--TABLE-ID.csv` with the columns Category, Count, Percent
+and a last row with the total (or, where an assessment can count in several rows,
+the number of assessments counted). Counts are published exactly as in the report:
+"<5" and "*" stay as they are. `index.csv` lists every table with its title, what
+its rows add up to, and whether small numbers are suppressed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from ..private_files import make_private_dir, write_private
+from . import Report
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA) else text  # never run as a spreadsheet formula
+
+
+def _encode(rows: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([_cell(c) for c in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8 right
+
+
+def write_csv(report: Report, folder: Path) -> list[Path]:
+    """Write every published table; returns the files written (index first)."""
+    make_private_dir(folder)
+    written: list[Path] = []
+    index = [["File", "Form", "Table", "Rows add up to the total", "Assessments", "Small numbers suppressed",
+              "Period"]]
+    for section in report.sections:
+        for t in section.tables:
+            name = f"{section.form_id}--{t.id}.csv"
+            if t.withheld:
+                rows = [["Category", "Count", "Percent"], ["Not shown: too few assessments", "*", ""]]
+            else:
+                rows = [["Category", "Count", "Percent"]] + [[r.label, r.shown, r.percent] for r in t.rows]
+                rows.append(["Total" if t.partition else "Assessments counted", str(t.base),
+                             "100%" if t.partition else ""])
+            path = folder / name
+            write_private(path, _encode(rows))
+            written.append(path)
+            index.append([name, section.form_id, t.title, "yes" if t.partition else "no", str(t.base),
+                          "yes" if report.suppression else "NO: internal use only", report.period])
+    path = folder / "index.csv"
+    write_private(path, _encode(index))
+    return [path, *written]

@@ -1,0 +1,186 @@
+"""The report as an A4 PDF for print: a cover page, then each form's charts with their tables beside them."""
+
+from __future__ import annotations
+
+import io
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table,
+                                TableStyle)
+
+from ..fonts import UNICODE_BOLD, UNICODE_FONT, register_unicode_font
+from . import SUBTITLE, TITLE, Report
+from .charts import chart, chart_size
+from .suppression import SMALL_MAX
+from .tables import CountTable, FormSection
+
+INK = colors.HexColor("#1a1a1a")
+MUTED = colors.HexColor("#555555")
+ACCENT = colors.HexColor("#1f3a5f")
+RULE = colors.HexColor("#bfbfbf")
+WARN = colors.HexColor("#9b1c1c")
+MARGIN = 16 * mm
+WIDTH = A4[0] - 2 * MARGIN
+CHART_W = 104 * mm
+TABLE_W = WIDTH - CHART_W - 4 * mm
+MAX_CHART_H = 170 * mm
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    register_unicode_font()
+    base = dict(fontName=UNICODE_FONT, textColor=INK)
+    return {
+        "title": ParagraphStyle("title", fontName=UNICODE_BOLD, fontSize=20, leading=25, textColor=ACCENT),
+        "subtitle": ParagraphStyle("subtitle", **base, fontSize=12, leading=16, spaceBefore=4),
+        "period": ParagraphStyle("period", fontName=UNICODE_BOLD, fontSize=11, leading=15, spaceBefore=14),
+        "h1": ParagraphStyle("h1", fontName=UNICODE_BOLD, fontSize=15, leading=19, textColor=ACCENT, spaceAfter=6),
+        "h2": ParagraphStyle("h2", fontName=UNICODE_BOLD, fontSize=11, leading=14, spaceBefore=10, spaceAfter=4),
+        "body": ParagraphStyle("body", **base, fontSize=9, leading=12.5, spaceAfter=4),
+        "bullet": ParagraphStyle("bullet", **base, fontSize=9.5, leading=13, leftIndent=10, bulletIndent=0),
+        "note": ParagraphStyle("note", fontName=UNICODE_FONT, fontSize=7.5, leading=9.5, textColor=MUTED),
+        "cell": ParagraphStyle("cell", **base, fontSize=7.5, leading=9),
+        "cell_head": ParagraphStyle("cell_head", fontName=UNICODE_BOLD, fontSize=7.5, leading=9),
+        "num": ParagraphStyle("num", **base, fontSize=7.5, leading=9, alignment=TA_RIGHT),
+        "num_head": ParagraphStyle("num_head", fontName=UNICODE_BOLD, fontSize=7.5, leading=9, alignment=TA_RIGHT),
+        "warn": ParagraphStyle("warn", fontName=UNICODE_BOLD, fontSize=10, leading=13, textColor=WARN),
+    }
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def _data_table(t: CountTable, st: dict[str, ParagraphStyle], width: float) -> Table:
+    head = [_p(t.title, st["cell_head"]), _p("Count", st["num_head"]), _p("%", st["num_head"])]
+    body = [[_p(r.label, st["cell"]), _p(r.shown, st["num"]), _p(r.percent, st["num"])] for r in t.rows]
+    if t.partition:
+        body.append([_p("Total", st["cell_head"]), _p(str(t.base), st["num_head"]), _p("100%", st["num_head"])])
+    else:
+        body.append([_p("Assessments counted", st["cell_head"]), _p(str(t.base), st["num_head"]), _p("", st["num"])])
+    table = Table([head, *body], colWidths=[width - 31 * mm, 19 * mm, 12 * mm], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),
+        ("LINEBELOW", (0, 1), (-1, -2), 0.25, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]))
+    return table
+
+
+def _side_by_side(t: CountTable) -> bool:
+    """Short tables sit beside their chart; long ones (many rows, long labels) go below it, full width."""
+    return len(t.rows) <= 12 and max((len(r.label) for r in t.rows), default=0) <= 45
+
+
+def _image(t: CountTable, width: float) -> Image:
+    png = chart(t, "png", width_in=width / 72)
+    w, h = chart_size(png)
+    height = width * h / w
+    if height > MAX_CHART_H:  # a long checklist: keep it on one page, narrower
+        width, height = width * MAX_CHART_H / height, MAX_CHART_H
+    return Image(io.BytesIO(png), width=width, height=height)
+
+
+def _figure(t: CountTable, st: dict[str, ParagraphStyle]) -> list:
+    if t.withheld:
+        return [KeepTogether([_p(t.title, st["h2"]), _p(
+            "Not shown: there are too few assessments to show this breakdown without risk of identifying a young "
+            "person.", st["body"])])]
+    notes = [t.note] if t.note else []
+    if any(r.shown == "<5" for r in t.rows):
+        notes.append(f"<5: a number from 1 to {SMALL_MAX}, not shown exactly.")
+    if any(r.shown == "*" for r in t.rows):
+        notes.append("*: withheld so that a small number cannot be worked out from the total.")
+    note = _p(" ".join(notes), st["note"])
+    if _side_by_side(t):
+        row = Table([[_image(t, CHART_W), _data_table(t, st, TABLE_W)]], colWidths=[CHART_W + 4 * mm, TABLE_W])
+        row.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                 ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+        return [KeepTogether([row, Spacer(1, 2), note]), Spacer(1, 9)]
+    return [KeepTogether([_image(t, WIDTH * 0.8), Spacer(1, 3), note]), Spacer(1, 4),
+            _data_table(t, st, WIDTH * 0.8), Spacer(1, 9)]
+
+
+def _cover(report: Report, st: dict[str, ParagraphStyle]) -> list:
+    story: list = [_p(TITLE, st["title"]), _p(SUBTITLE, st["subtitle"]), _p(report.period, st["period"]),
+                   _p(f"Produced {report.produced.day} {report.produced.strftime('%B %Y')} by cse-pdf from the "
+                      "database of returned forms.", st["body"]), Spacer(1, 8)]
+    if not report.suppression:
+        story += [_p("Small numbers are NOT suppressed in this copy. It is for internal use by people allowed to "
+                     "see case records: do not circulate it.", st["warn"]), Spacer(1, 6)]
+    rows = [[_p("Form", st["cell_head"]), _p("Current assessments", st["num_head"])]]
+    rows += [[_p(s.title, st["cell"]), _p(s.count_shown, st["num"])] for s in report.sections]
+    table = Table(rows, colWidths=[WIDTH - 40 * mm, 40 * mm])
+    table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 0.8, INK), ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+                               ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+    story += [_p("What this report covers", st["h2"]), table, Spacer(1, 6),
+              _p("About these figures", st["h2"])]
+    about = [
+        "Each count is of current assessments: the latest revision of each returned form. A young person assessed "
+        "more than once in the period is counted once for each assessment.",
+        "The suggested level is calculated by the form's scoring rules. The agreed level is the one the worker "
+        "recorded after discussion with their manager; it can differ from the suggestion.",
+        "The report holds counts only. It contains no names, no dates of birth and nothing written on a form "
+        "except the names of referring agencies.",
+    ]
+    if report.suppression:
+        about.append(f"To protect the young people counted, any number from 1 to {SMALL_MAX} is shown as <5. "
+                     "Where a small number could otherwise be worked out by subtracting the other rows from the "
+                     "total, the next smallest number is also withheld and shown as *. Where an assessment can be "
+                     "counted in several rows (for example the basis of concern), the rows are not added up, so "
+                     "only small numbers are withheld. Please share reports for fixed periods, such as quarters: "
+                     "two reports over overlapping periods could be subtracted from each other.")
+    story += [Paragraph(escape(a), st["bullet"], bulletText="•") for a in about]
+    return story
+
+
+def _section(s: FormSection, st: dict[str, ParagraphStyle]) -> list:
+    story: list = [PageBreak(), _p(s.title, st["h1"])]
+    if s.count == 0:
+        return story + [_p("No assessments on this form in this period.", st["body"])]
+    if s.too_few:
+        return story + [_p("Fewer than 5 assessments on this form in this period: not broken down, so that no "
+                           "young person can be identified.", st["body"])]
+    box = Table([[[_p("At a glance", st["h2"])] + [Paragraph(escape(g), st["bullet"], bulletText="•")
+                                                   for g in s.glance]]], colWidths=[WIDTH])
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.6, ACCENT),
+                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f2f5f9")),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
+    story += [box, Spacer(1, 10)]
+    for t in s.tables:
+        story += _figure(t, st)
+    return story
+
+
+def render_pdf(report: Report) -> bytes:
+    st = _styles()
+    buf = io.BytesIO()
+
+    def furniture(canvas, doc) -> None:  # type: ignore[no-untyped-def]
+        canvas.saveState()
+        canvas.setFont(UNICODE_BOLD, 7.5)
+        canvas.setFillColor(WARN if not report.suppression else MUTED)
+        canvas.drawCentredString(A4[0] / 2, A4[1] - 9 * mm, report.marking)
+        canvas.setFont(UNICODE_FONT, 7)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(MARGIN, 9 * mm, f"{TITLE}. {report.period}.")
+        canvas.drawRightString(A4[0] - MARGIN, 9 * mm, f"Page {doc.page}")
+        canvas.restoreState()
+
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=15 * mm,
+                            bottomMargin=15 * mm, title=TITLE, author="cse-pdf", subject=report.period,
+                            creator="cse-pdf")
+    story = _cover(report, st)
+    for s in report.sections:
+        story += _section(s, st)
+    doc.build(story, onFirstPage=furniture, onLaterPages=furniture)
+    return buf.getvalue()

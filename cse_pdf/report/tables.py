@@ -1,0 +1,342 @@
+"""The report's tables of counts, built from current assessments and the form's layout.
+
+Labels come from the layout (option and checklist labels, level labels), so a Board
+that edits a form's YAML gets a report in its own words. Every table counts
+assessments, never people, and nothing typed into a form is printed except the
+referring agency's name; names and dates of birth never reach this module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable, Iterable, Literal
+
+from .. import spec as S
+from ..person import normalise_name
+from ..spec import FormSpec
+from ..store.reports import AssessmentFacts
+from .suppression import Suppressed, shown_count, suppress
+
+NOT_ANSWERED = "Not answered"
+AGE_BANDS = ((0, 9, "Under 10"), (10, 12, "10 to 12"), (13, 14, "13 to 14"), (15, 16, "15 to 16"),
+             (17, 200, "17 and over"))
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    count: int  # the true count: rendered only through `shown`
+    shown: str  # "12", "0", "<5" or "*"
+    percent: str  # of the table's assessments; "" when the count is not shown
+
+
+@dataclass
+class CountTable:
+    """One breakdown: rows with their published counts, plus how to read them."""
+
+    id: str  # file-safe: the CSV file's name
+    title: str
+    partition: bool  # every assessment in exactly one row (so rows add up to `base`)
+    rows: list[Row]
+    base: int  # the assessments this table counts
+    note: str = ""
+    chart: Literal["bars", "months"] = "bars"
+    withheld: bool = False  # too few to show anything
+
+    @property
+    def suppressed_any(self) -> bool:
+        return any(r.shown in ("<5", "*") for r in self.rows)
+
+
+@dataclass
+class FormSection:
+    form_id: str
+    title: str
+    count: int
+    count_shown: str
+    tables: list[CountTable] = field(default_factory=list)
+    glance: list[str] = field(default_factory=list)  # "at a glance" sentences, from published figures only
+    too_few: bool = False
+
+
+def make_table(id: str, title: str, pairs: list[tuple[str, int]], base: int, partition: bool, enabled: bool,
+               note: str = "", chart: Literal["bars", "months"] = "bars") -> CountTable:
+    counts = [c for _, c in pairs]
+    sup: Suppressed = suppress(counts, partition, enabled)
+    shown = sup.shown(counts)
+    rows = [Row(label, c, s, _percent(c, base) if s.isdigit() and base else "")
+            for (label, c), s in zip(pairs, shown)]
+    return CountTable(id, title, partition, rows, base, note, chart, sup.table_withheld)
+
+
+def _percent(count: int, base: int) -> str:
+    return f"{round(100 * count / base)}%"
+
+
+# ---- the breakdowns ---------------------------------------------------------------------------
+
+Facts = list[AssessmentFacts]
+
+
+def _by(facts: Facts, key: Callable[[AssessmentFacts], str], order: Iterable[str]) -> list[tuple[str, int]]:
+    counts = Counter(key(f) for f in facts)
+    labels = list(dict.fromkeys(order))
+    labels += sorted(k for k in counts if k not in labels)
+    return [(label, counts.get(label, 0)) for label in labels]
+
+
+def level_tables(spec: FormSpec, facts: Facts, on: bool) -> list[CountTable]:
+    assert spec.scoring is not None
+    levels = sorted(spec.scoring.levels, key=lambda lv: lv.level)
+    label = {lv.level: lv.label for lv in levels}
+    n = len(facts)
+    name = spec.summary.level_name if spec.summary else "risk category"
+    out = [make_table("suggested-level", f"Suggested {name}",
+                      _by(facts, lambda f: label.get(f.level, str(f.level)), [lv.label for lv in levels]), n, True, on,
+                      "Calculated by the form's scoring rules from the answers given.")]
+    if spec.scoring.stated:
+        out.append(make_table(
+            "agreed-level", f"Agreed {name}",
+            _by(facts, lambda f: NOT_ANSWERED if f.stated_level is None else label.get(f.stated_level, "?"),
+                [lv.label for lv in levels] + [NOT_ANSWERED]), n, True, on,
+            "The level the worker recorded on the form after discussion with their manager."))
+
+        def agreement(f: AssessmentFacts) -> str:
+            if f.stated_level is None:
+                return "No agreed level recorded"
+            return ("Same as suggested" if f.stated_level == f.level else
+                    "Agreed higher than suggested" if f.stated_level > f.level else "Agreed lower than suggested")
+
+        out.append(make_table("agreed-vs-suggested", "Agreed level compared with the suggested level",
+                              _by(facts, agreement, ["Same as suggested", "Agreed higher than suggested",
+                                                     "Agreed lower than suggested", "No agreed level recorded"]),
+                              n, True, on))
+    return out
+
+
+def month_table(facts: Facts, on: bool, date_from: date | None, date_to: date | None) -> CountTable:
+    dated = [f.completed for f in facts if f.completed]
+    months: list[tuple[int, int]] = []
+    if dated or date_from:
+        start = date_from or min(dated)
+        end = date_to or (max(dated) if dated else start)
+        y, m = start.year, start.month
+        while (y, m) <= (end.year, end.month):
+            months.append((y, m))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    counts = Counter((d.year, d.month) for d in dated)
+    pairs = [(date(y, m, 1).strftime("%b %Y"), counts.get((y, m), 0)) for y, m in months]
+    undated = sum(1 for f in facts if f.completed is None)
+    if undated:
+        pairs.append(("Date not given", undated))
+    return make_table("by-month", "Assessments completed each month", pairs, len(facts), True, on,
+                      "By the date the form was completed.", chart="months")
+
+
+def review_table(facts: Facts, on: bool) -> CountTable:
+    names = {"rose": "Risk rose", "fell": "Risk fell", "same": "Risk stayed the same", None: "First assessment"}
+    return make_table("reviews", "Reviews: change since the young person's previous assessment",
+                      _by(facts, lambda f: names[f.trend], list(names.values())), len(facts), True, on,
+                      "A review compares the suggested level with the same young person's previous assessment "
+                      "on this form.")
+
+
+def incomplete_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable:
+    scores_domains = bool(spec.scoring and spec.scoring.domains)
+    what = "risk areas" if scores_domains else "scored questions"
+
+    def band(f: AssessmentFacts) -> str:
+        n = f.domains_unanswered if scores_domains and f.domains_unanswered is not None else f.unanswered
+        return f"Complete: every {what[:-1]} answered" if n == 0 else \
+            f"1 or 2 {what} unanswered" if n <= 2 else f"3 or more {what} unanswered"
+
+    order = [f"Complete: every {what[:-1]} answered", f"1 or 2 {what} unanswered", f"3 or more {what} unanswered"]
+    return make_table("incomplete", f"Incomplete assessments ({what} left unanswered)", _by(facts, band, order),
+                      len(facts), True, on, "The form's suggested level is less reliable when questions are "
+                      "left unanswered.")
+
+
+def age_table(facts: Facts, on: bool) -> CountTable:
+    def band(f: AssessmentFacts) -> str:
+        if f.age is None:
+            return "Not known"
+        return next(label for lo, hi, label in AGE_BANDS if lo <= f.age <= hi)
+
+    return make_table("age-band", "Age on the date of the assessment",
+                      _by(facts, band, [b[2] for b in AGE_BANDS] + ["Not known"]), len(facts), True, on,
+                      "Worked out from the date of birth, which is not kept in the report.")
+
+
+def choice_table(spec: FormSpec, fid: str, title: str, facts: Facts, on: bool) -> CountTable | None:
+    f = spec.field_map.get(fid)
+    if f is None or f.type not in ("radio", "dropdown"):
+        return None
+    labels = {o.value: o.label for o in f.options}
+
+    def label(x: AssessmentFacts) -> str:
+        v = x.values.get(fid)
+        return NOT_ANSWERED if v in (None, "") else labels.get(v, "Other answer")
+
+    return make_table(_file_id(fid), title, _by(facts, label, [o.label for o in f.options] + [NOT_ANSWERED]),
+                      len(facts), True, on)
+
+
+def checklist_table(spec: FormSpec, name: str, title: str, facts: Facts, on: bool) -> CountTable | None:
+    checklist = spec.checklists.get(name)
+    if checklist is None:
+        return None
+    pairs = [(item.label, sum(1 for x in facts if x.values.get(f"{name}.{item.id}") is True))
+             for item in checklist.items]
+    if checklist.other is not None:
+        oid = checklist.other.id
+        pairs.append(("Other (stated on the form)", sum(1 for x in facts if (x.values.get(oid) or "").strip())))
+    pairs.append(("None ticked", sum(1 for x in facts if not any(
+        x.values.get(f"{name}.{item.id}") is True for item in checklist.items)
+        and not (checklist.other is not None and (x.values.get(checklist.other.id) or "").strip()))))
+    return make_table(_file_id(name), title, pairs, len(facts), False, on,
+                      "An assessment can tick several, so the counts add up to more than the assessments.")
+
+
+def flag_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable | None:
+    templates = [r.flag for r in (spec.scoring.rules if spec.scoring else ())
+                 if not isinstance(r, S.TotalRule) and getattr(r, "flag", None)]
+    if not templates:
+        return None
+    patterns = [re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", ".*?", re.escape(t)) + "$", re.S) for t in templates]
+    pairs = []
+    for template, pattern in zip(templates, patterns):
+        pairs.append((flag_label(template), sum(1 for x in facts if any(pattern.match(fl) for fl in x.flags))))
+    pairs.append(("No flag raised", sum(1 for x in facts if not x.flags)))
+    return make_table("flags", "Flags raised", pairs, len(facts), False, on,
+                      "Flags are the form's calls for immediate action; an assessment can raise more than one.")
+
+
+def flag_label(template: str) -> str:
+    """A flag rule's text without its placeholders: what the flag says, not which case raised it."""
+    text = re.sub(r"\s*\([^)]*\{[a-z_]+\}[^)]*\)", "", template)
+    text = re.sub(r"\{[a-z_]+\}\s*", "", text)
+    return " ".join(text.split())
+
+
+def agency_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable | None:
+    fid = spec.summary.agency if spec.summary else None
+    if fid is None:
+        return None
+    spelled: dict[str, Counter[str]] = {}
+
+    def key(x: AssessmentFacts) -> str:
+        text = x.issued_to or (x.values.get(fid) or "").strip()
+        k = normalise_name(text)
+        if k is None:
+            return ""
+        spelled.setdefault(k, Counter())[" ".join(text.split())[:80]] += 1
+        return k
+
+    counts = Counter(key(x) for x in facts)
+    named = sorted((k for k in counts if k), key=lambda k: (-counts[k], k))
+    pairs = [(spelled[k].most_common(1)[0][0], counts[k]) for k in named]
+    if counts.get(""):
+        pairs.append((NOT_ANSWERED, counts[""]))
+    return make_table("referring-agency", "Referring agency", pairs, len(facts), True, on,
+                      "The agency a copy was sent to by cse-pdf distribute, else the agency named on the form.")
+
+
+def _file_id(fid: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fid.lower()).strip("-")
+
+
+# ---- which breakdowns each form gets ----------------------------------------------------------
+
+Extra = tuple[str, ...]  # ("choice", field id, title) | ("checklist", name, title) | ("age",)
+
+FORM_BREAKDOWNS: dict[str, list[Extra]] = {
+    "hillingdon-cse": [
+        ("choice", "client.gender", "Gender"),
+        ("age",),
+        ("choice", "client.ethnicity", "Ethnicity"),
+        ("choice", "looked_after.status", "Looked after status"),
+        ("choice", "education.status", "Education, training or employment"),
+        ("checklist", "concern", "Basis of concern"),
+        ("choice", "perpetrator.type", "Actual or suspected perpetrator"),
+        ("checklist", "coercion", "Method of coercion"),
+    ],
+    "cse-risk-vulnerability": [
+        ("age",),
+        ("choice", "associates.known", "Associating with individuals known to be sexually exploitative"),
+        ("choice", "associates.suspected", "Indicators of involvement with individuals suspected of CSE"),
+        ("checklist", "actual", "Indicators of actual CSE"),
+        ("checklist", "suspected", "Indicators of suspected CSE"),
+        ("checklist", "vulnerability", "Vulnerabilities"),
+    ],
+}
+
+
+def fields_needed(spec: FormSpec) -> set[str]:
+    """The only answers the report reads from the database for this form."""
+    need: set[str] = set()
+    for extra in FORM_BREAKDOWNS.get(spec.id, []):
+        if extra[0] == "choice":
+            need.add(extra[1])
+        elif extra[0] == "checklist" and extra[1] in spec.checklists:
+            c = spec.checklists[extra[1]]
+            need.update(f"{c.checklist}.{i.id}" for i in c.items)
+            if c.other is not None:
+                need.add(c.other.id)
+    if spec.summary and spec.summary.agency:
+        need.add(spec.summary.agency)
+    return need
+
+
+def form_section(spec: FormSpec, facts: Facts, on: bool, date_from: date | None = None,
+                 date_to: date | None = None) -> FormSection:
+    """Every table for one form; a form with 1 to 4 assessments gets none (see suppression)."""
+    n = len(facts)
+    section = FormSection(spec.id, spec.title, n, shown_count(n, on))
+    if n == 0 or (on and n < 5):
+        section.too_few = n > 0
+        return section
+    tables: list[CountTable | None] = [*level_tables(spec, facts, on), month_table(facts, on, date_from, date_to),
+                                       review_table(facts, on), incomplete_table(spec, facts, on),
+                                       flag_table(spec, facts, on)]
+    extras = FORM_BREAKDOWNS.get(spec.id, [("age",)] if spec.summary and spec.summary.dob else [])
+    for extra in extras:
+        if extra[0] == "age":
+            tables.append(age_table(facts, on))
+        elif extra[0] == "choice":
+            tables.append(choice_table(spec, extra[1], extra[2], facts, on))
+        elif extra[0] == "checklist":
+            tables.append(checklist_table(spec, extra[1], extra[2], facts, on))
+    tables.append(agency_table(spec, facts, on))
+    section.tables = [t for t in tables if t is not None]
+    section.glance = _glance(spec, section)
+    return section
+
+
+def _glance(spec: FormSpec, section: FormSection) -> list[str]:
+    """A few sentences for a busy reader, made only from figures the tables publish."""
+    by_id = {t.id: t for t in section.tables}
+    out = [f"{section.count_shown} current assessments."]
+    level = by_id.get("suggested-level")
+    if level and not level.withheld and level.rows:
+        top = level.rows[-1]
+        pct = f" ({top.percent})" if top.percent else ""
+        out.append(f"Suggested at the highest level, {top.label}: {top.shown}{pct}.")
+    reviews = by_id.get("reviews")
+    if reviews and not reviews.withheld:
+        r = {row.label: row.shown for row in reviews.rows}
+        out.append(f"Reviews: risk rose in {r['Risk rose']}, fell in {r['Risk fell']} and stayed the same in "
+                   f"{r['Risk stayed the same']}.")
+    inc = by_id.get("incomplete")
+    if inc and not inc.withheld:
+        complete = inc.rows[0]
+        out.append(f"Complete (every question the scoring uses answered): {complete.shown}"
+                   f"{f' ({complete.percent})' if complete.percent else ''}.")
+    agreed = by_id.get("agreed-vs-suggested")
+    if agreed and not agreed.withheld:
+        same = agreed.rows[0]
+        out.append(f"Agreed level the same as the suggested one: {same.shown}"
+                   f"{f' ({same.percent})' if same.percent else ''}.")
+    return out
