@@ -29,6 +29,7 @@ from typing import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 
+from .safe_names import WINDOWS_DEVICES
 from .errors import CsePdfError
 from .person import normalise_name
 
@@ -89,6 +90,8 @@ def slugify(name: str, limit: int = 50) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.replace("'", "").replace("’", "")).strip("-")
     if len(slug) > limit:
         slug = slug[:limit].rsplit("-", 1)[0] or slug[:limit]
+    if slug in WINDOWS_DEVICES:  # `con.eml` cannot be opened on Windows
+        slug = f"{slug}-agency"
     return slug or "agency"
 
 

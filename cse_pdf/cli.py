@@ -11,6 +11,8 @@ from typing import Any, Callable
 import click
 
 from .catalog import current_forms, find_form
+from .encryption import (MIN_PASSWORD_LENGTH, PASSWORD_ENV, READ_PASSWORD_ENV, Passwords, check_output_password,
+                         encrypt_pdf)
 from .errors import CsePdfError, PdfInputError, ValuesError
 from .generate import generate as generate_pdf
 from .guard import guarded
@@ -78,6 +80,38 @@ def _for_each_file(files: tuple[Path, ...], layout: str | None, make: Callable[[
 
 
 LAYOUT_OPTION = click.option("--layout", metavar="YAML", help="Read with this layout file instead of the installed ones.")
+PASSWORD_OPTION = click.option("--password", "ask_password", is_flag=True,
+                               help=f"Open returned forms sent with a password: taken from ${READ_PASSWORD_ENV}, "
+                               "else asked for (never given on the command line, where others could see it).")
+ENCRYPT_OPTION = click.option("--encrypt", is_flag=True,
+                              help=f"AES-256 encrypt what is written, with a password taken from ${PASSWORD_ENV}, "
+                              f"else asked for twice; at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def _password(env: str, prompt: str, confirm: bool) -> str:
+    """From the environment, else typed at a terminal; an argument would show in `ps` and shell history."""
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise CsePdfError(f"no password: set {env}, or run at a terminal to be asked for it")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+
+
+def _passwords(ask_password: bool, encrypt: bool) -> Passwords:
+    read = _password(READ_PASSWORD_ENV, "Password of the returned forms", False) if ask_password else None
+    output = (check_output_password(_password(PASSWORD_ENV, "Password for the encrypted output", True))
+              if encrypt else None)
+    return Passwords(read, output)
+
+
+def _asked(ask_password: bool, encrypt: bool = False) -> Passwords:
+    """`_passwords` for commands that have not started: a refusal is one line and its exit code."""
+    try:
+        return _passwords(ask_password, encrypt)
+    except CsePdfError as exc:
+        _fail(exc)
+        sys.exit(exc.exit_code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -158,19 +192,23 @@ def generate(form: str, output: Path | None, prefill: Path | None, instance: str
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @LAYOUT_OPTION
-def read(files: tuple[Path, ...], layout: str | None) -> None:
+@PASSWORD_OPTION
+def read(files: tuple[Path, ...], layout: str | None, ask_password: bool) -> None:
     """Print the form identity and every value of returned FILES as JSON."""
-    _for_each_file(files, layout, lambda path, spec: read_form(path, spec).to_dict())
+    password = _asked(ask_password).read
+    _for_each_file(files, layout, lambda path, spec: read_form(path, spec, password).to_dict())
 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @LAYOUT_OPTION
-def score(files: tuple[Path, ...], layout: str | None) -> None:
+@PASSWORD_OPTION
+def score(files: tuple[Path, ...], layout: str | None, ask_password: bool) -> None:
     """Like `read`, plus the assessment: suggested level, total, reasons, unanswered questions."""
+    password = _asked(ask_password).read
 
     def make(path: Path, spec: FormSpec | None) -> dict:
-        response = read_form(path, spec)
+        response = read_form(path, spec, password)
         return {**response.to_dict(), "assessment": assess_return(response).to_dict()}
 
     _for_each_file(files, layout, make)
@@ -182,22 +220,27 @@ def score(files: tuple[Path, ...], layout: str | None) -> None:
               help="Where to write the stamped copy (created readable by you only).")
 @click.option("--flatten", is_flag=True, help="Lock the stamped copy: answers drawn into the pages, no fields left.")
 @LAYOUT_OPTION
-def stamp(file: Path, output: Path, flatten: bool, layout: str | None) -> None:
+@PASSWORD_OPTION
+@ENCRYPT_OPTION
+def stamp(file: Path, output: Path, flatten: bool, layout: str | None, ask_password: bool, encrypt: bool) -> None:
     """Write FILE with a summary page in front and the suggested risk category filled in."""
 
     def action() -> None:
         if output.resolve() == file.resolve():
             raise ValuesError("the stamped copy must not overwrite the returned form; choose another -o", output)
         spec = _layout(layout)
+        passwords = _passwords(ask_password, encrypt)
 
         def work(path: Path) -> tuple[bytes, str, bool]:
-            result = stamp_form(path, flatten_fields=flatten, spec=spec)
-            return result.pdf, result.assessment.label, result.assessment.differs
+            result = stamp_form(path, flatten_fields=flatten, spec=spec, password=passwords.read)
+            pdf = encrypt_pdf(result.pdf, passwords.output) if passwords.output else result.pdf
+            return pdf, result.assessment.label, result.assessment.differs
 
         pdf, label, differs = guarded(work, file)
         write_private(output, pdf)
         flag = " (differs from the worker's category)" if differs else ""
-        click.echo(f"wrote {output}: suggested {label}{flag}")
+        locked = ", AES-256 encrypted" if encrypt else ""
+        click.echo(f"wrote {output}{locked}: suggested {label}{flag}")
 
     _run(action)
 
@@ -213,7 +256,12 @@ DB_OPTION = click.option("--db", metavar="URL", help="The database: a file path,
               show_default=True, help="Where stamped copies (stamped/FORM/) and set-aside files (quarantine/) go.")
 @click.option("--workers", type=click.IntRange(1, 64), default=min(4, os.cpu_count() or 1), show_default=True,
               help="Processes reading, scoring and stamping at once.")
-def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Log each file's outcome as it happens (paths, record ids and "
+              "reason codes; never anything typed into a form).")
+@PASSWORD_OPTION
+@ENCRYPT_OPTION
+def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, verbose: bool, ask_password: bool,
+           encrypt: bool) -> None:
     """Read, score, stamp and record every returned form in PATHS (files, or folders searched for *.pdf).
 
     Exit code 0 when every file was ingested or already known, 4 when some recorded forms need review,
@@ -223,7 +271,11 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int) -> 
     from .ingest import FAILED, FileOutcome, discover, ingest as ingest_files
     from .store import Store
 
+    if verbose:
+        _log_to_stderr()
+
     def action() -> None:
+        passwords = _passwords(ask_password, encrypt)
         files, missing = discover(paths, exclude=out)
         if not files and not missing:
             raise PdfInputError("no *.pdf files in " + ", ".join(map(str, paths)) + "; give returned forms or "
@@ -233,7 +285,8 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int) -> 
             with tqdm(total=len(files), unit="file", file=sys.stderr, disable=not sys.stderr.isatty(),
                       dynamic_ncols=True) as bar:
                 try:
-                    report = ingest_files(files, store, out, workers, on_outcome=lambda _: bar.update(1))
+                    report = ingest_files(files, store, out, workers, on_outcome=lambda _: bar.update(1),
+                                          passwords=passwords)
                 except KeyboardInterrupt:
                     bar.close()
                     click.echo("cse-pdf: interrupted; every form finished so far is recorded: run the same command "
@@ -245,6 +298,19 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int) -> 
         sys.exit(report.exit_code)
 
     _run(action)
+
+
+def _log_to_stderr() -> None:
+    """cse-pdf's own log (and Alembic's migration steps) on stderr; the libraries that read PDFs stay quiet,
+    since their messages can quote a file's bytes, and SQLAlchemy is built to hide bound values."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("cse-pdf: %(levelname)s: %(message)s"))
+    for name in ("cse_pdf", "alembic"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
 
 
 def _closing_table(report: Any, out: Path) -> None:
@@ -311,16 +377,19 @@ def show(record: int, db: str | None) -> None:
 @click.option("--form", metavar="ID", help="Only this form (default: every form).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), required=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The file to write (csv without --form: one file per form, FILE-STEM-FORM.csv).")
-def export_command(db: str | None, form: str | None, fmt: str, output: Path) -> None:
+              help="The file to write (csv without --form: one file per form, FILE-STEM-FORM.csv; with --encrypt, "
+              "csv and json go into one encrypted FILE.zip).")
+@ENCRYPT_OPTION
+def export_command(db: str | None, form: str | None, fmt: str, output: Path, encrypt: bool) -> None:
     """Write every current assessment: one row each, a column per field, then the assessment and its
     previous one (date, level, trend)."""
     from .export import export
     from .store import Store
 
     def action() -> None:
+        password = _passwords(False, encrypt).output
         with Store.open(db) as store:
-            written = export(store, fmt, output, form)  # type: ignore[arg-type]
+            written = export(store, fmt, output, form, password)  # type: ignore[arg-type]
         for path, rows in written:
             click.echo(f"wrote {path} ({rows} assessment{'s' if rows != 1 else ''})")
 

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from .catalog import current_forms, find_form
 from .errors import CsePdfError, UnknownFormError
+from .encryption import encrypt_xlsx, encrypted_zip
 from .private_files import write_private
 from .store import ExportRecord, Store
 from .store.repository import iso_time
@@ -94,24 +95,37 @@ def tables(store: Store, form: str | None = None) -> dict[str, tuple[list[str], 
     return out
 
 
-def export(store: Store, fmt: Format, output: Path, form: str | None = None) -> list[tuple[Path, int]]:
-    """Write the export; returns (file written, rows in it) for each file."""
+def export(store: Store, fmt: Format, output: Path, form: str | None = None,
+           password: str | None = None) -> list[tuple[Path, int]]:
+    """Write the export; returns (file written, rows in it) for each file.
+
+    With `password`, an xlsx is an encrypted workbook and csv/json files go into one AES-256 zip
+    (`output`, with `.zip` added unless it has it), since those formats cannot be encrypted themselves."""
     data = tables(store, form)
+    total = sum(len(rows) for _, rows in data.values())
+    archive = None
+    if password is not None and fmt != "xlsx":  # board.json → board.json.zip; board.zip holds board.json
+        archive = output if output.suffix.lower() == ".zip" else output.with_name(output.name + ".zip")
+        output = archive.with_suffix("")
+        output = output if output.suffix else output.with_name(f"{output.name}.{fmt}")
     if fmt == "json":
         doc = {fid: [{k: _json_cell(v) for k, v in row.items()} for row in rows] for fid, (_, rows) in data.items()}
-        write_private(output, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-        return [(output, sum(len(rows) for _, rows in data.values()))]
-    if fmt == "xlsx":
-        write_private(output, _xlsx(data))
-        return [(output, sum(len(rows) for _, rows in data.values()))]
-    if fmt == "csv":
-        written = []
-        for fid, (columns, rows) in data.items():
-            path = output if form else output.with_name(f"{output.stem}-{fid}{output.suffix or '.csv'}")
-            write_private(path, _csv(columns, rows))
-            written.append((path, len(rows)))
-        return written
-    raise CsePdfError(f"unknown export format {fmt!r}; use csv, xlsx or json")
+        files = [(output, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), total)]
+    elif fmt == "xlsx":
+        xlsx = _xlsx(data)
+        write_private(output, encrypt_xlsx(xlsx, password) if password is not None else xlsx)
+        return [(output, total)]
+    elif fmt == "csv":
+        files = [(output if form else output.with_name(f"{output.stem}-{fid}{output.suffix or '.csv'}"),
+                  _csv(columns, rows), len(rows)) for fid, (columns, rows) in data.items()]
+    else:
+        raise CsePdfError(f"unknown export format {fmt!r}; use csv, xlsx or json")
+    if archive is not None:
+        write_private(archive, encrypted_zip([(path.name, contents) for path, contents, _ in files], password))
+        return [(archive, total)]
+    for path, contents, _ in files:
+        write_private(path, contents)
+    return [(path, rows) for path, _, rows in files]
 
 
 def _json_cell(v: Any) -> Any:

@@ -11,9 +11,9 @@ crashes on a file.
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
-import re
 import signal
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -22,8 +22,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .encryption import Passwords, encrypt_pdf
 from .errors import CsePdfError
 from .person import keys_of
+from .safe_names import safe_file, safe_part
 from .private_files import make_private_dir, sweep_stale_temps, write_private
 from .read import parse_pdf, read_opened
 from .review import review_reasons
@@ -33,6 +35,8 @@ from .stamp import stamp, stamp_read
 from .store import NewSubmission, Store
 
 EXIT_OK = 0  # every file ingested or already known
+log = logging.getLogger(__name__)  # file paths, outcomes and codes only: never anything read from a form
+
 EXIT_FAILED = 2  # some files were set aside (as for any unusable file elsewhere in cse-pdf)
 EXIT_NEEDS_REVIEW = 4  # nothing failed, but some recorded forms need review
 
@@ -53,6 +57,17 @@ class FileOutcome:
     revision: int = 1
     stamped: Path | None = None
     quarantined: Path | None = None
+
+    def describe(self) -> str:
+        """One line for a verbose log: the outcome, the record and the reason codes."""
+        record = f" as record {self.record_id}" if self.record_id is not None else ""
+        if self.kind == FAILED:
+            return f"failed: {self.reason}"
+        if self.kind == KNOWN:
+            return f"already known{record}"
+        revision = f", revision {self.revision}" if self.revision > 1 else ""
+        review = f" (needs review: {', '.join(self.review)})" if self.review else ""
+        return f"ingested{record}{revision}{review}"
 
 
 @dataclass
@@ -123,12 +138,14 @@ class Failed:
 
 
 _worker_db: str | None = None
+_worker_passwords = Passwords()
 
 
-def _init_worker(db: str | None) -> None:
-    global _worker_db
+def _init_worker(db: str | None, passwords: Passwords = Passwords()) -> None:
+    global _worker_db, _worker_passwords
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _worker_db = db
+    _worker_passwords = passwords  # through the pool's pipe, never a command line or the environment
 
 
 def process_file(path: str) -> Processed | Failed:
@@ -161,7 +178,7 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
     sha = hashlib.sha256(data).hexdigest()
     store = None
     try:
-        reader = parse_pdf(data, p)
+        reader = parse_pdf(data, p, _worker_passwords.read)
         response = read_opened(reader, p)
         spec = response.spec
         assessment = assess_return(response)
@@ -183,7 +200,8 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
         review=review_reasons(response, assessment, keys), warnings=list(response.warnings), stamped_path=None,
         keys=keys, values=dict(response.values), field_types={f.id: f.type for f in spec.fields},
         assessment=assessment.to_dict())
-    return Processed(submission, stamped.pdf, previous.record_id if previous else None)
+    pdf = encrypt_pdf(stamped.pdf, _worker_passwords.output) if _worker_passwords.output else stamped.pdf
+    return Processed(submission, pdf, previous.record_id if previous else None)
 
 
 # ---- the batch --------------------------------------------------------------------------------
@@ -194,8 +212,10 @@ Process = Callable[[str], "Processed | Failed"]
 class Batch:
     """One ingest run: owns the output folders and turns each worker result into an outcome."""
 
-    def __init__(self, store: Store, out: Path, on_outcome: Callable[[FileOutcome], None] | None = None) -> None:
+    def __init__(self, store: Store, out: Path, on_outcome: Callable[[FileOutcome], None] | None = None,
+                 passwords: Passwords = Passwords()) -> None:
         self.store = store
+        self.passwords = passwords
         self.out = make_private_dir(out).resolve()
         self.stamped_root = self.out / "stamped"
         self.quarantine = self.out / "quarantine"
@@ -208,6 +228,7 @@ class Batch:
 
     def add(self, outcome: FileOutcome) -> None:
         self.report.outcomes.append(outcome)
+        log.info("%s: %s", outcome.path, outcome.describe())
         if self.on_outcome:
             self.on_outcome(outcome)
 
@@ -227,9 +248,12 @@ class Batch:
         if (previous.record_id if previous else None) != done.previous_id:
             # A record of the same young person landed after the worker looked (earlier in this batch, or
             # from another ingest): stamp again so the summary names it.
-            pdf = stamp(path, previous=previous).pdf
-        target = self.stamped_root / sub.form_id / f"{safe_stem(path)}-{sub.sha256[:12]}.pdf"
-        make_private_dir(target.parent)
+            pdf = stamp(path, previous=previous, password=self.passwords.read).pdf
+            if self.passwords.output:
+                pdf = encrypt_pdf(pdf, self.passwords.output)
+        # never the source file's name: it is often the child's
+        folder = make_private_dir(self.stamped_root / safe_part(sub.form_id))
+        target = safe_file(folder, sub.form_id, sub.instance_id or "copy", sub.sha256[:12], suffix=".pdf")
         write_private(target, pdf)  # before the record: a crash between the two is redone by the next run
         recorded = self.store.record(replace(sub, stamped_path=str(target)))
         if recorded.known:  # another ingest recorded this very file first; its stamped copy stands
@@ -249,7 +273,8 @@ class Batch:
             data = None
         if data is not None and failed.sha256 is not None:
             make_private_dir(self.quarantine)
-            quarantined = self.quarantine / f"{safe_stem(path)}-{failed.sha256[:12]}{_safe_suffix(path)}"
+            suffix = ".pdf" if path.suffix.lower() == ".pdf" else ".bin"
+            quarantined = safe_file(self.quarantine, "failed", failed.sha256[:12], suffix=suffix)
             write_private(quarantined, data)
             write_private(quarantined.with_name(quarantined.name + ".reason.txt"),
                           f"{path.name}: {failed.reason}\n".encode("utf-8"))
@@ -262,11 +287,14 @@ class Batch:
 
 
 def ingest(files: list[Path], store: Store, out: Path, workers: int = 1,
-           on_outcome: Callable[[FileOutcome], None] | None = None, process: Process = process_file) -> BatchReport:
+           on_outcome: Callable[[FileOutcome], None] | None = None, process: Process = process_file,
+           passwords: Passwords = Passwords()) -> BatchReport:
     """Ingest `files` (from `discover`) into `store`, stamped copies and quarantine under `out`.
 
-    `process` is what the workers run on each file (tests swap in one that crashes)."""
-    batch = Batch(store, out, on_outcome)
+    `passwords.read` opens returns sent with a password; with `passwords.output` every stamped copy is
+    AES-256 encrypted (quarantined files stay as they came). `process` is what the workers run on each
+    file (tests swap in one that crashes)."""
+    batch = Batch(store, out, on_outcome, passwords)
     shas = {path: sha256_of(path) for path in files}
     known = store.known(s for s in shas.values() if s)
     first_of: dict[str, Path] = {}
@@ -282,7 +310,9 @@ def ingest(files: list[Path], store: Store, out: Path, workers: int = 1,
             if sha is not None:
                 first_of[sha] = path
             todo.append(path)
-    _run_pool(todo, batch, store, max(1, workers), process)
+    log.info("%d file(s): %d already recorded, %d repeated in this batch, %d to read with %d worker(s)",
+             len(files), len(files) - len(todo) - len(repeats), len(repeats), len(todo), max(1, workers))
+    _run_pool(todo, batch, store, max(1, workers), process, passwords)
     by_path = {o.path: o for o in batch.report.outcomes}
     for path, first in repeats:  # the same file sent twice: known once its first copy is recorded
         o = by_path[first]
@@ -292,13 +322,14 @@ def ingest(files: list[Path], store: Store, out: Path, workers: int = 1,
     return batch.report
 
 
-def _run_pool(todo: list[Path], batch: Batch, store: Store, workers: int, process: Process) -> None:
+def _run_pool(todo: list[Path], batch: Batch, store: Store, workers: int, process: Process,
+              passwords: Passwords) -> None:
     """Keep `workers` processes busy; when one dies, find the file that killed it and carry on."""
     db = store.url.render_as_string(hide_password=False)
     ctx = multiprocessing.get_context("spawn")  # no inherited database connections or threads
 
     def new_pool(n: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(db,))
+        return ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(db, passwords))
 
     queue = deque(todo)
     pool = new_pool(workers)
@@ -334,6 +365,8 @@ def _run_pool(todo: list[Path], batch: Batch, store: Store, workers: int, proces
                 # alone; the one that kills its worker again is failed, the others are ingested.
                 suspects += list(inflight.values())
                 inflight.clear()
+                log.warning("a reading process died; trying the %d file(s) it may have been reading one at a time",
+                            len(suspects))
                 pool.shutdown(wait=False, cancel_futures=True)
                 for path in suspects:
                     with new_pool(1) as solo:
@@ -345,16 +378,3 @@ def _run_pool(todo: list[Path], batch: Batch, store: Store, workers: int, proces
                 pool = new_pool(workers)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-_UNSAFE = re.compile(r"[^\w.-]+")
-
-
-def safe_stem(path: Path) -> str:
-    """The source file's own name, made safe to reuse in an output name (never from form contents)."""
-    return _UNSAFE.sub("_", path.stem).strip("._")[:60] or "form"
-
-
-def _safe_suffix(path: Path) -> str:
-    suffix = _UNSAFE.sub("", path.suffix)[:10]
-    return suffix if suffix.startswith(".") else ""

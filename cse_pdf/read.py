@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 from pypdf.generic import NameObject
 
 from .catalog import current_forms, find_form
 from .flattened import WARNING, read_flattened
 from .errors import DamagedPdfError, EncryptedPdfError, NotACsePdfFormError, NotAPdfError, PdfInputError
+from .encryption import READ_PASSWORD_ENV
 from .identity import Identity
 from .pdf_fields import PdfField, collect_fields, on_states
 from .spec import IDENTITY_FIELD, LIVE_PREFIX, Field, FormSpec
@@ -54,7 +55,7 @@ class Response:
         return out
 
 
-def open_pdf(path: Path) -> PdfReader:
+def open_pdf(path: Path, password: str | None = None) -> PdfReader:
     """Open a file as a PDF or fail with one line saying what is wrong and what to do."""
     try:
         data = path.read_bytes()
@@ -62,11 +63,14 @@ def open_pdf(path: Path) -> PdfReader:
         raise PdfInputError("is a folder, not a PDF file", path) from None
     except OSError as exc:
         raise PdfInputError(f"cannot be opened ({exc.strerror})", path) from None
-    return parse_pdf(data, path)
+    return parse_pdf(data, path, password)
 
 
-def parse_pdf(data: bytes, path: Path) -> PdfReader:
-    """`open_pdf` for bytes already read (ingest hashes the very bytes it reads)."""
+def parse_pdf(data: bytes, path: Path, password: str | None = None) -> PdfReader:
+    """`open_pdf` for bytes already read (ingest hashes the very bytes it reads).
+
+    A file sent with a password is opened with `password` and read from a decrypted copy in memory,
+    so everything after (fields, a flattened copy's page text, stamping) sees an ordinary PDF."""
     if b"%PDF-" not in data[:1024]:
         raise NotAPdfError("is not a PDF file; ask the sender for the completed form as a PDF", path)
     if b"%%EOF" not in data[-2048:]:
@@ -75,12 +79,17 @@ def parse_pdf(data: bytes, path: Path) -> PdfReader:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:
-                opened = reader.decrypt("")
+                opened = reader.decrypt(password or "")
             except (NotImplementedError, PyPdfError):
                 opened = 0
+            if not opened and password:
+                raise EncryptedPdfError(f"is password-protected and the password given (from {READ_PASSWORD_ENV} "
+                                        "or the prompt) does not open it; check it with the sender", path)
             if not opened:
-                raise EncryptedPdfError(
-                    "is password-protected; ask the sender for a copy saved without a password", path)
+                raise EncryptedPdfError("is password-protected; give its password with --password, or ask the "
+                                        "sender for a copy saved without one", path)
+            if password:
+                reader = _decrypted_copy(reader)
         reader.trailer["/Root"].get_object()
         _ = len(reader.pages)
     except (EncryptedPdfError,):
@@ -95,6 +104,12 @@ def parse_pdf(data: bytes, path: Path) -> PdfReader:
     return reader
 
 
+def _decrypted_copy(reader: PdfReader) -> PdfReader:
+    plain = io.BytesIO()
+    PdfWriter(clone_from=reader).write(plain)
+    return PdfReader(io.BytesIO(plain.getvalue()), strict=False)
+
+
 def identify(reader: PdfReader, path: Path, fields: dict[str, PdfField] | None = None) -> Identity:
     fields = collect_fields(reader) if fields is None else fields
     marker = fields.get(IDENTITY_FIELD)
@@ -106,10 +121,10 @@ def identify(reader: PdfReader, path: Path, fields: dict[str, PdfField] | None =
     return identity
 
 
-def read_form(path: Path | str, spec: FormSpec | None = None) -> Response:
+def read_form(path: Path | str, spec: FormSpec | None = None, password: str | None = None) -> Response:
     """Read a returned form. `spec` overrides the catalog (for a layout given by path)."""
     path = Path(path)
-    return read_opened(open_pdf(path), path, spec)
+    return read_opened(open_pdf(path, password), path, spec)
 
 
 def read_opened(reader: PdfReader, path: Path, spec: FormSpec | None = None) -> Response:
@@ -119,7 +134,7 @@ def read_opened(reader: PdfReader, path: Path, spec: FormSpec | None = None) -> 
         try:
             identity = identify(reader, path, fields)
         except NotACsePdfFormError:
-            flat = _read_flattened(path, spec)
+            flat = _read_flattened(path, spec, _bytes_of(reader, path))
             if flat is None:
                 raise
             return flat
@@ -173,9 +188,15 @@ def _is_path_spec(spec: FormSpec) -> bool:
     return spec.id not in {s.id for s in current_forms()}
 
 
-def _read_flattened(path: Path, spec: FormSpec | None) -> Response | None:
+def _bytes_of(reader: PdfReader, path: Path) -> bytes:
+    """The bytes the reader parsed: a decrypted copy's, not the encrypted file's."""
+    stream = reader.stream
+    return stream.getvalue() if isinstance(stream, io.BytesIO) else path.read_bytes()
+
+
+def _read_flattened(path: Path, spec: FormSpec | None, data: bytes) -> Response | None:
     """A copy whose fields were flattened away: identify it by its printed footer, read each box's text."""
-    found = read_flattened(path.read_bytes(), spec)
+    found = read_flattened(data, spec)
     if found is None:
         return None
     identity, spec, values, notes = found

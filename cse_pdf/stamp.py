@@ -31,13 +31,13 @@ class Stamped:
 
 
 def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None = None,
-          previous: PreviousAssessment | None = None) -> Stamped:
+          previous: PreviousAssessment | None = None, password: str | None = None) -> Stamped:
     """Read, score and stamp one returned form (PDF bytes in the result).
 
     `previous` is the young person's previous assessment, shown on the summary page when given
     (ingest finds it in the database; `cse-pdf stamp` works without one)."""
     path = Path(path)
-    reader = open_pdf(path)
+    reader = open_pdf(path, password)
     response = read_opened(reader, path, spec)
     return stamp_read(reader, response, assess_return(response), flatten_fields, previous)
 

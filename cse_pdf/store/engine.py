@@ -57,10 +57,13 @@ def _redact(text: str) -> str:
 
 
 def create_engine(url: URL) -> Engine:
-    """An engine for `url`; a SQLite file is created owner-only, in WAL mode, with a busy timeout."""
+    """An engine for `url`; a SQLite file is created owner-only, in WAL mode, with a busy timeout.
+
+    Bound parameters are names, dates of birth and notes: `hide_parameters` keeps them out of SQLAlchemy's
+    logs and out of the text of its errors, which reach the user's terminal and log files."""
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -72,7 +75,7 @@ def _sqlite_engine(url: URL) -> Engine:
     except OSError as exc:
         raise StoreError(f"cannot create the database file ({exc.strerror}); choose another with --db or "
                          f"{ENV_VAR}", path) from None
-    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
