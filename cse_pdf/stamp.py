@@ -17,6 +17,7 @@ from .flatten import flatten
 from .live import assess_return, live_outputs
 from .history import PreviousAssessment
 from .private_files import write_private  # noqa: F401  (kept importable from here for callers)
+from .disarm import disarm
 from .read import Response, open_pdf, read_opened
 from .score import Assessment
 from .spec import FormSpec
@@ -58,6 +59,7 @@ def stamp_read(reader: PdfReader, response: Response, assessment: Assessment, fl
         acro = writer._root_object["/AcroForm"].get_object()
         acro.pop("/NeedAppearances", None)
         acro.pop("/XFA", None)
+    disarm(writer, spec)  # the copy is opened in Acrobat: nothing added to the return may run there
     for i, page in enumerate(PdfReader(io.BytesIO(render_summary(response, assessment, previous=previous))).pages):
         writer.insert_page(page, i)
     if flatten_fields:
