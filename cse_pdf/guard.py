@@ -58,9 +58,11 @@ def check_size(path: Path, limits: Limits) -> None:
                              "check it is the right file (CSE_PDF_MAX_FILE_MB raises the limit)", path)
 
 
-def _child(work: Callable[[Path], Any], path: Path, memory_mb: int, conn: Any) -> None:
+def _child(work: Callable[[Path], Any], path: Path, limits: Limits, conn: Any, parents_end: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    limit = memory_mb * MB
+    parents_end.close()  # else a killed parent leaves the pipe "open" and a send blocks for ever
+    signal.alarm(int(limits.seconds) + 5)  # ends the child even when nobody is left to kill it
+    limit = limits.memory_mb * MB
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         message: tuple[str, Any] = ("ok", work(path))
@@ -77,6 +79,8 @@ def _child(work: Callable[[Path], Any], path: Path, memory_mb: int, conn: Any) -
         conn.send(message)
     except MemoryError:
         conn.send(("memory", None))
+    except OSError:  # the parent is gone: nobody wants the answer
+        pass
     finally:
         conn.close()
 
@@ -89,7 +93,7 @@ def guarded(work: Callable[[Path], T], path: Path, limits: Limits | None = None)
         return work(path)
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(work, path, limits.memory_mb, send), daemon=True)
+    child = ctx.Process(target=_child, args=(work, path, limits, send, receive), daemon=True)
     child.start()
     send.close()
     try:

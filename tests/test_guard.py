@@ -61,3 +61,41 @@ def test_the_cli_stops_one_file_and_reads_the_next(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines() == [f"cse-pdf: error: {big}: is 3 MB, over the 2 MB limit for a returned "
                                                 "form; check it is the right file (CSE_PDF_MAX_FILE_MB raises the limit)"]
     assert '"file": "' + str(SAMPLE) in done.stdout
+
+
+def _ended(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in state
+
+
+def test_a_reader_whose_parent_is_killed_ends_itself(tmp_path: Path) -> None:
+    """An ingest worker killed mid-file must not leave its reading child behind for ever (seen: a child
+    blocked writing a stamped copy into a pipe that nobody would read)."""
+    import multiprocessing
+    import os
+    import signal
+
+    marker = tmp_path / "child.pid"
+
+    def work(_: Path) -> bytes:
+        marker.write_text(str(os.getpid()))
+        time.sleep(1)
+        return b"x" * 1_000_000  # far more than a pipe holds
+
+    parent = multiprocessing.get_context("fork").Process(
+        target=lambda: guarded(work, SAMPLE, Limits(seconds=3)))
+    parent.start()
+    for _ in range(100):
+        if marker.exists() and marker.read_text():
+            break
+        time.sleep(0.05)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.join()
+    child = int(marker.read_text())
+    deadline = time.monotonic() + 15
+    while not _ended(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _ended(child)
