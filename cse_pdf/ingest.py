@@ -186,9 +186,11 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
         # a connection of this child's own: one inherited across fork is not safe to share
         store = Store.open(_worker_db, migrate=False) if _worker_db is not None else None
         previous = store.previous_for(keys) if store is not None else None
-        stamped = stamp_read(reader, response, assessment, previous=previous)
+        stamped = stamp_read(reader, response, assessment, previous=previous, path=p)
     except CsePdfError as exc:
         return Failed(path, sha, exc.message, exc.exit_code)
+    except MemoryError:
+        raise  # over the per-file memory limit: guard.py says so in one line
     except Exception as exc:  # a bug on one file must not stop the batch; its message may quote the form
         return Failed(path, sha, f"internal error ({type(exc).__name__}) while reading it; please report it", 70)
     finally:
