@@ -10,8 +10,10 @@
 //  - display/annotation_layer.js: a user's change goes into annotationStorage and the same event
 //    the element's listeners send goes to the sandbox (radio/checkbox "Action"; text "Keystroke"
 //    with willCommit on leaving the field; a date picker's value as a timestamp).
-//  - What the sandbox sends back ("updatefromsandbox": calculated values, formatted dates) is
-//    applied to annotationStorage as the rendered elements' handlers do.
+//  - What the sandbox sends back ("updatefromsandbox": calculated values, formatted dates) goes,
+//    as in pdf_scripting_manager.js, to the element's handler when its page has been rendered,
+//    else straight into annotationStorage. Rendered: page 1 at open (a viewer opens there), then
+//    each page the worker goes to; a page stays rendered (the viewer keeps its annotation layer).
 //  - "WillSave", doc.saveDocument(), "DidSave".
 // Prints one JSON line: {calculated: {name: value}, alerts, errors, events, timings}.
 import { readFile, writeFile } from "node:fs/promises";
@@ -54,10 +56,12 @@ const storage = doc.annotationStorage;
 // Every widget, by id and by fully qualified field name.
 const byName = new Map();
 const byId = new Map();
+const rendered = new Set([0]); // page indexes whose annotation layer the viewer has drawn
 for (let p = 1; p <= doc.numPages; p++) {
   const page = await doc.getPage(p);
   for (const a of await page.getAnnotations()) {
     if (a.annotationType !== pdfjs.AnnotationType.WIDGET || !a.fieldName) continue;
+    a.pageIndex = p - 1;
     if (!byName.has(a.fieldName)) byName.set(a.fieldName, []);
     byName.get(a.fieldName).push(a);
     byId.set(a.id, a);
@@ -75,10 +79,11 @@ win.addEventListener("updatefromsandbox", (ev) => {
     return;
   }
   updates++;
+  const { id: _id, siblings: _siblings, ...rest } = detail;
   for (const elementId of siblings ? [id, ...siblings] : [id]) {
     const w = byId.get(elementId);
-    if (!w) {
-      storage.setValue(elementId, detail); // not a widget on any page: what the manager does
+    if (!w || !rendered.has(w.pageIndex)) {
+      storage.setValue(elementId, rest); // no element on screen: what the scripting manager does
       continue;
     }
     const hasDate = Boolean(w.datetimeType);
@@ -126,6 +131,7 @@ const events = [];
 for (const { name, value } of job.steps) {
   const group = byName.get(name) ?? fail(`no form field named '${name}'`);
   const w = group[0];
+  for (const a of group) rendered.add(a.pageIndex); // the worker scrolls to it
   let detail;
   if (w.fieldType === "Tx") {
     if (typeof value !== "string") fail(`text field '${name}' needs a string`);
