@@ -48,7 +48,7 @@ def test_without_the_calculation_order_the_sandbox_leaves_the_boxes_empty(tmp_pa
 
     scenario = SCENARIOS["hillingdon-cse"]
     writer = PdfWriter(clone_from=PdfReader(scenario.blank))
-    del writer._root_object["/AcroForm"][NameObject("/CO")]
+    del writer.root_object["/AcroForm"][NameObject("/CO")]
     no_order = tmp_path / "no-co.pdf"
     with open(no_order, "wb") as fh:
         writer.write(fh)
