@@ -4,8 +4,8 @@ tests/engines/pdfjs_live.mjs creates pdf.js's QuickJS sandbox from the document'
 and calculation order (what pdf.js's scripting manager does), clicks and types through a sitting,
 applies what the sandbox sends back to annotationStorage and saves with saveDocument. The saved
 calculated boxes must equal what `cse-pdf score` works out from the saved file; then the saved file
-is opened again, an answer changed, saved again, and checked the same way, except for a pdf.js bug
-that erases dates off screen on that second save (live_scenarios.PDFJS_LOSES_DATES), asserted as such.
+is opened again, an answer changed, saved again, and checked the same way: every date must survive
+that second save too (pdf.js erased off-screen date inputs there: live_scenarios.PDFJS_DATE_INPUTS_LOSE_DATES).
 
 Runs wherever node and `npm ci --prefix tests/engines` are there; under CI it must not skip.
 """
@@ -38,7 +38,7 @@ def test_the_sandbox_fills_the_boxes_score_agrees_with_then_again_after_reopenin
 
     report = fill_live_with_pdfjs(first, second, scenario.second.steps)
     assert report["errors"] == [] and report["alerts"] == []
-    check_sitting(second, scenario.second, scenario, lost=scenario.pdfjs_loses)  # see PDFJS_LOSES_DATES
+    check_sitting(second, scenario.second, scenario)  # no date lost: see PDFJS_DATE_INPUTS_LOSE_DATES
 
 
 def test_without_the_calculation_order_the_sandbox_leaves_the_boxes_empty(tmp_path: Path) -> None:
