@@ -41,8 +41,9 @@ DA_SYMBOL = "/ZaDb 0 Tf 0 g"
 DA_CALCULATED = f"/{FORM_FONT} 7.5 Tf 0 g"  # reasons and flags: several lines in a small box
 DATE_FORMAT = "dd/mm/yyyy"
 # The date scripts end without ";" on purpose. pdf.js (Firefox) turns a field into an HTML date
-# input when its /K and /F scripts match, in pdfjs-dist 5.4.624 legacy/build/pdf.worker.mjs
-# (TextWidgetAnnotation) and in Firefox ESR 153's own pdf.js, /^AF(Date|Time)_(?:Keystroke|Format)(?:Ex)?\(['"]?([^'"]+)['"]?\);$/
+# input when its /K and /F scripts match this test (pdfjs-dist 5.4.624 legacy/build/pdf.worker.mjs,
+# TextWidgetAnnotation; the same line in Firefox ESR 153's own pdf.js):
+#     /^AF(Date|Time)_(?:Keystroke|Format)(?:Ex)?\(['"]?([^'"]+)['"]?\);$/
 # - the ";" is required. A field so recognised is sent to storage as a raw number when the
 # sandbox starts, and on a second save a date on a page not yet drawn is written EMPTY (see
 # layouts/README.md). Without the ";" pdf.js keeps it a text field: the dates survive, the
