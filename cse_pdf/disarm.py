@@ -18,7 +18,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 
 from .live import calculate_script
 from .spec import LIVE_FIELDS, FormSpec
-from .widgets import DATE_FORMAT
+from .widgets import DATE_SCRIPTS, LEGACY_DATE_SCRIPTS
 
 # Actions that only move around inside the document or show/hide/reset its own fields.
 HARMLESS_ACTIONS = {"/GoTo", "/Named", "/ResetForm", "/Hide", "/SetOCGState", "/Thread", "/Trans"}
@@ -28,7 +28,9 @@ MAX_CHAIN = 64  # an action's /Next chain longer than this (or a cycle) is not k
 
 def own_scripts(spec: FormSpec) -> set[str]:
     """Every script the generator puts in a form of this layout."""
-    scripts = {f'AFDate_KeystrokeEx("{DATE_FORMAT}");', f'AFDate_FormatEx("{DATE_FORMAT}");'}
+    # Both spellings of the date scripts: today's (no ";") and the one in forms generated earlier,
+    # which are still out with agencies and coming back.
+    scripts = set(DATE_SCRIPTS) | set(LEGACY_DATE_SCRIPTS)
     if spec.scoring is not None:
         scripts |= {calculate_script(spec, name) for name in LIVE_FIELDS}
     return scripts

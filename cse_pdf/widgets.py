@@ -40,6 +40,20 @@ DA_TEXT = f"/{FORM_FONT} {ap.FONT_SIZE:g} Tf 0 g"  # viewers type with the embed
 DA_SYMBOL = "/ZaDb 0 Tf 0 g"
 DA_CALCULATED = f"/{FORM_FONT} 7.5 Tf 0 g"  # reasons and flags: several lines in a small box
 DATE_FORMAT = "dd/mm/yyyy"
+# The date scripts end without ";" on purpose. pdf.js (Firefox) turns a field into an HTML date
+# input when its /K and /F scripts match this test (pdfjs-dist 5.4.624 legacy/build/pdf.worker.mjs,
+# TextWidgetAnnotation; the same line in Firefox ESR 153's own pdf.js):
+#     /^AF(Date|Time)_(?:Keystroke|Format)(?:Ex)?\(['"]?([^'"]+)['"]?\);$/
+# - the ";" is required. A field so recognised is sent to storage as a raw number when the
+# sandbox starts, and on a second save a date on a page not yet drawn is written EMPTY (see
+# layouts/README.md). Without the ";" pdf.js keeps it a text field: the dates survive, the
+# keystroke script still runs, and Firefox shows no date picker. Other viewers run the script
+# the same with or without the ";".
+DATE_KEYSTROKE = f'AFDate_KeystrokeEx("{DATE_FORMAT}")'
+DATE_FORMAT_SCRIPT = f'AFDate_FormatEx("{DATE_FORMAT}")'
+DATE_SCRIPTS = (DATE_KEYSTROKE, DATE_FORMAT_SCRIPT)
+# What forms generated before that change carry (blanks already sent out, returns in samples/).
+LEGACY_DATE_SCRIPTS = (DATE_KEYSTROKE + ";", DATE_FORMAT_SCRIPT + ";")
 
 
 def _name(v: str) -> NameObject:
@@ -134,8 +148,8 @@ class AcroFormBuilder:
             if field.type == "date":
                 flags |= FF_DO_NOT_SPELL_CHECK
                 extra[NameObject("/AA")] = DictionaryObject({  # typos caught while typing, in viewers with JS
-                    NameObject("/K"): self._js(f'AFDate_KeystrokeEx("{DATE_FORMAT}");'),
-                    NameObject("/F"): self._js(f'AFDate_FormatEx("{DATE_FORMAT}");'),
+                    NameObject("/K"): self._js(DATE_KEYSTROKE),  # no ";": see DATE_KEYSTROKE
+                    NameObject("/F"): self._js(DATE_FORMAT_SCRIPT),
                 })
             extra[NameObject("/Ff")] = NumberObject(flags)
         node = self._widget(p, {**common, **extra})

@@ -12,13 +12,12 @@ saved file itself, and these check the story reached the rules it means to (the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from cse_pdf.catalog import current_forms
 from cse_pdf.live import assess_return, live_fields, live_outputs
 from cse_pdf.read import read_form
-from cse_pdf.score import assess, parse_date
+from cse_pdf.score import parse_date
 
 REPO = Path(__file__).resolve().parents[1]
 FORMS = {s.id: s for s in current_forms()}
@@ -37,9 +36,7 @@ class Scenario:
     form_id: str
     first: Sitting
     second: Sitting            # on the file the first sitting saved
-    dates: dict[str, str]      # date field -> the day it means, ISO
-    # Dates pdf.js (Firefox) erases when the re-opened form is saved: see PDFJS_LOSES_DATES.
-    pdfjs_loses: tuple[str, ...] = ()
+    dates: dict[str, str]      # date field -> the day it means, ISO; every one must survive both saves
 
     @property
     def blank(self) -> Path:
@@ -63,8 +60,9 @@ SCENARIOS = {
             {"total": "10", "category": "Risk Category 3 (high)",
              "why": "The perpetrator/s is known to have been involved", "unanswered": "7 of 13"},
         ),
+        # agency.date_completed is on page 2, not drawn when the saved file is opened: the date
+        # pdf.js used to erase (PDFJS_DATE_INPUTS_LOSE_DATES).
         {"agency.date_completed": "2024-03-05", "client.dob": "2011-03-06"},
-        pdfjs_loses=("agency.date_completed",),  # on page 2: not drawn when the saved file is opened
     ),
     "cse-risk-vulnerability": Scenario(
         "cse-risk-vulnerability",
@@ -86,14 +84,15 @@ SCENARIOS = {
 }
 
 
-# Measured with Firefox ESR 153 (its pdf.js 6.0.346) and npm pdfjs-dist 5.4.624 alike: open a saved
-# form whose date field (AFDate_FormatEx, so pdf.js makes it an HTML date input) holds a date on a
-# page the viewer has not drawn yet; save again. The sandbox's start-up (Doc._initActions) sends
-# that field {value: <timestamp number>, formattedValue}; with no element on screen the scripting
-# manager puts it straight into annotationStorage, and saveDocument writes a number value as an
-# empty /V. The date is gone from the file while the sandbox, and so the calculated boxes, still
-# count it. Dates on page 1 (drawn at open) or on a page the worker went to survive.
-PDFJS_LOSES_DATES = "pdf.js erases a date that is off screen when a saved form is opened and saved again"
+# Why the form's date scripts end without ";" (cse_pdf/widgets.py, DATE_KEYSTROKE). Measured with
+# Firefox ESR 153 (its pdf.js 6.0.346) and npm pdfjs-dist 5.4.624 alike, when the scripts ended in
+# ";": pdf.js made the date fields HTML date inputs (its /^AF(Date|Time)_...\);$/ test); open a saved
+# form holding a date on a page the viewer has not drawn yet and save again: the sandbox's start-up
+# (Doc._initActions) sends that field {value: <timestamp number>, formattedValue}; with no element on
+# screen the scripting manager puts it straight into annotationStorage, and saveDocument writes a
+# number value as an empty /V. The date was gone while the boxes still counted it. Without the ";"
+# the fields stay text fields and check_sitting requires every date to survive.
+PDFJS_DATE_INPUTS_LOSE_DATES = "pdf.js erases an off-screen date input when a saved form is re-saved"
 
 
 def shown(path: Path) -> dict[str, str]:
@@ -114,27 +113,19 @@ def claim_problems(path: Path) -> list[str]:
     return [p for p in assess_return(read_form(path)).problems if "calculated" in p]
 
 
-def check_sitting(path: Path, sitting: Sitting, scenario: Scenario, lost: tuple[str, ...] = ()) -> None:
-    """The saved boxes equal score's result on the saved file; the story reached its rules; dates read.
-
-    ``lost``: dates the viewer is known to have erased from this file (PDFJS_LOSES_DATES). Then the
-    file must really have lost them, the boxes must equal score's result with them put back (what
-    the worker entered and the viewer's scripts saw), and score must report the disagreement.
-    """
+def check_sitting(path: Path, sitting: Sitting, scenario: Scenario) -> None:
+    """The saved boxes equal score's result on the saved file; the story reached its rules; every
+    date the worker typed is in the file and reads as the day meant (none lost, see
+    PDFJS_DATE_INPUTS_LOSE_DATES)."""
     response = read_form(path)
     in_file = shown(path)
     values = dict(response.values)
-    if lost:
-        assert [f for f in lost if values.get(f)] == [], f"no longer true: {PDFJS_LOSES_DATES}?"
-        entered = {**values, **{f: date.fromisoformat(scenario.dates[f]).strftime("%d/%m/%Y") for f in lost}}
-        assert in_file == live_outputs(response.spec, assess(response.spec, entered))
-        assert in_file != scored(path) and claim_problems(path) != [], "score must notice"
-    else:
-        truth = scored(path)
-        assert in_file == truth, f"the viewer's boxes differ from cse-pdf score: {in_file} != {truth}"
-        assert claim_problems(path) == []
+    lost = [f for f in scenario.dates if not values.get(f)]
+    assert lost == [], f"dates saved empty: {lost} ({PDFJS_DATE_INPUTS_LOSE_DATES}?)"
+    truth = scored(path)
+    assert in_file == truth, f"the viewer's boxes differ from cse-pdf score: {in_file} != {truth}"
+    assert claim_problems(path) == []
     for box, text in sitting.expect.items():
         assert (in_file[box] == "") if text == "" else (text in in_file[box]), (box, in_file[box], text)
     for field, iso in scenario.dates.items():
-        if field not in lost:
-            assert parse_date(values[field]).isoformat() == iso, (field, values[field])
+        assert parse_date(values[field]).isoformat() == iso, (field, values[field])

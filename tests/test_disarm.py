@@ -17,6 +17,7 @@ from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, F
 from cse_pdf.catalog import find_form
 from cse_pdf.read import read_form
 from cse_pdf.stamp import stamp
+from cse_pdf.widgets import DATE_SCRIPTS, LEGACY_DATE_SCRIPTS
 
 from conftest import REPO
 
@@ -127,3 +128,30 @@ def test_a_return_from_a_real_viewer_keeps_every_script_when_stamped() -> None:
     assert len(own) >= 2 * len(dates) + 4  # each date's two checks, and the calculated boxes
     stamped, _ = scripts_and_actions(stamp(RETURN).pdf)
     assert sorted(stamped) == sorted(own)
+
+
+def date_scripts(pdf: bytes) -> list[str]:
+    return sorted(s for s in scripts_and_actions(pdf)[0] if s.startswith("AFDate_"))
+
+
+def test_a_return_of_a_form_sent_before_the_date_scripts_lost_their_semicolon_keeps_them_when_stamped() -> None:
+    """Blanks already out with agencies, and the samples, carry `AFDate_...("dd/mm/yyyy");`."""
+    dates = [f for f in find_form("hillingdon-cse").fields if f.type == "date"]
+    old = date_scripts(RETURN.read_bytes())
+    assert set(old) == set(LEGACY_DATE_SCRIPTS) and len(old) == 2 * len(dates)  # really the old spelling
+    assert date_scripts(stamp(RETURN).pdf) == old
+
+
+def test_a_return_of_todays_form_keeps_its_date_scripts_when_stamped(tmp_path: Path) -> None:
+    """Today's blanks carry the same scripts without the ";" (cse_pdf/widgets.py, DATE_KEYSTROKE)."""
+    from engines.mupdf_fill import fill_with_mupdf
+
+    dates = [f for f in find_form("hillingdon-cse").fields if f.type == "date"]
+    path = tmp_path / "return.pdf"
+    fill_with_mupdf(REPO / "forms" / "hillingdon-cse.pdf", path,
+                    {"agency.date_completed": "5/3/2024", "risk.drug_use": "2"}, scripts=True)
+    new = date_scripts(path.read_bytes())
+    assert set(new) == set(DATE_SCRIPTS) and len(new) == 2 * len(dates)
+    stamped = stamp(path).pdf
+    assert date_scripts(stamped) == new
+    assert sorted(scripts_and_actions(stamped)[0]) == sorted(scripts_and_actions(path.read_bytes())[0])
