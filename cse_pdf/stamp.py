@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from pypdf import PdfReader, PdfWriter
 
@@ -32,7 +33,8 @@ class Stamped:
 
 
 def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None = None,
-          previous: PreviousAssessment | None = None, password: str | None = None) -> Stamped:
+          previous: PreviousAssessment | None = None, password: str | None = None,
+          cautions: Sequence[str] = ()) -> Stamped:
     """Read, score and stamp one returned form (PDF bytes in the result).
 
     `previous` is the young person's previous assessment, shown on the summary page when given
@@ -40,11 +42,11 @@ def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None 
     path = Path(path)
     reader = open_pdf(path, password)
     response = read_opened(reader, path, spec)
-    return stamp_read(reader, response, assess_return(response), flatten_fields, previous)
+    return stamp_read(reader, response, assess_return(response), flatten_fields, previous, cautions)
 
 
 def stamp_read(reader: PdfReader, response: Response, assessment: Assessment, flatten_fields: bool = False,
-               previous: PreviousAssessment | None = None) -> Stamped:
+               previous: PreviousAssessment | None = None, cautions: Sequence[str] = ()) -> Stamped:
     """Stamp a form already opened and read, so a caller that read it first need not read it twice."""
     spec = response.spec
     writer = PdfWriter(clone_from=reader)
@@ -60,7 +62,8 @@ def stamp_read(reader: PdfReader, response: Response, assessment: Assessment, fl
         acro.pop("/NeedAppearances", None)
         acro.pop("/XFA", None)
     disarm(writer, spec)  # the copy is opened in Acrobat: nothing added to the return may run there
-    for i, page in enumerate(PdfReader(io.BytesIO(render_summary(response, assessment, previous=previous))).pages):
+    for i, page in enumerate(PdfReader(io.BytesIO(render_summary(response, assessment, previous=previous,
+                                                                     cautions=cautions))).pages):
         writer.insert_page(page, i)
     if flatten_fields:
         flatten(writer)
