@@ -184,7 +184,7 @@ def test_files_outside_out_or_reached_through_a_link_are_never_deleted(tmp_path:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     victims = {name: outside / f"{name}.keep" for name in ("ada-1.pdf", "ada-2.pdf", "bram-undated-old.pdf")}
-    for v in victims.values():
+    for v in victims.values():  # files of the same names outside, which must survive
         v.write_bytes(b"not cse-pdf's to delete")
     with Store.open(w.db) as store:
         stamped = {n: Path(store.record_detail(i)["file"]["stamped"]) for n, i in w.ids.items()}
@@ -199,11 +199,26 @@ def test_files_outside_out_or_reached_through_a_link_are_never_deleted(tmp_path:
     shutil.move(str(bram.parent), moved)
     bram.parent.symlink_to(moved)
     assert (bram.parent / bram.name).is_file()
+    # 4. inside --out, a due record's copy is now a link to a kept record's copy, and another's is a folder
+    rv_due = sorted(n for n in due(w) if n.startswith("rv-"))
+    rv_kept = sorted(n for n in w.ids if n.startswith("rv-") and n not in due(w))
+    assert len(rv_due) >= 2 and rv_kept
+    kept_copy = stamped[rv_kept[0]]
+    kept_bytes = kept_copy.read_bytes()
+    stamped[rv_due[0]].unlink()
+    stamped[rv_due[0]].symlink_to(kept_copy)
+    stamped[rv_due[1]].unlink()
+    stamped[rv_due[1]].mkdir()
     in_moved = sorted(p.name for p in moved.iterdir())
     # every due record's copy in that folder (Bram's and the old samples of that form) is now reached by a link
     linked = {n for n in due(w) if stamped[n].parent == bram.parent} - {"ada-1.pdf", "ada-2.pdf"}
-    outside_count = 2 + len(linked)
+    outside_count = 4 + len(linked)
     assert len(linked) >= 2
+
+    def database_bytes() -> bytes:
+        return b"".join(p.read_bytes() for p in tmp_path.glob("db.sqlite3*"))
+
+    assert b"Ada Testperson" in database_bytes()
 
     dry = w.purge("--dry-run")
     assert f"{outside_count} file(s) recorded outside" in dry.stderr, dry.stderr
@@ -211,7 +226,10 @@ def test_files_outside_out_or_reached_through_a_link_are_never_deleted(tmp_path:
     assert result.returncode == 0, result.stderr
     assert all(v.read_bytes() == b"not cse-pdf's to delete" for v in victims.values())
     assert stamped["ada-2.pdf"].is_symlink() and sorted(p.name for p in moved.iterdir()) == in_moved
+    assert kept_copy.read_bytes() == kept_bytes and stamped[rv_due[0]].is_symlink() and stamped[rv_due[1]].is_dir()
     assert f"{outside_count} file(s) recorded outside" in result.stdout
+    # what was purged cannot be read back out of the SQLite file or its write-ahead log
+    assert b"Ada Testperson" not in database_bytes() and b"ada testperson" not in database_bytes()
     with Store.open(w.db) as store:  # the records themselves are gone all the same
         assert not {w.ids[n] for n in victims} & {r.record_id for r in store.records(include_superseded=True)}
 
