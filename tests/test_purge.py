@@ -267,3 +267,30 @@ def test_a_bad_date_is_one_line_and_exit_2(tmp_path: Path, bad: str) -> None:
     result = cli("purge", "--before", bad, "--db", tmp_path / "db.sqlite3", "--yes", home=tmp_path)
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "is not a date" in result.stderr
     assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_what_falls_due_after_confirming_is_not_deleted_and_no_assessment_is_cut_in_two(tmp_path: Path) -> None:
+    """Between the counts shown and the deletion, an ingest records a new revision of a due assessment and a
+    new due record: neither was confirmed, so neither goes, and the assessment keeps its earlier revision."""
+    from cse_pdf.ingest import ingest
+    from cse_pdf.purge import plan_purge, purge
+
+    spec = find_form(HIL)
+    box, out = tmp_path / "in", tmp_path / "out"
+    first = write_return(box / "ada-1.pdf", spec, fictional_return(spec, name="Ada Testperson", dob="14/07/2010",
+                                                                   completed="10/01/2019", pick=0))
+    second = write_return(box / "ada-2.pdf", spec, fictional_return(spec, name="Ada Testperson", dob="14/07/2010",
+                                                                    completed="10/01/2019", pick=0, risk__drug_use="5"))
+    other = write_return(box / "bram.pdf", spec, fictional_return(spec, name="Bram Fictional", dob="02/02/2011",
+                                                                  completed="10/01/2019"))
+    with Store.open(str(tmp_path / "db.sqlite3")) as store:
+        ingest([first], store, out)
+        confirmed = plan_purge(store, BEFORE)
+        assert len(confirmed.submissions) == 1
+        ingest([second, other], store, out)  # meanwhile
+        done = purge(store, confirmed, out)
+        assert done.records == 0 and len(store.records(include_superseded=True)) == 3
+        assert all(Path(store.record_detail(r.record_id)["file"]["stamped"]).is_file()
+                   for r in store.records(include_superseded=True))
+        assert purge(store, plan_purge(store, BEFORE), out).records == 3  # confirmed afresh: all three go
+        assert store.records(include_superseded=True) == []

@@ -52,19 +52,23 @@ def _old_submissions(before: date) -> sa.ColumnElement[bool]:
                   sa.and_(s.date_completed.is_(None), s.ingested_at < _cutoff(before)))
 
 
-def _plan(s: Session, before: date, only: tuple[PurgePlan, ...] = ()) -> PurgePlan:
+def _plan(s: Session, before: date, within: PurgePlan | None = None) -> PurgePlan:
+    """What is due; `within` (the plan the user confirmed) caps it, so no more is deleted than was shown,
+    and an assessment that gained a revision since is kept whole rather than cut in two."""
     sub = SubmissionRecord
     old = _old_submissions(before)
     kept_keys = sa.select(sub.assessment_key).where(sub.assessment_key.is_not(None), sa.not_(old))
-    q = (sa.select(sub.id, sub.stamped_path)
+    q = (sa.select(sub.id, sub.stamped_path, sub.assessment_key)
          .where(old, sa.or_(sub.assessment_key.is_(None), sub.assessment_key.not_in(kept_keys)))
          .order_by(sub.id))
     f = sa.select(FailureRecord.id, FailureRecord.quarantined_path) \
         .where(FailureRecord.last_failed_at < _cutoff(before)).order_by(FailureRecord.id)
     subs, fails = list(s.execute(q)), list(s.execute(f))
-    if only:  # the plan the user confirmed: never more than it, even if more fell due meanwhile
-        subs = [r for r in subs if r[0] in set(only[0].submissions)]
-        fails = [r for r in fails if r[0] in set(only[0].failures)]
+    if within is not None:
+        confirmed_subs, confirmed_fails = set(within.submissions), set(within.failures)
+        unconfirmed_keys = {key for rid, _, key in subs if rid not in confirmed_subs and key is not None}
+        subs = [r for r in subs if r[0] in confirmed_subs and r[2] not in unconfirmed_keys]
+        fails = [r for r in fails if r[0] in confirmed_fails]
     return PurgePlan(before, tuple(r[0] for r in subs), tuple(r[0] for r in fails),
                      tuple(r[1] for r in subs if r[1]), tuple(r[1] for r in fails if r[1]))
 
@@ -95,7 +99,7 @@ def execute_purge(store: Store, confirmed: PurgePlan) -> PurgePlan:
             if sqlite:
                 conn.connection.dbapi_connection.execute("PRAGMA secure_delete = ON")  # type: ignore[union-attr]
             with Session(bind=conn.execution_options(**{WRITE: True})) as s, s.begin():
-                done = _plan(s, confirmed.before, (confirmed,))
+                done = _plan(s, confirmed.before, confirmed)
                 for ids in _chunks(done.submissions):
                     for model in (ValueRecord, AssessmentRecord):
                         s.execute(sa.delete(model).where(model.submission_id.in_(ids)))
