@@ -138,3 +138,27 @@ def test_an_issued_copy_of_one_form_does_not_vouch_for_another_form(tmp_path: Pa
                        instance=issued_id)
     result = cli("ingest", src, "--db", db, "--out", out, home=tmp_path)
     assert result.returncode == 4 and list(ingested(result).values()) == [["not-issued"]], result.stdout
+
+
+def test_a_copy_issued_while_a_return_was_being_read_is_checked_again_when_recorded(tmp_path: Path) -> None:
+    """The register is asked again when the record is written: a `distribute` run after a worker looked
+    (here, before any register existed) still flags a return that is not one of its copies, and restamps it."""
+    from cse_pdf.ingest import NEEDS_REVIEW, Batch, process_file
+    from cse_pdf.store import Store
+    from cse_pdf.store.distribution import IssuedCopy, record_issued
+
+    spec = find_form(HIL)
+    src = write_return(tmp_path / "in" / "return.pdf", spec,
+                       fictional_return(spec, name="Ada Testperson", dob="14/07/2010", completed="05/03/2024"),
+                       instance="made-before-the-register")
+    read_without_register = process_file(str(src))  # no database: the worker found no register
+    assert read_without_register.submission.review == []  # type: ignore[union-attr]
+    with Store.open(str(tmp_path / "db.sqlite3")) as store:
+        record_issued(store, IssuedCopy("issued-meanwhile", HIL, spec.version, "Larkspur Academy",
+                                        "dsl@larkspur.example", "eml"))
+        batch = Batch(store, tmp_path / "out")
+        batch.finish(src, read_without_register)  # type: ignore[arg-type]
+        (outcome,) = batch.report.outcomes
+        assert outcome.kind == NEEDS_REVIEW and outcome.review == ("not-issued",)
+        assert store.record_detail(outcome.record_id)["review"][0]["code"] == "not-issued"  # type: ignore[index]
+    assert "NOT AN ISSUED COPY" in summary_text(outcome.stamped)  # type: ignore[arg-type]
