@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
@@ -21,6 +21,9 @@ from .live import assess_return
 from .spec import FormSpec
 from .private_files import write_private
 from .stamp import stamp as stamp_form
+
+if TYPE_CHECKING:
+    from .purge import FileCounts, PurgeSummary
 
 
 def _dump(data: Any) -> None:
@@ -399,11 +402,12 @@ def export_command(db: str | None, form: str | None, fmt: str, output: Path, enc
 # ---- retention ---------------------------------------------------------------------------------
 
 
-def _files(counts: Any, kind: str) -> str:
+def _files(counts: "FileCounts", kind: str) -> str:
     return f"{counts.inside} {kind} file(s)"
 
 
-def _left(summary: Any, out: Path) -> str:
+def _left(summary: "PurgeSummary", out: Path) -> str:
+    """Files purge will not or could not delete, as counts: outside --out (or via a link), already gone."""
     outside = summary.stamped.outside + summary.quarantined.outside
     missing = summary.stamped.missing + summary.quarantined.missing
     parts = ([f"{outside} file(s) recorded outside {out} (or reached through a link) left in place"] if outside
