@@ -495,7 +495,8 @@ def _checked_address(option: str, text: str) -> str:
 @click.option("--return-to", metavar="ADDRESS", help="Where agencies email completed forms (default: --from).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write one .eml per agency here, for your mail program to send (the default: cse-pdf-mail/).")
-@click.option("--smtp", metavar="HOST[:PORT]", help="Send through this mail server instead (port 587 unless given); "
+@click.option("--smtp", metavar="HOST[:PORT]", help="Send through this mail server instead (port 587 with STARTTLS "
+              "unless given; port 465 or smtps://HOST[:PORT] for TLS from the first byte); "
               "login from $CSE_PDF_SMTP_USER and $CSE_PDF_SMTP_PASSWORD if set.")
 @click.option("--allow-plain", is_flag=True, help="Send even if the server does not offer STARTTLS (a relay on a "
               "trusted network only; a password is still never sent unencrypted).")
@@ -537,7 +538,8 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
             store = None if dry_run else stack.enter_context(Store.open(db))
             sender_conn = stack.enter_context(SmtpSender(settings)) if settings else None
             if sender_conn is not None:
-                tls = "STARTTLS" if sender_conn.encrypted else "UNENCRYPTED (--allow-plain)"
+                tls = (("TLS" if settings.implicit_tls else "STARTTLS") if sender_conn.encrypted  # type: ignore[union-attr]
+                       else "UNENCRYPTED (--allow-plain)")
                 click.echo(f"connected to {settings.where} ({tls})", err=True)  # type: ignore[union-attr]
 
             def record(agency, instance: str, method: str) -> None:  # type: ignore[no-untyped-def]

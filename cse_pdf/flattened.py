@@ -23,6 +23,7 @@ _FOOTER = re.compile(r"form ([a-z0-9][a-z0-9-]*) · version ([A-Za-z0-9._-]+)")
 _PAGE = re.compile(r"\bPage (\d+)\b")
 FOOTER_BAND = 40.0  # points at the bottom of a page where the footer is printed
 INSET = 1.5  # look strictly inside a box, so its own printed frame does not count as a mark
+MAX_PAGES = 60  # a flattened cse-pdf form is a handful of pages (plus a summary); past this it is not one
 
 WARNING = ("read from a flattened copy (no form fields, e.g. printed to PDF): values were recovered from the "
            "printed page and are less certain; check them against the original")
@@ -44,7 +45,7 @@ def _identify(pdf: Any) -> tuple[Identity, dict[int, Any]] | None:
     """The form named in the page footers and, for each form page number, its page."""
     found: Identity | None = None
     pages: dict[int, Any] = {}
-    for page in pdf.pages:
+    for page in pdf.pages[:MAX_PAGES]:
         footer = page.crop((0, page.height - FOOTER_BAND, page.width, page.height)).extract_text() or ""
         form, number = _FOOTER.search(footer), _PAGE.search(footer)
         if not form or not number:

@@ -189,9 +189,11 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
         previous = store.previous_for(keys) if store is not None else None
         not_issued = store is not None and was_issued(store, spec.id, response.identity.instance) is False
         review = review_reasons(response, assessment, keys, not_issued)
-        stamped = stamp_read(reader, response, assessment, previous=previous, cautions=cautions(review))
+        stamped = stamp_read(reader, response, assessment, previous=previous, path=p, cautions=cautions(review))
     except CsePdfError as exc:
         return Failed(path, sha, exc.message, exc.exit_code)
+    except MemoryError:
+        raise  # over the per-file memory limit: guard.py says so in one line
     except Exception as exc:  # a bug on one file must not stop the batch; its message may quote the form
         return Failed(path, sha, f"internal error ({type(exc).__name__}) while reading it; please report it", 70)
     finally:

@@ -29,6 +29,8 @@ USER_ENV = "CSE_PDF_SMTP_USER"
 PASSWORD_ENV = "CSE_PDF_SMTP_PASSWORD"
 CA_FILE_ENV = "CSE_PDF_SMTP_CA_FILE"
 DEFAULT_PORT = 587  # mail submission; 25 is for relays between servers
+SMTPS_PORT = 465  # submission over TLS from the first byte (RFC 8314), what many providers offer
+SMTPS_SCHEME = "smtps://"
 TIMEOUT = 60
 WRAP = 72  # plain text lines, readable in any mail program and in the raw .eml
 
@@ -53,6 +55,7 @@ class SmtpSettings:
     ca_file: Path | None = None
     user: str | None = None
     password: str | None = None
+    implicit_tls: bool = False  # TLS from the first byte (port 465 or smtps://), not upgraded by STARTTLS
 
     @property
     def where(self) -> str:
@@ -61,10 +64,12 @@ class SmtpSettings:
     @classmethod
     def from_options(cls, server: str, allow_plain: bool = False, ca_file: Path | None = None,
                      env: Mapping[str, str] | None = None) -> "SmtpSettings":
-        """`HOST[:PORT]` (IPv6 as `[::1]:PORT`), the CA file from the option or CSE_PDF_SMTP_CA_FILE, and the
-        credentials from the environment only."""
+        """`HOST[:PORT]` (IPv6 as `[::1]:PORT`; `smtps://` or port 465 for TLS from the first byte), the CA
+        file from the option or CSE_PDF_SMTP_CA_FILE, and the credentials from the environment only."""
         env = os.environ if env is None else env
-        host, port = _host_port(server)
+        implicit = server.strip().lower().startswith(SMTPS_SCHEME)
+        host, port = _host_port(server.strip()[len(SMTPS_SCHEME):] if implicit else server,
+                                SMTPS_PORT if implicit else DEFAULT_PORT)
         ca = ca_file or (Path(env[CA_FILE_ENV]) if env.get(CA_FILE_ENV) else None)
         if ca is not None and not ca.is_file():
             raise MailError("the CA file does not exist; give the PEM file of the authority that signed the mail "
@@ -75,10 +80,10 @@ class SmtpSettings:
                             "that needs no login")
         if user and not password:
             raise MailError(f"{USER_ENV} is set but {PASSWORD_ENV} is not; set the password in the environment")
-        return cls(host, port, allow_plain, ca, user, password)
+        return cls(host, port, allow_plain, ca, user, password, implicit or port == SMTPS_PORT)
 
 
-def _host_port(server: str) -> tuple[str, int]:
+def _host_port(server: str, default_port: int) -> tuple[str, int]:
     text = server.strip()
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
@@ -90,7 +95,7 @@ def _host_port(server: str) -> tuple[str, int]:
     if not host:
         raise MailError(f"--smtp {server!r} names no host; give HOST or HOST:PORT")
     if not port_text:
-        return host, DEFAULT_PORT
+        return host, default_port
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise MailError(f"--smtp {server!r}: the port must be a number from 1 to 65535")
     return host, int(port_text)
@@ -199,13 +204,23 @@ class SmtpSender:
     def connect(self) -> None:
         """Connect, upgrade with STARTTLS (or refuse a plain server), and log in if credentials are set."""
         s = self.settings
+        self.encrypted = False
         try:
-            smtp = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT)
+            if s.implicit_tls:
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=TIMEOUT, context=self._tls_context())
+                self.encrypted = True
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT)
+        except ssl.SSLCertVerificationError as exc:
+            raise MailError(f"the mail server {s.where}'s certificate is not trusted ({exc.verify_message}); if it "
+                            f"has a private certificate, give its authority with --ca-file or {CA_FILE_ENV}") from None
         except (OSError, smtplib.SMTPException) as exc:
             raise MailError(f"cannot connect to the mail server {s.where} ({_why(exc)}); check --smtp") from None
         try:
             smtp.ehlo()
-            if smtp.has_extn("starttls"):
+            if self.encrypted:
+                pass  # TLS from the first byte: nothing to upgrade
+            elif smtp.has_extn("starttls"):
                 smtp.starttls(context=self._tls_context())
                 smtp.ehlo()
                 self.encrypted = True

@@ -134,6 +134,9 @@ def read_opened(reader: PdfReader, path: Path, spec: FormSpec | None = None) -> 
         try:
             identity = identify(reader, path, fields)
         except NotACsePdfFormError:
+            if not fields and _is_xfa(reader):
+                raise NotACsePdfFormError("is an XFA form (Adobe LiveCycle), not a cse-pdf form; ask the sender to "
+                                          "fill in the form made by `cse-pdf generate`", path) from None
             flat = _read_flattened(path, spec, _bytes_of(reader, path))
             if flat is None:
                 raise
@@ -194,9 +197,22 @@ def _bytes_of(reader: PdfReader, path: Path) -> bytes:
     return stream.getvalue() if isinstance(stream, io.BytesIO) else path.read_bytes()
 
 
+def _is_xfa(reader: PdfReader) -> bool:
+    form = reader.trailer["/Root"].get("/AcroForm")
+    return form is not None and "/XFA" in form.get_object()
+
+
 def _read_flattened(path: Path, spec: FormSpec | None, data: bytes) -> Response | None:
     """A copy whose fields were flattened away: identify it by its printed footer, read each box's text."""
-    found = read_flattened(data, spec)
+    try:
+        found = read_flattened(data, spec)
+    except PdfInputError:
+        raise
+    except Exception as exc:  # pdfminer's own errors, wrapped or not: the page text cannot be read
+        if "allocate" in str(exc) or isinstance(exc.__cause__, MemoryError):
+            raise MemoryError from None  # a stream that inflates past the memory limit: guard.py says so
+        raise DamagedPdfError(f"is damaged and its pages cannot be read ({type(exc).__name__}); "
+                              "ask the sender to send it again", path) from None
     if found is None:
         return None
     identity, spec, values, notes = found

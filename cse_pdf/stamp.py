@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError, PyPdfError
 
 from .fill import fill, fill_calculated
 from .flatten import flatten
@@ -19,6 +20,7 @@ from .live import assess_return, live_outputs
 from .history import PreviousAssessment
 from .private_files import write_private  # noqa: F401  (kept importable from here for callers)
 from .disarm import disarm
+from .errors import DamagedPdfError
 from .read import Response, open_pdf, read_opened
 from .score import Assessment
 from .spec import FormSpec
@@ -42,12 +44,26 @@ def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None 
     path = Path(path)
     reader = open_pdf(path, password)
     response = read_opened(reader, path, spec)
-    return stamp_read(reader, response, assess_return(response), flatten_fields, previous, cautions)
+    return stamp_read(reader, response, assess_return(response), flatten_fields, previous, path, cautions)
 
 
 def stamp_read(reader: PdfReader, response: Response, assessment: Assessment, flatten_fields: bool = False,
-               previous: PreviousAssessment | None = None, cautions: Sequence[str] = ()) -> Stamped:
-    """Stamp a form already opened and read, so a caller that read it first need not read it twice."""
+               previous: PreviousAssessment | None = None, path: Path | None = None,
+               cautions: Sequence[str] = ()) -> Stamped:
+    """Stamp a form already opened and read, so a caller that read it first need not read it twice.
+
+    Copying a file touches all of it, not only the fields read: a hostile or broken structure that
+    reading got past (a field tree thousands deep) can stop the copy, and says so in one line."""
+    try:
+        return _stamp_read(reader, response, assessment, flatten_fields, previous, cautions)
+    except (PdfReadError, PyPdfError, RecursionError, ValueError, KeyError, TypeError, AttributeError,
+            IndexError) as exc:
+        raise DamagedPdfError(f"was read but cannot be stamped: its structure is damaged or nested too deeply "
+                              f"({type(exc).__name__}); ask the sender for a new copy", path) from None
+
+
+def _stamp_read(reader: PdfReader, response: Response, assessment: Assessment, flatten_fields: bool,
+                previous: PreviousAssessment | None, cautions: Sequence[str]) -> Stamped:
     spec = response.spec
     writer = PdfWriter(clone_from=reader)
     if not response.flattened:  # a flattened copy has no fields left to write into

@@ -19,6 +19,7 @@ aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 trustme = pytest.importorskip("trustme")
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
+from cse_pdf.mail import SmtpSettings  # noqa: E402
 from cse_pdf.read import read_form  # noqa: E402
 from cse_pdf.store import Store  # noqa: E402
 from cse_pdf.store.distribution import returns_by_agency  # noqa: E402
@@ -86,6 +87,18 @@ def tls_server(ca: tuple[object, Path]) -> Iterator[tuple[Mailbox, int]]:
     box = Mailbox(refuse={REFUSED})
     yield from ((box, port) for port in _serve(box, tls_context=context, require_starttls=True, auth_required=True,
                                                  auth_require_tls=True, authenticator=_authenticator))
+
+
+@pytest.fixture
+def implicit_tls_server(ca: tuple[object, Path]) -> Iterator[tuple[Mailbox, int]]:
+    """TLS from the first byte, as on port 465 (no STARTTLS), with a login required."""
+    authority, _ = ca
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1", "localhost").configure_cert(context)  # type: ignore[attr-defined]
+    box = Mailbox()
+    # aiosmtpd knows TLS only from STARTTLS, so it must be told not to hide AUTH on this connection
+    yield from ((box, port) for port in _serve(box, ssl_context=context, auth_required=True, auth_require_tls=False,
+                                                 authenticator=_authenticator))
 
 
 @pytest.fixture
@@ -191,3 +204,23 @@ def test_smtp_settings_come_from_the_environment_only() -> None:
         SmtpSettings.from_options("mail.board.example", env={"CSE_PDF_SMTP_USER": "u"})
     with pytest.raises(MailError, match="port"):
         SmtpSettings.from_options("mail.board.example:smtp", env={})
+
+
+def test_sent_over_tls_from_the_first_byte_as_on_port_465(tmp_path: Path, implicit_tls_server, ca) -> None:
+    box, port = implicit_tls_server
+    env = {"CSE_PDF_SMTP_USER": USER, "CSE_PDF_SMTP_PASSWORD": PASSWORD}
+    untrusted = cli("distribute", write_list(tmp_path, AGENCIES), "--form", "hillingdon-cse", "--from", SENDER,
+                    "--db", tmp_path / "db.sqlite3", "--smtp", f"smtps://127.0.0.1:{port}", env=env)
+    assert untrusted.returncode == 6 and "not trusted" in untrusted.stderr and not box.messages
+    done = cli("distribute", write_list(tmp_path, AGENCIES), "--form", "hillingdon-cse", "--from", SENDER,
+               "--db", tmp_path / "db.sqlite3", "--smtp", f"smtps://127.0.0.1:{port}", "--ca-file", str(ca[1]),
+               env=env)
+    assert "(TLS)" in done.stderr
+    assert sorted(to for (to,), _ in box.messages) == ["dsl@larkspur.example", "lead@brookfield.example",
+                                                       "nurse.lead@harbour.example"]
+
+
+def test_port_465_means_tls_from_the_first_byte() -> None:
+    assert SmtpSettings.from_options("mail.example:465", env={}).implicit_tls
+    assert SmtpSettings.from_options("smtps://mail.example", env={}).port == 465
+    assert not SmtpSettings.from_options("mail.example", env={}).implicit_tls

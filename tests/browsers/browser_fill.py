@@ -135,19 +135,28 @@ def widget_map(src: Path) -> dict[str, dict]:
     return fields
 
 
-def _plan(src: Path, values: dict[str, Value]) -> list[dict]:
-    """The clicks/typing to do, in the caller's order, with everything the node side needs."""
+def _plan(src: Path, values: dict[str, Value] | list[tuple[str, Value]]) -> list[dict]:
+    """The clicks/typing to do, with everything the node side needs.
+
+    A dict is a set of answers: done top to bottom, page by page, as a worker goes through a form.
+    A list of (name, value) is a story: done in its order, the same name again being a change of
+    mind (so a checkbox/radio's "current" state follows the earlier steps, not the file).
+    """
     fields = widget_map(src)
+    in_order = isinstance(values, list)
+    pairs = values if in_order else list(values.items())
+    state: dict[str, Value | None] = {}
     steps = []
-    for name, value in values.items():
+    for name, value in pairs:
         if name not in fields:
             raise KeyError(f"{src.name} has no field {name!r}")
         info = fields[name]
         step = {"name": name, "kind": info["kind"], "value": value, "widgets": info["widgets"]}
         if info["kind"] == "checkbox":  # a click toggles: the node side clicks only to change it
-            step["current"] = any(w["on"] for w in info["widgets"])
+            step["current"] = state.get(name, any(w["on"] for w in info["widgets"]))
         elif info["kind"] == "radio":
-            step["current"] = next((w["onState"] for w in info["widgets"] if w["on"]), None)
+            step["current"] = state.get(name, next((w["onState"] for w in info["widgets"] if w["on"]), None))
+        state[name] = value
         if info["kind"] in ("combo", "list"):
             options = info.get("options", [])
             match = [i for i, (export, label) in enumerate(options) if value in (export, label)]
@@ -158,6 +167,8 @@ def _plan(src: Path, values: dict[str, Value]) -> list[dict]:
         if info["kind"] == "radio" and not any(w["onState"] == value for w in info["widgets"]):
             raise KeyError(f"{name}: no radio button with on-state {value!r}")
         steps.append(step)
+    if in_order:
+        return steps
     # Top to bottom, page by page, as a worker goes through a form (and fewer long scrolls).
     def position(step: dict) -> tuple[int, float]:
         widgets = step["widgets"]
@@ -167,10 +178,15 @@ def _plan(src: Path, values: dict[str, Value]) -> list[dict]:
     return sorted(steps, key=position)
 
 
-def _run(script: str, src: Path, dst: Path, values: dict[str, Value], extra: dict | None = None,
-         timeout: float = 180) -> dict:
+Values = dict[str, Value] | list[tuple[str, Value]]
+
+
+def _run(script: str, src: Path, dst: Path, values: Values, extra: dict | None = None,
+         timeout: float = 180, look_at: str | None = None) -> dict:
     src, dst = Path(src).resolve(), Path(dst).resolve()
     job = {"steps": _plan(src, values), **(extra or {})}
+    if look_at is not None:  # the screenshot shows this field (e.g. the live total), not the first step's
+        job["screenshotWidget"] = widget_map(src)[look_at]["widgets"][0]
     shot = os.environ.get("CSE_PDF_BROWSER_SCREENSHOTS")  # folder: keep a picture of the filled form
     if shot:
         Path(shot).mkdir(parents=True, exist_ok=True)
@@ -191,21 +207,23 @@ def _run(script: str, src: Path, dst: Path, values: dict[str, Value], extra: dic
     return json.loads(lines[-1]) if lines else {}
 
 
-def fill_with_chromium(src: Path, dst: Path, values: dict[str, Value]) -> dict:
+def fill_with_chromium(src: Path, dst: Path, values: Values, look_at: str | None = None) -> dict:
     """Fill ``src`` in Chromium's PDF viewer by clicking and typing; save the viewer's own file to ``dst``.
 
     ``values``: fully qualified field name → str (text; a radio's on-state; a dropdown's export value
-    or label) or bool (checkbox). Returns the script's report (timings). Raises RuntimeError.
+    or label) or bool (checkbox); a list of (name, value) pairs is done in its order (see _plan).
+    ``look_at``: the field a screenshot (CSE_PDF_BROWSER_SCREENSHOTS) shows. Returns the script's
+    report (timings). Raises RuntimeError.
     """
     exe = chromium_path()
     if exe is None:
         raise RuntimeError("chromium is not installed (apt-get install -y chromium)")
-    return _run("chromium_fill.mjs", src, dst, values, {"executable": exe})
+    return _run("chromium_fill.mjs", src, dst, values, {"executable": exe}, look_at=look_at)
 
 
-def fill_with_firefox(src: Path, dst: Path, values: dict[str, Value]) -> dict:
+def fill_with_firefox(src: Path, dst: Path, values: Values, look_at: str | None = None) -> dict:
     """The same in Firefox ESR's built-in pdf.js viewer (saved with pdf.js's own saveDocument)."""
     exe = firefox_path()
     if exe is None:
         raise RuntimeError("firefox-esr is not installed (apt-get install -y firefox-esr)")
-    return _run("firefox_fill.mjs", src, dst, values, {"executable": exe})
+    return _run("firefox_fill.mjs", src, dst, values, {"executable": exe}, look_at=look_at)

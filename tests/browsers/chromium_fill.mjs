@@ -175,8 +175,9 @@ try {
   await sleep(300);
   timings.fillMs = Date.now() - tFill;
   if (job.screenshot) {
-    const w = job.steps[0].widgets[0];
+    const w = job.screenshotWidget || job.steps[0].widgets[0];
     await screenPoint(w, (w.rect[0] + w.rect[2]) / 2, (w.rect[1] + w.rect[3]) / 2);
+    await sleep(500); // let the plugin repaint what the calculate actions changed
     await page.screenshot({ path: job.screenshot });
   }
 

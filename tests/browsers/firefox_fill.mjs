@@ -120,7 +120,7 @@ try {
   await sleep(300);
   timings.fillMs = Date.now() - tFill;
   if (job.screenshot) {
-    await (await widgetElement(job.steps[0].widgets[0])).scrollIntoView();
+    await (await widgetElement(job.screenshotWidget || job.steps[0].widgets[0])).scrollIntoView();
     await sleep(300);
     await page.screenshot({ path: job.screenshot });
   }

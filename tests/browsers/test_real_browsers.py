@@ -2,7 +2,8 @@
 pdf.js), clicking and typing; the file the viewer itself saves is read back with cse-pdf.
 
 Opt-in: CSE_PDF_BROWSERS=1 (after tests/browsers/install.sh); skipped otherwise.
-Pictures of the filled forms: set CSE_PDF_BROWSER_SCREENSHOTS=/some/folder.
+Pictures of the filled forms (for the live-scoring tests: the calculated boxes, as the viewer shows
+them before saving): set CSE_PDF_BROWSER_SCREENSHOTS=/some/folder.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from cse_pdf.read import read_form
+
+from live_scenarios import SCENARIOS, check_sitting
 
 from .browser_fill import fill_with_chromium, fill_with_firefox, require_browsers
 
@@ -72,3 +75,30 @@ def test_fill_save_and_change_of_mind(browser: str, form_id: str, tmp_path: Path
     assert {k: values.get(k) for k in expected} == expected
     untouched = {k: v for k, v in values.items() if k not in expected and v not in (None, "", False)}
     assert untouched == {}, "the viewer changed fields nobody touched"
+
+
+# Live scoring (issue 8): the form's calculate actions in the real viewers. Measured with Debian's
+# Chromium 156 and Firefox ESR 153: both run them (PDFium with V8, pdf.js with its sandbox), so the
+# saved boxes must say exactly what cse-pdf score works out from the saved file, and must not be empty.
+LOOK_AT = {"hillingdon-cse": "calculated.total", "cse-risk-vulnerability": "calculated.category"}
+
+
+@pytest.mark.parametrize("browser", sorted(BROWSERS))
+@pytest.mark.parametrize("form_id", sorted(SCENARIOS))
+def test_the_viewer_scores_live_as_cse_pdf_does_then_again_after_reopening(browser: str, form_id: str,
+                                                                            tmp_path: Path) -> None:
+    fill = BROWSERS[browser]
+    scenario = SCENARIOS[form_id]
+
+    first = tmp_path / f"live-{form_id}-{browser}-1.pdf"
+    fill(scenario.blank, first, scenario.first.steps, look_at=LOOK_AT[form_id])
+    check_sitting(first, scenario.first, scenario)
+
+    second = tmp_path / f"live-{form_id}-{browser}-2.pdf"
+    fill(first, second, scenario.second.steps, look_at=LOOK_AT[form_id])
+    # Firefox's pdf.js erases an off-screen date on this save (live_scenarios.PDFJS_LOSES_DATES) unless
+    # it drew that page before its sandbox started: a race (lost in every run here, so far), so either
+    # outcome is accepted for those dates only, each checked in full. Chromium must lose nothing.
+    values = read_form(second).values
+    lost = tuple(f for f in scenario.pdfjs_loses if not values.get(f)) if browser == "firefox" else ()
+    check_sitting(second, scenario.second, scenario, lost=lost)

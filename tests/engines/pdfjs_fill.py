@@ -47,3 +47,27 @@ def fill_with_pdfjs(src: Path, dst: Path, values: dict[str, str | bool | None]) 
         )
     if proc.returncode != 0:
         raise RuntimeError(f"pdfjs_fill.mjs failed ({proc.returncode}):\n{proc.stderr.strip()}")
+
+
+LIVE_SCRIPT = SCRIPT.with_name("pdfjs_live.mjs")
+
+Step = tuple[str, str | bool]
+
+
+def fill_live_with_pdfjs(src: Path, dst: Path, steps: list[Step]) -> dict:
+    """Do ``steps`` in order in pdf.js with its scripting sandbox on (as Firefox does); save to ``dst``.
+
+    A step is (field name, value): text or a D/M/YYYY date as str, checkbox bool, radio on-state.
+    The same name twice is a change of mind. Returns pdfjs_live.mjs's report: the calculated
+    fields' values as saved, alerts, sandbox errors, timings. Raises RuntimeError on failure.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "job.json"
+        spec.write_text(json.dumps({"steps": [{"name": n, "value": v} for n, v in steps]}), encoding="utf-8")
+        proc = subprocess.run(
+            ["node", str(LIVE_SCRIPT), str(src), str(dst), str(spec)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+    if proc.returncode != 0:
+        raise RuntimeError(f"pdfjs_live.mjs failed ({proc.returncode}):\n{proc.stderr.strip()}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
