@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
@@ -21,6 +21,9 @@ from .live import assess_return
 from .spec import FormSpec
 from .private_files import write_private
 from .stamp import stamp as stamp_form
+
+if TYPE_CHECKING:
+    from .purge import FileCounts, PurgeSummary
 
 
 def _dump(data: Any) -> None:
@@ -392,6 +395,78 @@ def export_command(db: str | None, form: str | None, fmt: str, output: Path, enc
             written = export(store, fmt, output, form, password)  # type: ignore[arg-type]
         for path, rows in written:
             click.echo(f"wrote {path} ({rows} assessment{'s' if rows != 1 else ''})")
+
+    _run(action)
+
+
+# ---- retention ---------------------------------------------------------------------------------
+
+
+def _files(counts: "FileCounts", kind: str) -> str:
+    return f"{counts.inside} {kind} file(s)"
+
+
+def _left(summary: "PurgeSummary", out: Path) -> str:
+    """Files purge will not or could not delete, as counts: outside --out (or via a link), already gone."""
+    outside = summary.stamped.outside + summary.quarantined.outside
+    missing = summary.stamped.missing + summary.quarantined.missing
+    parts = ([f"{outside} file(s) recorded outside {out} (or reached through a link) left in place"] if outside
+             else []) + ([f"{missing} file(s) already gone"] if missing else [])
+    return "; ".join(parts)
+
+
+@main.command()
+@click.option("--before", "before_text", required=True, metavar="DATE",
+              help="Delete what is older than DATE (YYYY-MM-DD or DD/MM/YYYY): records whose assessment was "
+              "completed before it (a record with no readable date completed: ingested before it, UTC), and "
+              "failures last seen before it.")
+@DB_OPTION
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("cse-pdf-out"),
+              show_default=True, help="The folder ingest wrote to: only files inside it are ever deleted.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed when not at a terminal).")
+def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool) -> None:
+    """Delete records, stamped copies and quarantined files past a retention date.
+
+    A record goes with its values, its assessment and every revision of that assessment (all share its
+    date completed); an assessment with a revision to keep is kept whole. Stamped and quarantined files are
+    deleted only inside --out, never through a link. The register of copies sent by `distribute` is kept.
+    Shows counts only, then asks; exit 1 when refused or not confirmed."""
+    from .purge import plan_purge, purge as run_purge, summarise
+    from .store import Store
+
+    try:
+        before = _day("--before", before_text)
+    except ValuesError as exc:
+        _fail(exc)
+        sys.exit(2)
+
+    def action() -> None:
+        with Store.open(db) as store:
+            planned = plan_purge(store, before)
+            due = summarise(planned, out)
+            click.echo(f"{'would delete' if dry_run or not yes else 'deleting'} (before {before.isoformat()}, "
+                       f"from {store.where}): {due.records} record(s), {due.failures} failure record(s), "
+                       f"{_files(due.stamped, 'stamped')}, {_files(due.quarantined, 'quarantined')}", err=True)
+            if left := _left(due, out):
+                click.echo(f"  {left}", err=True)
+            if dry_run:
+                click.echo("dry run: nothing deleted", err=True)
+                return
+            if not (planned.submissions or planned.failures):
+                click.echo("nothing to delete", err=True)
+                return
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise CsePdfError("purge deletes records and files: not at a terminal to confirm, so nothing "
+                                      "was deleted; give --yes (after --dry-run)")
+                if not click.confirm("Delete these for good?", default=False, err=True):
+                    click.echo("cse-pdf: nothing deleted", err=True)
+                    sys.exit(1)
+            done = run_purge(store, planned, out)
+        click.echo(f"deleted {done.records} record(s), {done.failures} failure record(s), "
+                   f"{_files(done.stamped, 'stamped')}, {_files(done.quarantined, 'quarantined')}"
+                   + (f"; {left}" if (left := _left(done, out)) else ""))
 
     _run(action)
 

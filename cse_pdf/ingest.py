@@ -28,11 +28,12 @@ from .person import keys_of
 from .safe_names import safe_file, safe_part
 from .private_files import make_private_dir, sweep_stale_temps, write_private
 from .read import parse_pdf, read_opened
-from .review import review_reasons
+from .review import cautions, review_reasons, with_not_issued
 from .guard import guarded
 from .live import assess_return
 from .stamp import stamp, stamp_read
 from .store import NewSubmission, Store
+from .store.distribution import was_issued
 
 EXIT_OK = 0  # every file ingested or already known
 log = logging.getLogger(__name__)  # file paths, outcomes and codes only: never anything read from a form
@@ -186,7 +187,9 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
         # a connection of this child's own: one inherited across fork is not safe to share
         store = Store.open(_worker_db, migrate=False) if _worker_db is not None else None
         previous = store.previous_for(keys) if store is not None else None
-        stamped = stamp_read(reader, response, assessment, previous=previous, path=p)
+        not_issued = store is not None and was_issued(store, spec.id, response.identity.instance) is False
+        review = review_reasons(response, assessment, keys, not_issued)
+        stamped = stamp_read(reader, response, assessment, previous=previous, path=p, cautions=cautions(review))
     except CsePdfError as exc:
         return Failed(path, sha, exc.message, exc.exit_code)
     except MemoryError:
@@ -199,7 +202,7 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
     submission = NewSubmission(
         sha256=sha, source_path=str(p.resolve()), form_id=spec.id, form_version=spec.version,
         layout_hash=response.identity.hash, instance_id=response.identity.instance, flattened=response.flattened,
-        review=review_reasons(response, assessment, keys), warnings=list(response.warnings), stamped_path=None,
+        review=review, warnings=list(response.warnings), stamped_path=None,
         keys=keys, values=dict(response.values), field_types={f.id: f.type for f in spec.fields},
         assessment=assessment.to_dict())
     pdf = encrypt_pdf(stamped.pdf, _worker_passwords.output) if _worker_passwords.output else stamped.pdf
@@ -246,11 +249,15 @@ class Batch:
     def _record(self, path: Path, done: Processed) -> FileOutcome:
         sub = done.submission
         previous = self.store.previous_for(sub.keys)
+        # The register may have changed since the worker looked (a `distribute` meanwhile): ask again.
+        not_issued = was_issued(self.store, sub.form_id, sub.instance_id) is False
         pdf = done.stamped_pdf
-        if (previous.record_id if previous else None) != done.previous_id:
+        if ((previous.record_id if previous else None) != done.previous_id
+                or not_issued != ("not-issued" in sub.review)):
             # A record of the same young person landed after the worker looked (earlier in this batch, or
-            # from another ingest): stamp again so the summary names it.
-            pdf = stamp(path, previous=previous, password=self.passwords.read).pdf
+            # from another ingest), or the register changed: stamp again so the summary says so.
+            sub = replace(sub, review=with_not_issued(sub.review, not_issued))
+            pdf = stamp(path, previous=previous, password=self.passwords.read, cautions=cautions(sub.review)).pdf
             if self.passwords.output:
                 pdf = encrypt_pdf(pdf, self.passwords.output)
         # never the source file's name: it is often the child's

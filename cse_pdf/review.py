@@ -16,6 +16,8 @@ from .score import Assessment
 
 REASONS: dict[str, str] = {
     "flattened": "read from a flattened (printed-to-PDF) copy: values recovered from the page are less certain",
+    "not-issued": "not a copy cse-pdf issued: the register of copies sent by `cse-pdf distribute` holds copies of "
+                  "this form, but not this one (or it carries no copy id); check where it came from",
     "older-layout": "made from an older version of the form's layout",
     "layout-changed": "the form's layout changed since this copy was made (identity hash differs)",
     "reading-warnings": "the reader reported problems with the form's fields",
@@ -31,9 +33,17 @@ REASONS: dict[str, str] = {
 _KNOWN_WARNING_STARTS = ("read from a flattened copy", "made from version", "form identity hash")
 
 
-def review_reasons(response: Response, assessment: Assessment, keys: PersonKeys) -> list[str]:
-    """The codes (in REASONS order) that put this form in "needs review"; empty when it can be relied on."""
-    found: set[str] = set()
+NOT_ISSUED_NOTICE = ("NOT AN ISSUED COPY: this form's copy id is not in the register of copies sent to agencies "
+                     "by cse-pdf distribute. Check where it came from before relying on it.")
+
+
+def review_reasons(response: Response, assessment: Assessment, keys: PersonKeys,
+                   not_issued: bool = False) -> list[str]:
+    """The codes (in REASONS order) that put this form in "needs review"; empty when it can be relied on.
+
+    `not_issued`: the register of issued copies (checked by the caller, which has the database) holds
+    copies of this form but not this one: a claim to be our copy that we cannot back up."""
+    found: set[str] = {"not-issued"} if not_issued else set()
     spec = response.spec
     if response.flattened:
         found.add("flattened")
@@ -55,6 +65,17 @@ def review_reasons(response: Response, assessment: Assessment, keys: PersonKeys)
     if keys.assessment_key is None:
         found.add("unidentified")
     return [code for code in REASONS if code in found]
+
+
+def with_not_issued(codes: list[str], not_issued: bool) -> list[str]:
+    """`codes` with "not-issued" set or cleared (REASONS order kept): the register checked again at recording."""
+    found = (set(codes) - {"not-issued"}) | ({"not-issued"} if not_issued else set())
+    return [code for code in REASONS if code in found] + [c for c in codes if c not in REASONS]
+
+
+def cautions(codes: list[str]) -> list[str]:
+    """What the stamped summary page must say first about the file itself, for these review codes."""
+    return [NOT_ISSUED_NOTICE] if "not-issued" in codes else []
 
 
 def _is_older(response: Response) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError, PyPdfError
@@ -34,7 +35,8 @@ class Stamped:
 
 
 def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None = None,
-          previous: PreviousAssessment | None = None, password: str | None = None) -> Stamped:
+          previous: PreviousAssessment | None = None, password: str | None = None,
+          cautions: Sequence[str] = ()) -> Stamped:
     """Read, score and stamp one returned form (PDF bytes in the result).
 
     `previous` is the young person's previous assessment, shown on the summary page when given
@@ -42,17 +44,18 @@ def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None 
     path = Path(path)
     reader = open_pdf(path, password)
     response = read_opened(reader, path, spec)
-    return stamp_read(reader, response, assess_return(response), flatten_fields, previous, path)
+    return stamp_read(reader, response, assess_return(response), flatten_fields, previous, path, cautions)
 
 
 def stamp_read(reader: PdfReader, response: Response, assessment: Assessment, flatten_fields: bool = False,
-               previous: PreviousAssessment | None = None, path: Path | None = None) -> Stamped:
+               previous: PreviousAssessment | None = None, path: Path | None = None,
+               cautions: Sequence[str] = ()) -> Stamped:
     """Stamp a form already opened and read, so a caller that read it first need not read it twice.
 
     Copying a file touches all of it, not only the fields read: a hostile or broken structure that
     reading got past (a field tree thousands deep) can stop the copy, and says so in one line."""
     try:
-        return _stamp_read(reader, response, assessment, flatten_fields, previous)
+        return _stamp_read(reader, response, assessment, flatten_fields, previous, cautions)
     except (PdfReadError, PyPdfError, RecursionError, ValueError, KeyError, TypeError, AttributeError,
             IndexError) as exc:
         raise DamagedPdfError(f"was read but cannot be stamped: its structure is damaged or nested too deeply "
@@ -60,7 +63,7 @@ def stamp_read(reader: PdfReader, response: Response, assessment: Assessment, fl
 
 
 def _stamp_read(reader: PdfReader, response: Response, assessment: Assessment, flatten_fields: bool,
-                previous: PreviousAssessment | None) -> Stamped:
+                previous: PreviousAssessment | None, cautions: Sequence[str]) -> Stamped:
     spec = response.spec
     writer = PdfWriter(clone_from=reader)
     if not response.flattened:  # a flattened copy has no fields left to write into
@@ -75,7 +78,8 @@ def _stamp_read(reader: PdfReader, response: Response, assessment: Assessment, f
         acro.pop("/NeedAppearances", None)
         acro.pop("/XFA", None)
     disarm(writer, spec)  # the copy is opened in Acrobat: nothing added to the return may run there
-    for i, page in enumerate(PdfReader(io.BytesIO(render_summary(response, assessment, previous=previous))).pages):
+    for i, page in enumerate(PdfReader(io.BytesIO(render_summary(response, assessment, previous=previous,
+                                                                     cautions=cautions))).pages):
         writer.insert_page(page, i)
     if flatten_fields:
         flatten(writer)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Sequence
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -64,11 +65,12 @@ TREND_WORDS = {"rose": "risk has RISEN since then", "fell": "risk has fallen sin
 
 
 def render_summary(response: Response, assessment: Assessment, produced: date | None = None,
-                   previous: PreviousAssessment | None = None) -> bytes:
+                   previous: PreviousAssessment | None = None, cautions: Sequence[str] = ()) -> bytes:
     """One or more A4 pages (PDF bytes) summarising the assessment of a returned form.
 
     With `previous` (the young person's last assessment on this form) the page says when that
-    was, its level, and whether risk rose, fell or stayed the same."""
+    was, its level, and whether risk rose, fell or stayed the same. `cautions` are fixed texts about
+    the file itself (e.g. not a copy cse-pdf issued), shown first so no one relies on it unawares."""
     st = _styles()
     spec, values = response.spec, response.values
     summ = spec.summary
@@ -78,6 +80,9 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
     story.append(Paragraph(markup(f"{spec.issuer} · cse-pdf assessment summary"), st["kicker"]))
     story.append(Paragraph(markup(spec.title), st["title"]))
     story.append(Spacer(0, 6))
+    if cautions:
+        story += [_box([Paragraph(f"⚠ {markup(c)}", st["flag"]) for c in cautions], "#b3261e", "#fdf1f0", frame_w),
+                  Spacer(0, 5)]
     for texts, edge, fill in ((assessment.flags, "#b3261e", "#fdf1f0"), (assessment.advice, "#b7950b", "#fdf8e6")):
         if texts:  # flags and advice come before everything else
             story += [_box([Paragraph(f"⚠ {markup(t)}" if edge == "#b3261e" else f"➜ {markup(t)}", st["bold"])

@@ -114,6 +114,20 @@ def unmatched_returns(store: Store, form: str | None = None) -> int:
         return int(s.scalar(q) or 0)
 
 
+def was_issued(store: Store, form_id: str, instance_id: str) -> bool | None:
+    """Whether this copy of `form_id` is in the register of issued copies; None when the register holds
+    no copy of that form (the Board never used `distribute` for it), so there is nothing to check against.
+
+    An empty instance id (the committed blank, a flattened copy) is never an issued copy."""
+    with Session(store.engine) as s, s.begin():
+        if s.scalar(sa.select(IssuedCopyRecord.id).where(IssuedCopyRecord.form_id == form_id).limit(1)) is None:
+            return None
+        if not instance_id:
+            return False
+        return s.scalar(sa.select(IssuedCopyRecord.id).where(IssuedCopyRecord.form_id == form_id,
+                                                               IssuedCopyRecord.instance_id == instance_id)) is not None
+
+
 def issued_agencies(store: Store) -> dict[str, str]:
     """instance id → agency name, for every issued copy (the report names a return's agency by its copy)."""
     with Session(store.engine) as s, s.begin():
