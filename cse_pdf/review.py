@@ -17,7 +17,7 @@ from .score import Assessment
 REASONS: dict[str, str] = {
     "flattened": "read from a flattened (printed-to-PDF) copy: values recovered from the page are less certain",
     "not-issued": "not a copy cse-pdf issued: the register of copies sent by `cse-pdf distribute` holds copies of "
-                  "this form, but not this one (or it carries no copy id); check where it came from",
+                  "this form, but not the copy id this one carries; check where it came from",
     "older-layout": "made from an older version of the form's layout",
     "layout-changed": "the form's layout changed since this copy was made (identity hash differs)",
     "reading-warnings": "the reader reported problems with the form's fields",

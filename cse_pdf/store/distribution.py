@@ -118,12 +118,14 @@ def was_issued(store: Store, form_id: str, instance_id: str) -> bool | None:
     """Whether this copy of `form_id` is in the register of issued copies; None when the register holds
     no copy of that form (the Board never used `distribute` for it), so there is nothing to check against.
 
-    An empty instance id (the committed blank, a flattened copy) is never an issued copy."""
+    None too for a return with no copy id: it claims to be no copy at all (the blank on the Board's
+    website, a flattened copy whose id could not be recovered), and flagging every one of those would
+    bury the returns that do claim an id the register never saw."""
+    if not instance_id:
+        return None
     with Session(store.engine) as s, s.begin():
         if s.scalar(sa.select(IssuedCopyRecord.id).where(IssuedCopyRecord.form_id == form_id).limit(1)) is None:
             return None
-        if not instance_id:
-            return False
         return s.scalar(sa.select(IssuedCopyRecord.id).where(IssuedCopyRecord.form_id == form_id,
                                                                IssuedCopyRecord.instance_id == instance_id)) is not None
 
