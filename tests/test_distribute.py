@@ -194,7 +194,7 @@ def test_dry_run_writes_sends_and_records_nothing(tmp_path: Path) -> None:
 # ---- returns, through a real ingest -----------------------------------------------------------
 
 
-def _fill_copy(pdf: bytes, spec_id: str, values: dict[str, object]) -> bytes:
+def fill_copy(pdf: bytes, spec_id: str, values: dict[str, object]) -> bytes:
     """What a worker at the agency does: open the copy, type into it, save."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     fill(writer, find_form(spec_id), values)
@@ -217,7 +217,7 @@ def test_returns_are_matched_by_instance_id_at_ingest(tmp_path: Path) -> None:
     for i, (name, who, dob) in enumerate([("brookfield-youth-trust", "Fictional Child A", "01/02/2012"),
                                           ("brookfield-youth-trust", "Fictional Child B", "03/04/2011"),
                                           ("larkspur-academy", "Fictional Child C", "05/06/2010")]):
-        data = _fill_copy(copies[name], "hillingdon-cse", {**child, "client.name": who, "client.dob": dob})
+        data = fill_copy(copies[name], "hillingdon-cse", {**child, "client.name": who, "client.dob": dob})
         (returned / f"return-{i}.pdf").write_bytes(data)
     # A form from the committed blank (no instance id) is ingested but matches no agency's copy.
     (returned / "from-the-website.pdf").write_bytes(generate(find_form("hillingdon-cse"), {

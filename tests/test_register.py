@@ -6,7 +6,6 @@ Every person and agency here is fictional."""
 from __future__ import annotations
 
 import email
-import io
 import json
 import os
 import re
@@ -16,13 +15,12 @@ from email import policy
 from pathlib import Path
 
 import pdfplumber
-from pypdf import PdfReader, PdfWriter
 
 from cse_pdf.catalog import find_form
-from cse_pdf.fill import fill
 from cse_pdf.read import read_form
 
 from conftest import fictional_return, write_return
+from test_distribute import fill_copy
 
 HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
 SENDER = "Safeguarding Board <cse-board@board.example>"
@@ -45,15 +43,6 @@ def issued_copy(eml: Path) -> bytes:
     msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     (part,) = list(msg.iter_attachments())  # type: ignore[attr-defined]
     return part.get_content()
-
-
-def filled(copy: bytes, form_id: str, values: dict[str, object]) -> bytes:
-    """What a worker at the agency does: open the issued copy, type into it, save."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(copy)))
-    fill(writer, find_form(form_id), values)
-    buf = io.BytesIO()
-    writer.write(buf)
-    return buf.getvalue()
 
 
 def summary_text(path: Path) -> str:
@@ -83,7 +72,7 @@ def test_a_return_from_an_issued_copy_passes_and_a_forged_copy_id_needs_review(t
     spec = find_form(HIL)
     genuine = fictional_return(spec, name="Ada Testperson", dob="14/07/2010", completed="05/03/2024",
                                agency="Brookfield Youth Trust")
-    (inbox / "a-genuine.pdf").write_bytes(filled(issued_copy(mail / "brookfield-youth-trust.eml"), HIL, genuine))
+    (inbox / "a-genuine.pdf").write_bytes(fill_copy(issued_copy(mail / "brookfield-youth-trust.eml"), HIL, genuine))
     forged = fictional_return(spec, name="Bram Fictional", dob="02/02/2011", completed="05/03/2024")
     write_return(inbox / "b-forged.pdf", spec, forged, instance="f0f0f0f0-not-a-copy-we-sent")
     blank = fictional_return(spec, name="Cleo Madeup", dob="30/09/2009", completed="05/03/2024")
