@@ -177,16 +177,17 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
         return Failed(path, None, f"cannot be opened ({exc.strerror}); check it exists and can be read", 2)
     sha = hashlib.sha256(data).hexdigest()
     store = None
+    opened = None
     try:
-        reader = parse_pdf(data, p, _worker_passwords.read)
-        response = read_opened(reader, p)
+        opened = parse_pdf(data, p, _worker_passwords.read)
+        response = read_opened(opened, p)
         spec = response.spec
         assessment = assess_return(response)
         keys = keys_of(spec, response.values)
         # a connection of this child's own: one inherited across fork is not safe to share
         store = Store.open(_worker_db, migrate=False) if _worker_db is not None else None
         previous = store.previous_for(keys) if store is not None else None
-        stamped = stamp_read(reader, response, assessment, previous=previous, path=p)
+        stamped = stamp_read(opened, response, assessment, previous=previous, path=p)
     except CsePdfError as exc:
         return Failed(path, sha, exc.message, exc.exit_code)
     except MemoryError:
@@ -196,6 +197,8 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
     finally:
         if store is not None:
             store.close()
+        if opened is not None:
+            opened.close()  # qpdf's copy of the file: freed now, not whenever the collector gets to it
     submission = NewSubmission(
         sha256=sha, source_path=str(p.resolve()), form_id=spec.id, form_version=spec.version,
         layout_hash=response.identity.hash, instance_id=response.identity.instance, flattened=response.flattened,

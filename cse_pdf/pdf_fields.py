@@ -4,117 +4,229 @@ Viewers mangle field trees (Preview drops fields from /AcroForm /Fields but
 keeps the widgets on the pages; some write values on kids), so fields are found
 from both the AcroForm tree and the page annotations, with loops and absurd
 depths cut off rather than followed.
+
+One walk serves two object models: pikepdf (qpdf), which reading uses because it
+is many times faster, and pypdf, whose writer fill.py and stamping change fields
+in. The few things that differ between them (dereferencing, object identity, the
+document root, plain Python values) sit in the two small adapters below.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
-from pypdf.generic import DictionaryObject
+import pikepdf
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject
 
 MAX_DEPTH = 32
+
+
+class PdfName(str):
+    """A PDF name in plain Python, written with its '/' ("/Yes"): told apart from a text string."""
+
+
+PlainValue = str | PdfName | list | None
+
+
+class _PypdfModel:
+    """pypdf's objects: references are IndirectObjects, names are NameObjects (a str)."""
+
+    @staticmethod
+    def deref(obj: Any) -> Any:
+        return obj.get_object() if isinstance(obj, IndirectObject) else obj
+
+    @staticmethod
+    def is_dict(obj: Any) -> bool:
+        return isinstance(obj, DictionaryObject)  # a stream is one too, as in pypdf
+
+    @staticmethod
+    def key(obj: Any) -> Any:
+        ref = getattr(obj, "indirect_reference", None)
+        return (ref.idnum, ref.generation) if ref is not None else id(obj)
+
+    @staticmethod
+    def root(pdf: Any) -> Any:
+        return pdf.trailer["/Root"].get_object() if hasattr(pdf, "trailer") else pdf._root_object
+
+    @staticmethod
+    def pages(pdf: Any) -> Iterable[Any]:
+        return pdf.pages
+
+    @classmethod
+    def plain(cls, obj: Any, depth: int = 0) -> PlainValue:
+        obj = cls.deref(obj)
+        if obj is None or isinstance(obj, NullObject):
+            return None
+        if isinstance(obj, NameObject):
+            return PdfName(obj)
+        if isinstance(obj, ArrayObject):
+            return [cls.plain(o, depth + 1) for o in obj] if depth < MAX_DEPTH else []
+        return str(obj)
+
+
+_direct = itertools.count()
+
+
+class _PikepdfModel:
+    """pikepdf's objects: references are followed on access, numbers and null come back as Python values."""
+
+    @staticmethod
+    def deref(obj: Any) -> Any:
+        return obj
+
+    @staticmethod
+    def is_dict(obj: Any) -> bool:
+        return isinstance(obj, pikepdf.Object) and obj._type_code in (pikepdf.ObjectType.dictionary,
+                                                                      pikepdf.ObjectType.stream)
+
+    @staticmethod
+    def key(obj: Any) -> Any:
+        """Object number for an indirect object; a direct one (it cannot be in a loop) is never a repeat."""
+        gen = obj.objgen if isinstance(obj, pikepdf.Object) else (0, 0)
+        return gen if gen != (0, 0) else ("direct", next(_direct))
+
+    @staticmethod
+    def root(pdf: Any) -> Any:
+        return pdf.Root
+
+    @staticmethod
+    def pages(pdf: Any) -> Iterable[Any]:
+        return (page.obj for page in pdf.pages)
+
+    @classmethod
+    def plain(cls, obj: Any, depth: int = 0) -> PlainValue:
+        if obj is None:
+            return None
+        if not isinstance(obj, pikepdf.Object):
+            return str(obj)  # a number, as pypdf's str() of it would be
+        code = obj._type_code
+        if code == pikepdf.ObjectType.name_:
+            return PdfName(str(obj))
+        if code == pikepdf.ObjectType.string:
+            return str(obj)  # PDFDocEncoding or UTF-16 (with BOM) decoded by qpdf
+        if code == pikepdf.ObjectType.array:
+            return [cls.plain(o, depth + 1) for o in obj] if depth < MAX_DEPTH else []
+        if code == pikepdf.ObjectType.null:
+            return None
+        return str(obj)
+
+
+Model = type[_PypdfModel] | type[_PikepdfModel]
+
+
+def model_of(pdf: Any) -> Model:
+    """The adapter for a document: a pikepdf.Pdf, or a pypdf PdfReader or PdfWriter."""
+    return _PikepdfModel if isinstance(pdf, pikepdf.Pdf) else _PypdfModel
 
 
 @dataclass
 class PdfField:
     name: str
-    node: DictionaryObject  # the terminal field (for merged fields, also its only widget)
-    widgets: list[DictionaryObject] = field(default_factory=list)
+    node: Any  # the terminal field's dictionary (for merged fields, also its only widget), pypdf or pikepdf
+    widgets: list[Any] = field(default_factory=list)
+    model: Model = _PypdfModel
 
     def inherited(self, key: str) -> Any:
-        """Look a key up the /Parent chain, as /FT, /Ff, /V and /DA inherit in PDF."""
+        """Look a key up the /Parent chain, as /FT, /Ff, /V and /DA inherit in PDF (the model's own object)."""
         node: Any = self.node
         for _ in range(MAX_DEPTH):
-            if node is None:
+            if node is None or not self.model.is_dict(node):
                 return None
             if key in node:
                 return node[key]
-            parent = node.get("/Parent")
-            node = parent.get_object() if parent is not None else None
+            node = self.model.deref(node.get("/Parent"))
         return None
 
+    def value(self, key: str) -> PlainValue:
+        """`inherited` as plain Python: str for text, PdfName for a name, list for an array."""
+        return self.model.plain(self.inherited(key))
 
-def _key(obj: Any) -> Any:
-    ref = getattr(obj, "indirect_reference", None)
-    return (ref.idnum, ref.generation) if ref is not None else id(obj)
+    def own(self, key: str) -> PlainValue:
+        """The terminal field's own entry (not inherited), as plain Python."""
+        return self.model.plain(self.node.get(key))
+
+    def of_widgets(self, key: str) -> list[PlainValue]:
+        """Each widget's own entry (/AS, /V), as plain Python."""
+        return [self.model.plain(w.get(key)) for w in self.widgets]
 
 
-def _is_widget(d: DictionaryObject) -> bool:
+def _is_widget(d: Any) -> bool:
     return d.get("/Subtype") == "/Widget"
 
 
-def _qualified_name(node: DictionaryObject) -> str | None:
+def _qualified_name(node: Any, model: Model) -> str | None:
     parts: list[str] = []
     seen: set[Any] = set()
     current: Any = node
     for _ in range(MAX_DEPTH):
         if current is None:
             return ".".join(reversed(parts)) if parts else None
-        if _key(current) in seen:
+        if not model.is_dict(current) or model.key(current) in seen:
             return None
-        seen.add(_key(current))
+        seen.add(model.key(current))
         if "/T" in current:
             parts.append(str(current["/T"]))
-        parent = current.get("/Parent")
-        current = parent.get_object() if parent is not None else None
+        current = model.deref(current.get("/Parent"))
     return None
 
 
-def _terminal_of_widget(widget: DictionaryObject) -> DictionaryObject:
+def _terminal_of_widget(widget: Any, model: Model) -> Any:
     """A widget with its own /T is a merged field; a nameless one belongs to its parent."""
     if "/T" in widget or "/Parent" not in widget:
         return widget
-    return widget["/Parent"].get_object()
+    return model.deref(widget["/Parent"])
 
 
-def _tree_widgets(pdf: Any) -> Iterator[DictionaryObject]:
-    root = pdf.trailer["/Root"].get_object() if hasattr(pdf, "trailer") else pdf._root_object
-    acro = root.get("/AcroForm")
-    if acro is None:
+def _tree_widgets(pdf: Any, model: Model) -> Iterator[Any]:
+    acro = model.deref(model.root(pdf).get("/AcroForm"))
+    if acro is None or not model.is_dict(acro):
         return
-    fields = acro.get_object().get("/Fields")
+    fields = model.deref(acro.get("/Fields"))
     if fields is None:
         return
-    stack: list[tuple[Any, int]] = [(f, 0) for f in reversed(list(fields.get_object()))]
+    stack: list[tuple[Any, int]] = [(f, 0) for f in reversed(list(fields))]
     seen: set[Any] = set()
     while stack:
         ref, depth = stack.pop()
-        node = ref.get_object()
-        if not isinstance(node, DictionaryObject) or depth > MAX_DEPTH or _key(node) in seen:
+        node = model.deref(ref)
+        if not model.is_dict(node) or depth > MAX_DEPTH or model.key(node) in seen:
             continue
-        seen.add(_key(node))
-        kids = node.get("/Kids")
+        seen.add(model.key(node))
+        kids = model.deref(node.get("/Kids"))
         if kids is None:
             yield node
         else:
-            stack.extend((k, depth + 1) for k in reversed(list(kids.get_object())))
+            stack.extend((k, depth + 1) for k in reversed(list(kids)))
 
 
-def _page_widgets(pdf: Any) -> Iterator[DictionaryObject]:
-    for page in pdf.pages:
-        annots = page.get("/Annots")
+def _page_widgets(pdf: Any, model: Model) -> Iterator[Any]:
+    for page in model.pages(pdf):
+        annots = model.deref(page.get("/Annots"))
         if annots is None:
             continue
-        for ref in annots.get_object():
-            annot = ref.get_object()
-            if isinstance(annot, DictionaryObject) and _is_widget(annot):
+        for ref in annots:
+            annot = model.deref(ref)
+            if model.is_dict(annot) and _is_widget(annot):
                 yield annot
 
 
 def collect_fields(pdf: Any) -> dict[str, PdfField]:
-    """Terminal fields by fully qualified name, each with its widgets (a PdfReader or PdfWriter)."""
+    """Terminal fields by fully qualified name, each with its widgets (a pikepdf.Pdf, PdfReader or PdfWriter)."""
+    model = model_of(pdf)
     found: dict[str, PdfField] = {}
     widget_seen: set[Any] = set()
-    for widget in list(_tree_widgets(pdf)) + list(_page_widgets(pdf)):
-        if _key(widget) in widget_seen:
+    for widget in list(_tree_widgets(pdf, model)) + list(_page_widgets(pdf, model)):
+        key = model.key(widget)
+        if key in widget_seen:
             continue
-        widget_seen.add(_key(widget))
-        terminal = _terminal_of_widget(widget)
-        name = _qualified_name(terminal)
+        widget_seen.add(key)
+        terminal = _terminal_of_widget(widget, model)
+        name = _qualified_name(terminal, model)
         if name is None:
             continue
-        entry = found.setdefault(name, PdfField(name, terminal))
+        entry = found.setdefault(name, PdfField(name, terminal, model=model))
         if _is_widget(widget):
             entry.widgets.append(widget)
     return found
@@ -122,11 +234,11 @@ def collect_fields(pdf: Any) -> dict[str, PdfField]:
 
 def on_states(f: PdfField) -> list[str]:
     """Each widget's on-state name (checkbox: often Yes; radio kid: its export value), without '/'."""
+    deref, is_dict = f.model.deref, f.model.is_dict
     states = []
     for w in f.widgets:
-        ap = w.get("/AP")
-        normal = ap.get_object().get("/N") if ap is not None else None
-        normal = normal.get_object() if normal is not None else None
-        names = [str(k)[1:] for k in normal.keys()] if isinstance(normal, DictionaryObject) else []
+        ap = deref(w.get("/AP"))
+        normal = deref(ap.get("/N")) if ap is not None and is_dict(ap) else None
+        names = [str(k)[1:] for k in normal.keys()] if normal is not None and is_dict(normal) else []
         states.append(next((n for n in names if n != "Off"), ""))
     return states
