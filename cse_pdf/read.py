@@ -74,13 +74,12 @@ class OpenedPdf:
             if not self._decrypt:
                 self._plain = self.data
             else:
-                try:
+                try:  # streams copied as they are (only decrypted): a bomb stays a few kilobytes
                     out = io.BytesIO()
-                    self.pdf.save(out, encryption=False)
+                    self.pdf.save(out, encryption=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
                     self._plain = out.getvalue()
                 except _QPDF_ERRORS as exc:
-                    raise DamagedPdfError(f"is damaged and cannot be read ({type(exc).__name__}); "
-                                          "ask the sender to send it again", self.path) from None
+                    raise _damaged(exc, "cannot be read", self.path) from None
         return self._plain
 
     def close(self) -> None:
@@ -93,10 +92,25 @@ class OpenedPdf:
         self.close()
 
 
-# What qpdf (through pikepdf) and its Python side raise on a broken or hostile file; std::bad_alloc comes
-# through as MemoryError and is left alone for guard.py.
+# What qpdf (through pikepdf) and its Python side raise on a broken or hostile file. MemoryError is not
+# here: guard.py turns it into its one line about the memory limit.
 _QPDF_ERRORS = (pikepdf.PdfError, pikepdf.ForeignObjectError, ValueError, KeyError, TypeError, AttributeError,
                 IndexError, RecursionError, NotImplementedError, RuntimeError, OverflowError)
+
+
+def _damaged(exc: BaseException, what: str, path: Path) -> DamagedPdfError:
+    """The one line for a file qpdf could not read. qpdf reports running out of memory (std::bad_alloc
+    under guard.py's RLIMIT_AS) wrapped in its own error while decoding: that is raised as MemoryError."""
+    if "bad_alloc" in str(exc):
+        raise MemoryError from None
+    return DamagedPdfError(f"is damaged and {what} ({type(exc).__name__}); ask the sender to send it again", path)
+
+
+def _check_memory(pdf: pikepdf.Pdf) -> None:
+    """qpdf reports an object stream it ran out of memory inflating as a warning and reads on without its
+    objects; fields missing for that reason must not read as blank, so it is the memory limit's line."""
+    if any("bad_alloc" in w for w in pdf.get_warnings()):
+        raise MemoryError
 
 
 def open_pdf(path: Path, password: str | None = None) -> OpenedPdf:
@@ -129,16 +143,14 @@ def parse_pdf(data: bytes, path: Path, password: str | None = None) -> OpenedPdf
         raise EncryptedPdfError("is password-protected; give its password with --password, or ask the "
                                 "sender for a copy saved without one", path) from None
     except _QPDF_ERRORS as exc:
-        raise DamagedPdfError(f"is damaged and cannot be read ({type(exc).__name__}); "
-                              "ask the sender to send it again", path) from None
+        raise _damaged(exc, "cannot be read", path) from None
     try:
         if not isinstance(pdf.Root, pikepdf.Dictionary):
             raise TypeError("the document catalog is not a dictionary")
         _ = len(pdf.pages)
     except _QPDF_ERRORS as exc:
         pdf.close()
-        raise DamagedPdfError(f"is damaged and cannot be read ({type(exc).__name__}); "
-                              "ask the sender to send it again", path) from None
+        raise _damaged(exc, "cannot be read", path) from None
     return OpenedPdf(pdf, data, path, decrypt=bool(password) and pdf.is_encrypted)
 
 
@@ -168,6 +180,7 @@ def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> 
     """Read a form already opened with `open_pdf`, for callers that go on to stamp the same file."""
     try:
         fields = collect_fields(opened.pdf)
+        _check_memory(opened.pdf)
         try:
             identity = identify(opened, path, fields)
         except NotACsePdfFormError:
@@ -217,8 +230,7 @@ def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> 
     except PdfInputError:
         raise
     except _QPDF_ERRORS as exc:
-        raise DamagedPdfError(f"is damaged and its fields cannot be read ({type(exc).__name__}); "
-                              "ask the sender to send it again", path) from None
+        raise _damaged(exc, "its fields cannot be read", path) from None
     return Response(spec, identity, values, warnings, calculated=calculated)
 
 
