@@ -42,6 +42,10 @@ class _PypdfModel:
         return isinstance(obj, DictionaryObject)  # a stream is one too, as in pypdf
 
     @staticmethod
+    def get(obj: Any, key: str) -> Any:
+        return obj.get(key)
+
+    @staticmethod
     def key(obj: Any) -> Any:
         ref = getattr(obj, "indirect_reference", None)
         return (ref.idnum, ref.generation) if ref is not None else id(obj)
@@ -67,6 +71,7 @@ class _PypdfModel:
 
 
 _direct = itertools.count()
+_DICTIONARY, _STREAM = pikepdf.ObjectType.dictionary, pikepdf.ObjectType.stream
 
 
 class _PikepdfModel:
@@ -78,8 +83,15 @@ class _PikepdfModel:
 
     @staticmethod
     def is_dict(obj: Any) -> bool:
-        return isinstance(obj, pikepdf.Object) and obj._type_code in (pikepdf.ObjectType.dictionary,
-                                                                      pikepdf.ObjectType.stream)
+        if not isinstance(obj, pikepdf.Object):
+            return False
+        code = obj._type_code
+        return code is _DICTIONARY or code is _STREAM
+
+    @staticmethod
+    def get(obj: Any, key: str) -> Any:
+        """`obj.get(key)`, without pikepdf's costly miss (a raised and caught KeyError): most lookups miss."""
+        return obj[key] if key in obj else None
 
     @staticmethod
     def key(obj: Any) -> Any:
@@ -136,7 +148,7 @@ class PdfField:
                 return None
             if key in node:
                 return node[key]
-            node = self.model.deref(node.get("/Parent"))
+            node = self.model.deref(self.model.get(node, "/Parent"))
         return None
 
     def value(self, key: str) -> PlainValue:
@@ -145,15 +157,24 @@ class PdfField:
 
     def own(self, key: str) -> PlainValue:
         """The terminal field's own entry (not inherited), as plain Python."""
-        return self.model.plain(self.node.get(key))
+        return self.model.plain(self.model.get(self.node, key))
 
     def of_widgets(self, key: str) -> list[PlainValue]:
         """Each widget's own entry (/AS, /V), as plain Python."""
-        return [self.model.plain(w.get(key)) for w in self.widgets]
+        get, plain = self.model.get, self.model.plain
+        return [plain(get(w, key)) for w in self.widgets]
+
+    def on_state(self, widget: Any) -> str:
+        """A widget's on-state name (checkbox: often Yes; radio kid: its export value), without '/'; '' if none."""
+        deref, get, is_dict = self.model.deref, self.model.get, self.model.is_dict
+        ap = deref(get(widget, "/AP"))
+        normal = deref(get(ap, "/N")) if ap is not None and is_dict(ap) else None
+        names = [str(k)[1:] for k in normal.keys()] if normal is not None and is_dict(normal) else []
+        return next((n for n in names if n != "Off"), "")
 
 
-def _is_widget(d: Any) -> bool:
-    return d.get("/Subtype") == "/Widget"
+def _is_widget(d: Any, model: Model) -> bool:
+    return model.get(d, "/Subtype") == "/Widget"
 
 
 def _qualified_name(node: Any, model: Model) -> str | None:
@@ -163,12 +184,15 @@ def _qualified_name(node: Any, model: Model) -> str | None:
     for _ in range(MAX_DEPTH):
         if current is None:
             return ".".join(reversed(parts)) if parts else None
-        if not model.is_dict(current) or model.key(current) in seen:
+        if not model.is_dict(current):
             return None
-        seen.add(model.key(current))
+        key = model.key(current)
+        if key in seen:
+            return None
+        seen.add(key)
         if "/T" in current:
             parts.append(str(current["/T"]))
-        current = model.deref(current.get("/Parent"))
+        current = model.deref(model.get(current, "/Parent"))
     return None
 
 
@@ -179,11 +203,12 @@ def _terminal_of_widget(widget: Any, model: Model) -> Any:
     return model.deref(widget["/Parent"])
 
 
-def _tree_widgets(pdf: Any, model: Model) -> Iterator[Any]:
-    acro = model.deref(model.root(pdf).get("/AcroForm"))
+def _tree_widgets(pdf: Any, model: Model) -> Iterator[tuple[Any, Any]]:
+    """(key, node) of every terminal node under /AcroForm /Fields."""
+    acro = model.deref(model.get(model.root(pdf), "/AcroForm"))
     if acro is None or not model.is_dict(acro):
         return
-    fields = model.deref(acro.get("/Fields"))
+    fields = model.deref(model.get(acro, "/Fields"))
     if fields is None:
         return
     stack: list[tuple[Any, int]] = [(f, 0) for f in reversed(list(fields))]
@@ -191,54 +216,56 @@ def _tree_widgets(pdf: Any, model: Model) -> Iterator[Any]:
     while stack:
         ref, depth = stack.pop()
         node = model.deref(ref)
-        if not model.is_dict(node) or depth > MAX_DEPTH or model.key(node) in seen:
+        if depth > MAX_DEPTH or not model.is_dict(node):
             continue
-        seen.add(model.key(node))
-        kids = model.deref(node.get("/Kids"))
+        key = model.key(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        kids = model.deref(model.get(node, "/Kids"))
         if kids is None:
-            yield node
+            yield key, node
         else:
             stack.extend((k, depth + 1) for k in reversed(list(kids)))
 
 
-def _page_widgets(pdf: Any, model: Model) -> Iterator[Any]:
+def _page_annots(pdf: Any, model: Model) -> Iterator[tuple[Any, Any]]:
+    """(key, annotation) of every page's annotations, widgets or not (the caller skips those it has)."""
     for page in model.pages(pdf):
-        annots = model.deref(page.get("/Annots"))
+        annots = model.deref(model.get(page, "/Annots"))
         if annots is None:
             continue
         for ref in annots:
             annot = model.deref(ref)
-            if model.is_dict(annot) and _is_widget(annot):
-                yield annot
+            yield model.key(annot), annot
 
 
 def collect_fields(pdf: Any) -> dict[str, PdfField]:
     """Terminal fields by fully qualified name, each with its widgets (a pikepdf.Pdf, PdfReader or PdfWriter)."""
     model = model_of(pdf)
     found: dict[str, PdfField] = {}
+    names: dict[Any, str | None] = {}  # by the terminal's key: a radio group's kids share one
     widget_seen: set[Any] = set()
-    for widget in list(_tree_widgets(pdf, model)) + list(_page_widgets(pdf, model)):
-        key = model.key(widget)
-        if key in widget_seen:
+    tree = list(_tree_widgets(pdf, model))
+    for from_pages, (key, widget) in [(False, kw) for kw in tree] + [(True, kw) for kw in _page_annots(pdf, model)]:
+        if key in widget_seen:  # most page annotations are the tree's widgets: known without a look inside
             continue
         widget_seen.add(key)
+        if from_pages and not (model.is_dict(widget) and _is_widget(widget, model)):
+            continue
         terminal = _terminal_of_widget(widget, model)
-        name = _qualified_name(terminal, model)
+        terminal_key = model.key(terminal) if model.is_dict(terminal) else None
+        name = names[terminal_key] if terminal_key in names else _qualified_name(terminal, model)
+        if terminal_key is not None:
+            names[terminal_key] = name
         if name is None:
             continue
         entry = found.setdefault(name, PdfField(name, terminal, model=model))
-        if _is_widget(widget):
+        if from_pages or _is_widget(widget, model):
             entry.widgets.append(widget)
     return found
 
 
 def on_states(f: PdfField) -> list[str]:
     """Each widget's on-state name (checkbox: often Yes; radio kid: its export value), without '/'."""
-    deref, is_dict = f.model.deref, f.model.is_dict
-    states = []
-    for w in f.widgets:
-        ap = deref(w.get("/AP"))
-        normal = deref(ap.get("/N")) if ap is not None and is_dict(ap) else None
-        names = [str(k)[1:] for k in normal.keys()] if normal is not None and is_dict(normal) else []
-        states.append(next((n for n in names if n != "Off"), ""))
-    return states
+    return [f.on_state(w) for w in f.widgets]

@@ -21,7 +21,7 @@ from .flattened import WARNING, read_flattened
 from .errors import DamagedPdfError, EncryptedPdfError, NotACsePdfFormError, NotAPdfError, PdfInputError
 from .encryption import READ_PASSWORD_ENV
 from .identity import Identity
-from .pdf_fields import PdfField, PdfName, collect_fields, on_states
+from .pdf_fields import PdfField, PdfName, collect_fields
 from .spec import IDENTITY_FIELD, LIVE_PREFIX, Field, FormSpec
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # structure warnings are noise to a user, never content
@@ -336,7 +336,9 @@ def _radio_value(field: Field, f: PdfField) -> str | None:
             return exports[int(state)] if exports[int(state)] in options else None
         return None
 
-    shown = [export(on) for state, on in zip(f.of_widgets("/AS"), on_states(f)) if _name_text(state) == on]
+    # a widget whose /AS is missing or Off cannot be the one shown as on: its appearances need no look
+    shown = [export(state) for w, state in zip(f.widgets, map(_name_text, f.of_widgets("/AS")))
+             if state not in (None, "Off") and f.on_state(w) == state]
     if len(set(shown)) == 1 and shown[0] is not None:
         return shown[0]
     for v in [_name_text(f.own("/V"))] + [_name_text(w) for w in f.of_widgets("/V")]:
