@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,7 +136,9 @@ def parse_pdf(data: bytes, path: Path, password: str | None = None) -> OpenedPdf
     if b"%%EOF" not in data[-2048:]:
         raise DamagedPdfError("is truncated or damaged (no end-of-file marker); ask the sender to send it again", path)
     try:
-        pdf = pikepdf.open(io.BytesIO(data), password=password or "")
+        with warnings.catch_warnings():  # a batch's read password meets unencrypted files too: not news
+            warnings.simplefilter("ignore", UserWarning)
+            pdf = pikepdf.open(io.BytesIO(data), password=password or "")
     except pikepdf.PasswordError:
         if password:
             raise EncryptedPdfError(f"is password-protected and the password given (from {READ_PASSWORD_ENV} "
