@@ -71,7 +71,6 @@ class _PypdfModel:
 
 
 _direct = itertools.count()
-_DICTIONARY, _STREAM = pikepdf.ObjectType.dictionary, pikepdf.ObjectType.stream
 
 
 class _PikepdfModel:
@@ -83,10 +82,7 @@ class _PikepdfModel:
 
     @staticmethod
     def is_dict(obj: Any) -> bool:
-        if not isinstance(obj, pikepdf.Object):
-            return False
-        code = obj._type_code
-        return code is _DICTIONARY or code is _STREAM
+        return isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream)  # a stream, as in pypdf
 
     @staticmethod
     def get(obj: Any, key: str) -> Any:
@@ -111,18 +107,13 @@ class _PikepdfModel:
     def plain(cls, obj: Any, depth: int = 0) -> PlainValue:
         if obj is None:
             return None
-        if not isinstance(obj, pikepdf.Object):
-            return str(obj)  # a number, as pypdf's str() of it would be
-        code = obj._type_code
-        if code == pikepdf.ObjectType.name_:
+        if isinstance(obj, pikepdf.Name):
             return PdfName(str(obj))
-        if code == pikepdf.ObjectType.string:
+        if isinstance(obj, pikepdf.String):
             return str(obj)  # PDFDocEncoding or UTF-16 (with BOM) decoded by qpdf
-        if code == pikepdf.ObjectType.array:
+        if isinstance(obj, pikepdf.Array):
             return [cls.plain(o, depth + 1) for o in obj] if depth < MAX_DEPTH else []
-        if code == pikepdf.ObjectType.null:
-            return None
-        return str(obj)
+        return str(obj)  # a number (pikepdf gives Python's), as pypdf's str() of it would be
 
 
 Model = type[_PypdfModel] | type[_PikepdfModel]
