@@ -30,6 +30,24 @@ class PdfName(str):
 PlainValue = str | PdfName | list | None
 
 
+MAX_ITEMS = 100_000  # array elements made plain per value read
+
+
+def _plain_array(items: Iterable[Any], plain: Any, budget: list[int] | None, depth: int) -> list[PlainValue]:
+    """An array as a list, nested arrays included, cut off at MAX_DEPTH and after MAX_ITEMS elements in
+    all: a hostile array of references to itself would otherwise be followed for ever (or 2**depth times)."""
+    budget = [MAX_ITEMS] if budget is None else budget
+    out: list[PlainValue] = []
+    if depth >= MAX_DEPTH:
+        return out
+    for item in items:
+        if budget[0] <= 0:
+            break
+        budget[0] -= 1
+        out.append(plain(item, budget, depth + 1))
+    return out
+
+
 class _PypdfModel:
     """pypdf's objects: references are IndirectObjects, names are NameObjects (a str)."""
 
@@ -59,14 +77,14 @@ class _PypdfModel:
         return pdf.pages
 
     @classmethod
-    def plain(cls, obj: Any, depth: int = 0) -> PlainValue:
+    def plain(cls, obj: Any, budget: list[int] | None = None, depth: int = 0) -> PlainValue:
         obj = cls.deref(obj)
         if obj is None or isinstance(obj, NullObject):
             return None
         if isinstance(obj, NameObject):
             return PdfName(obj)
         if isinstance(obj, ArrayObject):
-            return [cls.plain(o, depth + 1) for o in obj] if depth < MAX_DEPTH else []
+            return _plain_array(obj, cls.plain, budget, depth)
         return str(obj)
 
 
@@ -104,7 +122,7 @@ class _PikepdfModel:
         return (page.obj for page in pdf.pages)
 
     @classmethod
-    def plain(cls, obj: Any, depth: int = 0) -> PlainValue:
+    def plain(cls, obj: Any, budget: list[int] | None = None, depth: int = 0) -> PlainValue:
         if obj is None:
             return None
         if isinstance(obj, pikepdf.Name):
@@ -112,7 +130,7 @@ class _PikepdfModel:
         if isinstance(obj, pikepdf.String):
             return str(obj)  # PDFDocEncoding or UTF-16 (with BOM) decoded by qpdf
         if isinstance(obj, pikepdf.Array):
-            return [cls.plain(o, depth + 1) for o in obj] if depth < MAX_DEPTH else []
+            return _plain_array(obj, cls.plain, budget, depth)
         return str(obj)  # a number (pikepdf gives Python's), as pypdf's str() of it would be
 
 

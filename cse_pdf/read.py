@@ -286,7 +286,7 @@ def decode_value(field: Field, f: PdfField) -> Value:
         return None
     if isinstance(raw, list):  # a multi-select list writes an array; a combo should not
         raw = raw[0] if raw else None
-        if raw is None:
+        if raw is None or isinstance(raw, list):  # an array in an array is no text a viewer wrote
             return None
     text = str(raw).replace("\r\n", "\n").replace("\r", "\n")
     if field.type == "dropdown":
