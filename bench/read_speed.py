@@ -1,6 +1,6 @@
 """Per-form reading time against issue 5's target: read + score at most 1/3 of pypdf's get_fields().
 
-For every samples/*.pdf, the median of N runs (milliseconds) of:
+For every samples/*.pdf, the median of N runs (milliseconds, the three taken in turn) of:
   pypdf   `PdfReader(BytesIO(data)).get_fields()`, the yardstick the target is stated against;
   pikepdf a bare walk of /AcroForm /Fields reading every /V, the floor for a qpdf-based reader;
   cse-pdf parse_pdf + read_opened + assess_return, i.e. what ingest spends before stamping.
@@ -53,14 +53,17 @@ def cse_read_score(data: bytes, path: Path) -> None:
         pass  # a sample that is meant to be refused costs what refusing it costs
 
 
-def median_ms(work: Callable[[], None], runs: int) -> float:
-    work()  # warm: imports, caches of the layout catalog
-    times = []
+def medians_ms(works: list[Callable[[], None]], runs: int) -> list[float]:
+    """Median time of each, run in turn (a, b, c, a, b, c …) so that a busy machine slows all alike."""
+    for work in works:
+        work()  # warm: imports, caches of the layout catalog
+    times: list[list[float]] = [[] for _ in works]
     for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+        for work, spent in zip(works, times):
+            start = time.perf_counter()
+            work()
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) * 1000 for spent in times]
 
 
 def main() -> None:
@@ -72,9 +75,8 @@ def main() -> None:
     ratios = []
     for path in sorted((ROOT / "samples").glob("*.pdf")):
         data = path.read_bytes()
-        base = median_ms(lambda: pypdf_get_fields(data), args.runs)
-        walk = median_ms(lambda: pikepdf_walk(data), args.runs)
-        ours = median_ms(lambda: cse_read_score(data, path), args.runs)
+        base, walk, ours = medians_ms([lambda: pypdf_get_fields(data), lambda: pikepdf_walk(data),
+                                       lambda: cse_read_score(data, path)], args.runs)
         flat = path.name.startswith("flat-")  # no fields: read from page text by pdfplumber, not what issue 5 is about
         if not flat:
             ratios.append(ours / base)
