@@ -95,7 +95,8 @@ def check_blank(pdf: bytes, spec: FormSpec, allowed: dict[str, str], instance: s
     """Read the copy back as a returned form would be read: refuse it unless it is this form, this copy, and
     holds nothing but the agency block's values."""
     where = Path(f"copy {instance}")
-    response = read_opened(parse_pdf(pdf, where), where, spec)
+    with parse_pdf(pdf, where) as opened:
+        response = read_opened(opened, where, spec)
     if response.identity.form != spec.id or response.identity.instance != instance:
         raise NotBlankError("is not the copy that was made; not sent", where)
     extra = sorted(fid for fid, v in response.values.items()

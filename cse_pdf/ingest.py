@@ -178,9 +178,10 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
         return Failed(path, None, f"cannot be opened ({exc.strerror}); check it exists and can be read", 2)
     sha = hashlib.sha256(data).hexdigest()
     store = None
+    opened = None
     try:
-        reader = parse_pdf(data, p, _worker_passwords.read)
-        response = read_opened(reader, p)
+        opened = parse_pdf(data, p, _worker_passwords.read)
+        response = read_opened(opened, p)
         spec = response.spec
         assessment = assess_return(response)
         keys = keys_of(spec, response.values)
@@ -189,7 +190,7 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
         previous = store.previous_for(keys) if store is not None else None
         not_issued = store is not None and was_issued(store, spec.id, response.identity.instance) is False
         review = review_reasons(response, assessment, keys, not_issued)
-        stamped = stamp_read(reader, response, assessment, previous=previous, path=p, cautions=cautions(review))
+        stamped = stamp_read(opened, response, assessment, previous=previous, path=p, cautions=cautions(review))
     except CsePdfError as exc:
         return Failed(path, sha, exc.message, exc.exit_code)
     except MemoryError:
@@ -199,6 +200,8 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
     finally:
         if store is not None:
             store.close()
+        if opened is not None:
+            opened.close()  # qpdf's copy of the file: freed now, not whenever the collector gets to it
     submission = NewSubmission(
         sha256=sha, source_path=str(p.resolve()), form_id=spec.id, form_version=spec.version,
         layout_hash=response.identity.hash, instance_id=response.identity.instance, flattened=response.flattened,

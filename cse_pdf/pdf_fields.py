@@ -4,129 +4,277 @@ Viewers mangle field trees (Preview drops fields from /AcroForm /Fields but
 keeps the widgets on the pages; some write values on kids), so fields are found
 from both the AcroForm tree and the page annotations, with loops and absurd
 depths cut off rather than followed.
+
+One walk serves two object models: pikepdf (qpdf), which reading uses because it
+is many times faster, and pypdf, whose writer fill.py and stamping change fields
+in. The few things that differ between them (dereferencing, object identity, the
+document root, plain Python values) sit in the two small adapters below.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
-from pypdf.generic import DictionaryObject
+import pikepdf
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject
 
 MAX_DEPTH = 32
+
+
+class PdfName(str):
+    """A PDF name in plain Python, written with its '/' ("/Yes"): told apart from a text string."""
+
+
+PlainValue = str | PdfName | list | None
+
+
+MAX_ITEMS = 100_000  # array elements made plain per value read
+
+
+def _plain_array(items: Iterable[Any], plain: Any, budget: list[int] | None, depth: int) -> list[PlainValue]:
+    """An array as a list, nested arrays included, cut off at MAX_DEPTH and after MAX_ITEMS elements in
+    all: a hostile array of references to itself would otherwise be followed for ever (or 2**depth times)."""
+    budget = [MAX_ITEMS] if budget is None else budget
+    out: list[PlainValue] = []
+    if depth >= MAX_DEPTH:
+        return out
+    for item in items:
+        if budget[0] <= 0:
+            break
+        budget[0] -= 1
+        out.append(plain(item, budget, depth + 1))
+    return out
+
+
+class _PypdfModel:
+    """pypdf's objects: references are IndirectObjects, names are NameObjects (a str)."""
+
+    @staticmethod
+    def deref(obj: Any) -> Any:
+        return obj.get_object() if isinstance(obj, IndirectObject) else obj
+
+    @staticmethod
+    def is_dict(obj: Any) -> bool:
+        return isinstance(obj, DictionaryObject)  # a stream is one too, as in pypdf
+
+    @staticmethod
+    def get(obj: Any, key: str) -> Any:
+        return obj.get(key)
+
+    @staticmethod
+    def key(obj: Any) -> Any:
+        ref = getattr(obj, "indirect_reference", None)
+        return (ref.idnum, ref.generation) if ref is not None else id(obj)
+
+    @staticmethod
+    def root(pdf: Any) -> Any:
+        return pdf.trailer["/Root"].get_object() if hasattr(pdf, "trailer") else pdf._root_object
+
+    @staticmethod
+    def pages(pdf: Any) -> Iterable[Any]:
+        return pdf.pages
+
+    @classmethod
+    def plain(cls, obj: Any, budget: list[int] | None = None, depth: int = 0) -> PlainValue:
+        obj = cls.deref(obj)
+        if obj is None or isinstance(obj, NullObject):
+            return None
+        if isinstance(obj, NameObject):
+            return PdfName(obj)
+        if isinstance(obj, ArrayObject):
+            return _plain_array(obj, cls.plain, budget, depth)
+        return str(obj)
+
+
+_direct = itertools.count()
+
+
+class _PikepdfModel:
+    """pikepdf's objects: references are followed on access, numbers and null come back as Python values."""
+
+    @staticmethod
+    def deref(obj: Any) -> Any:
+        return obj
+
+    @staticmethod
+    def is_dict(obj: Any) -> bool:
+        return isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream)  # a stream, as in pypdf
+
+    @staticmethod
+    def get(obj: Any, key: str) -> Any:
+        """`obj.get(key)`, without pikepdf's costly miss (a raised and caught KeyError): most lookups miss."""
+        return obj[key] if key in obj else None
+
+    @staticmethod
+    def key(obj: Any) -> Any:
+        """Object number for an indirect object; a direct one (it cannot be in a loop) is never a repeat."""
+        gen = obj.objgen if isinstance(obj, pikepdf.Object) else (0, 0)
+        return gen if gen != (0, 0) else ("direct", next(_direct))
+
+    @staticmethod
+    def root(pdf: Any) -> Any:
+        return pdf.Root
+
+    @staticmethod
+    def pages(pdf: Any) -> Iterable[Any]:
+        return (page.obj for page in pdf.pages)
+
+    @classmethod
+    def plain(cls, obj: Any, budget: list[int] | None = None, depth: int = 0) -> PlainValue:
+        if obj is None:
+            return None
+        if isinstance(obj, pikepdf.Name):
+            return PdfName(str(obj))
+        if isinstance(obj, pikepdf.String):
+            return str(obj)  # PDFDocEncoding or UTF-16 (with BOM) decoded by qpdf
+        if isinstance(obj, pikepdf.Array):
+            return _plain_array(obj, cls.plain, budget, depth)
+        return str(obj)  # a number (pikepdf gives Python's), as pypdf's str() of it would be
+
+
+Model = type[_PypdfModel] | type[_PikepdfModel]
+
+
+def model_of(pdf: Any) -> Model:
+    """The adapter for a document: a pikepdf.Pdf, or a pypdf PdfReader or PdfWriter."""
+    return _PikepdfModel if isinstance(pdf, pikepdf.Pdf) else _PypdfModel
 
 
 @dataclass
 class PdfField:
     name: str
-    node: DictionaryObject  # the terminal field (for merged fields, also its only widget)
-    widgets: list[DictionaryObject] = field(default_factory=list)
+    node: Any  # the terminal field's dictionary (for merged fields, also its only widget), pypdf or pikepdf
+    widgets: list[Any] = field(default_factory=list)
+    model: Model = _PypdfModel
 
     def inherited(self, key: str) -> Any:
-        """Look a key up the /Parent chain, as /FT, /Ff, /V and /DA inherit in PDF."""
+        """Look a key up the /Parent chain, as /FT, /Ff, /V and /DA inherit in PDF (the model's own object)."""
         node: Any = self.node
         for _ in range(MAX_DEPTH):
-            if node is None:
+            if node is None or not self.model.is_dict(node):
                 return None
             if key in node:
                 return node[key]
-            parent = node.get("/Parent")
-            node = parent.get_object() if parent is not None else None
+            node = self.model.deref(self.model.get(node, "/Parent"))
         return None
 
+    def value(self, key: str) -> PlainValue:
+        """`inherited` as plain Python: str for text, PdfName for a name, list for an array."""
+        return self.model.plain(self.inherited(key))
 
-def _key(obj: Any) -> Any:
-    ref = getattr(obj, "indirect_reference", None)
-    return (ref.idnum, ref.generation) if ref is not None else id(obj)
+    def own(self, key: str) -> PlainValue:
+        """The terminal field's own entry (not inherited), as plain Python."""
+        return self.model.plain(self.model.get(self.node, key))
+
+    def of_widgets(self, key: str) -> list[PlainValue]:
+        """Each widget's own entry (/AS, /V), as plain Python."""
+        get, plain = self.model.get, self.model.plain
+        return [plain(get(w, key)) for w in self.widgets]
+
+    def on_state(self, widget: Any) -> str:
+        """A widget's on-state name (checkbox: often Yes; radio kid: its export value), without '/'; '' if none."""
+        deref, get, is_dict = self.model.deref, self.model.get, self.model.is_dict
+        ap = deref(get(widget, "/AP"))
+        normal = deref(get(ap, "/N")) if ap is not None and is_dict(ap) else None
+        names = [str(k)[1:] for k in normal.keys()] if normal is not None and is_dict(normal) else []
+        return next((n for n in names if n != "Off"), "")
 
 
-def _is_widget(d: DictionaryObject) -> bool:
-    return d.get("/Subtype") == "/Widget"
+def _is_widget(d: Any, model: Model) -> bool:
+    return model.get(d, "/Subtype") == "/Widget"
 
 
-def _qualified_name(node: DictionaryObject) -> str | None:
+def _qualified_name(node: Any, model: Model) -> str | None:
     parts: list[str] = []
     seen: set[Any] = set()
     current: Any = node
     for _ in range(MAX_DEPTH):
         if current is None:
             return ".".join(reversed(parts)) if parts else None
-        if _key(current) in seen:
+        if not model.is_dict(current):
             return None
-        seen.add(_key(current))
+        key = model.key(current)
+        if key in seen:
+            return None
+        seen.add(key)
         if "/T" in current:
             parts.append(str(current["/T"]))
-        parent = current.get("/Parent")
-        current = parent.get_object() if parent is not None else None
+        current = model.deref(model.get(current, "/Parent"))
     return None
 
 
-def _terminal_of_widget(widget: DictionaryObject) -> DictionaryObject:
+def _terminal_of_widget(widget: Any, model: Model) -> Any:
     """A widget with its own /T is a merged field; a nameless one belongs to its parent."""
     if "/T" in widget or "/Parent" not in widget:
         return widget
-    return widget["/Parent"].get_object()
+    return model.deref(widget["/Parent"])
 
 
-def _tree_widgets(pdf: Any) -> Iterator[DictionaryObject]:
-    root = pdf.trailer["/Root"].get_object() if hasattr(pdf, "trailer") else pdf._root_object
-    acro = root.get("/AcroForm")
-    if acro is None:
+def _tree_widgets(pdf: Any, model: Model) -> Iterator[tuple[Any, Any]]:
+    """(key, node) of every terminal node under /AcroForm /Fields."""
+    acro = model.deref(model.get(model.root(pdf), "/AcroForm"))
+    if acro is None or not model.is_dict(acro):
         return
-    fields = acro.get_object().get("/Fields")
+    fields = model.deref(model.get(acro, "/Fields"))
     if fields is None:
         return
-    stack: list[tuple[Any, int]] = [(f, 0) for f in reversed(list(fields.get_object()))]
+    stack: list[tuple[Any, int]] = [(f, 0) for f in reversed(list(fields))]
     seen: set[Any] = set()
     while stack:
         ref, depth = stack.pop()
-        node = ref.get_object()
-        if not isinstance(node, DictionaryObject) or depth > MAX_DEPTH or _key(node) in seen:
+        node = model.deref(ref)
+        if depth > MAX_DEPTH or not model.is_dict(node):
             continue
-        seen.add(_key(node))
-        kids = node.get("/Kids")
+        key = model.key(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        kids = model.deref(model.get(node, "/Kids"))
         if kids is None:
-            yield node
+            yield key, node
         else:
-            stack.extend((k, depth + 1) for k in reversed(list(kids.get_object())))
+            stack.extend((k, depth + 1) for k in reversed(list(kids)))
 
 
-def _page_widgets(pdf: Any) -> Iterator[DictionaryObject]:
-    for page in pdf.pages:
-        annots = page.get("/Annots")
+def _page_annots(pdf: Any, model: Model) -> Iterator[tuple[Any, Any]]:
+    """(key, annotation) of every page's annotations, widgets or not (the caller skips those it has)."""
+    for page in model.pages(pdf):
+        annots = model.deref(model.get(page, "/Annots"))
         if annots is None:
             continue
-        for ref in annots.get_object():
-            annot = ref.get_object()
-            if isinstance(annot, DictionaryObject) and _is_widget(annot):
-                yield annot
+        for ref in annots:
+            annot = model.deref(ref)
+            yield model.key(annot), annot
 
 
 def collect_fields(pdf: Any) -> dict[str, PdfField]:
-    """Terminal fields by fully qualified name, each with its widgets (a PdfReader or PdfWriter)."""
+    """Terminal fields by fully qualified name, each with its widgets (a pikepdf.Pdf, PdfReader or PdfWriter)."""
+    model = model_of(pdf)
     found: dict[str, PdfField] = {}
+    names: dict[Any, str | None] = {}  # by the terminal's key: a radio group's kids share one
     widget_seen: set[Any] = set()
-    for widget in list(_tree_widgets(pdf)) + list(_page_widgets(pdf)):
-        if _key(widget) in widget_seen:
+    tree = list(_tree_widgets(pdf, model))
+    for from_pages, (key, widget) in [(False, kw) for kw in tree] + [(True, kw) for kw in _page_annots(pdf, model)]:
+        if key in widget_seen:  # most page annotations are the tree's widgets: known without a look inside
             continue
-        widget_seen.add(_key(widget))
-        terminal = _terminal_of_widget(widget)
-        name = _qualified_name(terminal)
+        widget_seen.add(key)
+        if from_pages and not (model.is_dict(widget) and _is_widget(widget, model)):
+            continue
+        terminal = _terminal_of_widget(widget, model)
+        terminal_key = model.key(terminal) if model.is_dict(terminal) else None
+        name = names[terminal_key] if terminal_key in names else _qualified_name(terminal, model)
+        if terminal_key is not None:
+            names[terminal_key] = name
         if name is None:
             continue
-        entry = found.setdefault(name, PdfField(name, terminal))
-        if _is_widget(widget):
+        entry = found.setdefault(name, PdfField(name, terminal, model=model))
+        if from_pages or _is_widget(widget, model):
             entry.widgets.append(widget)
     return found
 
 
 def on_states(f: PdfField) -> list[str]:
     """Each widget's on-state name (checkbox: often Yes; radio kid: its export value), without '/'."""
-    states = []
-    for w in f.widgets:
-        ap = w.get("/AP")
-        normal = ap.get_object().get("/N") if ap is not None else None
-        normal = normal.get_object() if normal is not None else None
-        names = [str(k)[1:] for k in normal.keys()] if isinstance(normal, DictionaryObject) else []
-        states.append(next((n for n in names if n != "Off"), ""))
-    return states
+    return [f.on_state(w) for w in f.widgets]

@@ -10,23 +10,23 @@ from __future__ import annotations
 import io
 import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
-from pypdf.generic import NameObject
+import pikepdf
 
 from .catalog import current_forms, find_form
 from .flattened import WARNING, read_flattened
 from .errors import DamagedPdfError, EncryptedPdfError, NotACsePdfFormError, NotAPdfError, PdfInputError
 from .encryption import READ_PASSWORD_ENV
 from .identity import Identity
-from .pdf_fields import PdfField, collect_fields, on_states
+from .pdf_fields import PdfField, PdfName, collect_fields
 from .spec import IDENTITY_FIELD, LIVE_PREFIX, Field, FormSpec
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # structure warnings are noise to a user, never content
+logging.getLogger("pikepdf").setLevel(logging.ERROR)  # qpdf's repair notes, likewise
 
 Value = str | bool | None
 
@@ -55,7 +55,66 @@ class Response:
         return out
 
 
-def open_pdf(path: Path, password: str | None = None) -> PdfReader:
+class OpenedPdf:
+    """A returned file opened for reading: qpdf's document (pikepdf) and the bytes it came from.
+
+    Reading goes through qpdf because it reads a form's fields many times faster than pypdf (issue 5);
+    stamping still writes with pypdf, from `plain_bytes`. The document is parsed from bytes in memory,
+    so no file handle is held; `close` (or a with-block) frees qpdf's copy at once."""
+
+    def __init__(self, pdf: pikepdf.Pdf, data: bytes, path: Path, decrypt: bool) -> None:
+        self.pdf = pdf
+        self.data = data
+        self.path = path
+        self._decrypt = decrypt
+        self._plain: bytes | None = None
+
+    def plain_bytes(self) -> bytes:
+        """The bytes to read pages from or stamp: for a file opened with a password, a decrypted copy."""
+        if self._plain is None:
+            if not self._decrypt:
+                self._plain = self.data
+            else:
+                try:  # streams copied as they are (only decrypted): a bomb stays a few kilobytes
+                    out = io.BytesIO()
+                    self.pdf.save(out, encryption=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+                    self._plain = out.getvalue()
+                except _QPDF_ERRORS as exc:
+                    raise _damaged(exc, "cannot be read", self.path) from None
+        return self._plain
+
+    def close(self) -> None:
+        self.pdf.close()
+
+    def __enter__(self) -> "OpenedPdf":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# What qpdf (through pikepdf) and its Python side raise on a broken or hostile file. MemoryError is not
+# here: guard.py turns it into its one line about the memory limit.
+_QPDF_ERRORS = (pikepdf.PdfError, pikepdf.ForeignObjectError, ValueError, KeyError, TypeError, AttributeError,
+                IndexError, RecursionError, NotImplementedError, RuntimeError, OverflowError)
+
+
+def _damaged(exc: BaseException, what: str, path: Path) -> DamagedPdfError:
+    """The one line for a file qpdf could not read. qpdf reports running out of memory (std::bad_alloc
+    under guard.py's RLIMIT_AS) wrapped in its own error while decoding: that is raised as MemoryError."""
+    if "bad_alloc" in str(exc):
+        raise MemoryError from None
+    return DamagedPdfError(f"is damaged and {what} ({type(exc).__name__}); ask the sender to send it again", path)
+
+
+def _check_memory(pdf: pikepdf.Pdf) -> None:
+    """qpdf reports an object stream it ran out of memory inflating as a warning and reads on without its
+    objects; fields missing for that reason must not read as blank, so it is the memory limit's line."""
+    if any("bad_alloc" in w for w in pdf.get_warnings()):
+        raise MemoryError
+
+
+def open_pdf(path: Path, password: str | None = None) -> OpenedPdf:
     """Open a file as a PDF or fail with one line saying what is wrong and what to do."""
     try:
         data = path.read_bytes()
@@ -66,54 +125,42 @@ def open_pdf(path: Path, password: str | None = None) -> PdfReader:
     return parse_pdf(data, path, password)
 
 
-def parse_pdf(data: bytes, path: Path, password: str | None = None) -> PdfReader:
+def parse_pdf(data: bytes, path: Path, password: str | None = None) -> OpenedPdf:
     """`open_pdf` for bytes already read (ingest hashes the very bytes it reads).
 
-    A file sent with a password is opened with `password` and read from a decrypted copy in memory,
-    so everything after (fields, a flattened copy's page text, stamping) sees an ordinary PDF."""
+    qpdf repairs a damaged cross-reference table quietly, which is what a user wants; a file cut short
+    is still refused, since its missing end may have held answers. A file sent with a password is
+    opened with `password`; one only restricted by an owner password opens without one."""
     if b"%PDF-" not in data[:1024]:
         raise NotAPdfError("is not a PDF file; ask the sender for the completed form as a PDF", path)
     if b"%%EOF" not in data[-2048:]:
         raise DamagedPdfError("is truncated or damaged (no end-of-file marker); ask the sender to send it again", path)
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            try:
-                opened = reader.decrypt(password or "")
-            except (NotImplementedError, PyPdfError):
-                opened = 0
-            if not opened and password:
-                raise EncryptedPdfError(f"is password-protected and the password given (from {READ_PASSWORD_ENV} "
-                                        "or the prompt) does not open it; check it with the sender", path)
-            if not opened:
-                raise EncryptedPdfError("is password-protected; give its password with --password, or ask the "
-                                        "sender for a copy saved without one", path)
-            if password:
-                reader = _decrypted_copy(reader)
-        reader.trailer["/Root"].get_object()
-        _ = len(reader.pages)
-    except (EncryptedPdfError,):
-        raise
-    except FileNotDecryptedError:
-        raise EncryptedPdfError("is password-protected; ask the sender for a copy saved without a password",
-                                path) from None
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError) as exc:
-        raise DamagedPdfError(f"is damaged and cannot be read ({type(exc).__name__}); "
-                              "ask the sender to send it again", path) from None
-    return reader
+        with warnings.catch_warnings():  # a batch's read password meets unencrypted files too: not news
+            warnings.simplefilter("ignore", UserWarning)
+            pdf = pikepdf.open(io.BytesIO(data), password=password or "")
+    except pikepdf.PasswordError:
+        if password:
+            raise EncryptedPdfError(f"is password-protected and the password given (from {READ_PASSWORD_ENV} "
+                                    "or the prompt) does not open it; check it with the sender", path) from None
+        raise EncryptedPdfError("is password-protected; give its password with --password, or ask the "
+                                "sender for a copy saved without one", path) from None
+    except _QPDF_ERRORS as exc:
+        raise _damaged(exc, "cannot be read", path) from None
+    try:
+        if not isinstance(pdf.Root, pikepdf.Dictionary):
+            raise TypeError("the document catalog is not a dictionary")
+        _ = len(pdf.pages)
+    except _QPDF_ERRORS as exc:
+        pdf.close()
+        raise _damaged(exc, "cannot be read", path) from None
+    return OpenedPdf(pdf, data, path, decrypt=bool(password) and pdf.is_encrypted)
 
 
-def _decrypted_copy(reader: PdfReader) -> PdfReader:
-    plain = io.BytesIO()
-    PdfWriter(clone_from=reader).write(plain)
-    return PdfReader(io.BytesIO(plain.getvalue()), strict=False)
-
-
-def identify(reader: PdfReader, path: Path, fields: dict[str, PdfField] | None = None) -> Identity:
-    fields = collect_fields(reader) if fields is None else fields
+def identify(pdf: OpenedPdf | pikepdf.Pdf, path: Path, fields: dict[str, PdfField] | None = None) -> Identity:
+    fields = collect_fields(_document(pdf)) if fields is None else fields
     marker = fields.get(IDENTITY_FIELD)
-    text = marker.inherited("/V") if marker is not None else None
+    text = marker.value("/V") if marker is not None else None
     identity = Identity.decode(str(text)) if text is not None else None
     if identity is None:
         raise NotACsePdfFormError(
@@ -121,23 +168,29 @@ def identify(reader: PdfReader, path: Path, fields: dict[str, PdfField] | None =
     return identity
 
 
+def _document(pdf: OpenedPdf | pikepdf.Pdf) -> pikepdf.Pdf:
+    return pdf.pdf if isinstance(pdf, OpenedPdf) else pdf
+
+
 def read_form(path: Path | str, spec: FormSpec | None = None, password: str | None = None) -> Response:
     """Read a returned form. `spec` overrides the catalog (for a layout given by path)."""
     path = Path(path)
-    return read_opened(open_pdf(path, password), path, spec)
+    with open_pdf(path, password) as opened:
+        return read_opened(opened, path, spec)
 
 
-def read_opened(reader: PdfReader, path: Path, spec: FormSpec | None = None) -> Response:
-    """Read a form already opened with `open_pdf`, for callers that go on to use the same reader."""
+def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> Response:
+    """Read a form already opened with `open_pdf`, for callers that go on to stamp the same file."""
     try:
-        fields = collect_fields(reader)
+        fields = collect_fields(opened.pdf)
+        _check_memory(opened.pdf)
         try:
-            identity = identify(reader, path, fields)
+            identity = identify(opened, path, fields)
         except NotACsePdfFormError:
-            if not fields and _is_xfa(reader):
+            if not fields and _is_xfa(opened.pdf):
                 raise NotACsePdfFormError("is an XFA form (Adobe LiveCycle), not a cse-pdf form; ask the sender to "
                                           "fill in the form made by `cse-pdf generate`", path) from None
-            flat = _read_flattened(path, spec, _bytes_of(reader, path))
+            flat = _read_flattened(path, spec, opened.plain_bytes())
             if flat is None:
                 raise
             return flat
@@ -174,15 +227,13 @@ def read_opened(reader: PdfReader, path: Path, spec: FormSpec | None = None) -> 
                             f"does not have (added or renamed outside cse-pdf?): {shown}; they were not read")
         calculated = {}
         for name, pdf_field in fields.items():
-            raw = pdf_field.inherited("/V") if name.startswith(LIVE_PREFIX + ".") else None
+            raw = pdf_field.value("/V") if name.startswith(LIVE_PREFIX + ".") else None
             if isinstance(raw, str) and raw.strip():
                 calculated[name.split(".", 1)[1]] = raw.replace("\r\n", "\n").replace("\r", "\n")
     except PdfInputError:
         raise
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError) as exc:
-        raise DamagedPdfError(f"is damaged and its fields cannot be read ({type(exc).__name__}); "
-                              "ask the sender to send it again", path) from None
+    except _QPDF_ERRORS as exc:
+        raise _damaged(exc, "its fields cannot be read", path) from None
     return Response(spec, identity, values, warnings, calculated=calculated)
 
 
@@ -191,15 +242,9 @@ def _is_path_spec(spec: FormSpec) -> bool:
     return spec.id not in {s.id for s in current_forms()}
 
 
-def _bytes_of(reader: PdfReader, path: Path) -> bytes:
-    """The bytes the reader parsed: a decrypted copy's, not the encrypted file's."""
-    stream = reader.stream
-    return stream.getvalue() if isinstance(stream, io.BytesIO) else path.read_bytes()
-
-
-def _is_xfa(reader: PdfReader) -> bool:
-    form = reader.trailer["/Root"].get("/AcroForm")
-    return form is not None and "/XFA" in form.get_object()
+def _is_xfa(pdf: pikepdf.Pdf) -> bool:
+    form = pdf.Root.get("/AcroForm")
+    return isinstance(form, pikepdf.Dictionary) and "/XFA" in form
 
 
 def _read_flattened(path: Path, spec: FormSpec | None, data: bytes) -> Response | None:
@@ -229,19 +274,19 @@ def _name_text(v: Any) -> str | None:
 
 def decode_value(field: Field, f: PdfField) -> Value:
     if field.type == "checkbox":
-        states = [_name_text(w.get("/AS")) for w in f.widgets]
+        states = [_name_text(s) for s in f.of_widgets("/AS")]
         if any(s not in (None, "Off") for s in states):
             return True
-        v = _name_text(f.inherited("/V"))
+        v = _name_text(f.value("/V"))
         return v not in (None, "", "Off") if not f.widgets else False
     if field.type == "radio":
         return _radio_value(field, f)
-    raw = f.inherited("/V")
-    if raw is None or isinstance(raw, NameObject):
+    raw = f.value("/V")
+    if raw is None or isinstance(raw, PdfName):
         return None
     if isinstance(raw, list):  # a multi-select list writes an array; a combo should not
         raw = raw[0] if raw else None
-        if raw is None:
+        if raw is None or isinstance(raw, list):  # an array in an array is no text a viewer wrote
             return None
     text = str(raw).replace("\r\n", "\n").replace("\r", "\n")
     if field.type == "dropdown":
@@ -264,11 +309,11 @@ def _option_value(field: Field, text: str) -> str | None:
 def _holds_an_unknown_option(field: Field, f: PdfField) -> bool:
     """A choice read as unanswered although the PDF holds something: a value the layout never offered."""
     if field.type == "dropdown":
-        raw = f.inherited("/V")
+        raw = f.value("/V")
         raw = raw[0] if isinstance(raw, list) and raw else raw
-        return raw is not None and not isinstance(raw, NameObject) and str(raw).strip() != ""
+        return raw is not None and not isinstance(raw, PdfName) and str(raw).strip() != ""
     if field.type == "radio":
-        states = [_name_text(w.get("/AS")) for w in f.widgets] + [_name_text(f.node.get("/V"))]
+        states = [_name_text(s) for s in f.of_widgets("/AS")] + [_name_text(f.own("/V"))]
         return any(s not in (None, "", "Off") for s in states)
     return False
 
@@ -284,7 +329,7 @@ def _radio_value(field: Field, f: PdfField) -> str | None:
 
     Some writers name kids' states by index (/0, /1 …) and keep the export values in /Opt."""
     options = {o.value for o in field.options}
-    opt = f.inherited("/Opt")
+    opt = f.value("/Opt")
     exports = [str(o[0] if isinstance(o, list) else o) for o in opt] if isinstance(opt, list) else []
 
     def export(state: str | None) -> str | None:
@@ -294,10 +339,12 @@ def _radio_value(field: Field, f: PdfField) -> str | None:
             return exports[int(state)] if exports[int(state)] in options else None
         return None
 
-    shown = [export(on) for w, on in zip(f.widgets, on_states(f)) if _name_text(w.get("/AS")) == on]
+    # a widget whose /AS is missing or Off cannot be the one shown as on: its appearances need no look
+    shown = [export(state) for w, state in zip(f.widgets, map(_name_text, f.of_widgets("/AS")))
+             if state not in (None, "Off") and f.on_state(w) == state]
     if len(set(shown)) == 1 and shown[0] is not None:
         return shown[0]
-    for v in [_name_text(f.node.get("/V"))] + [_name_text(w.get("/V")) for w in f.widgets]:
+    for v in [_name_text(f.own("/V"))] + [_name_text(w) for w in f.of_widgets("/V")]:
         if export(v) is not None:
             return export(v)
     return None

@@ -21,7 +21,7 @@ from .history import PreviousAssessment
 from .private_files import write_private  # noqa: F401  (kept importable from here for callers)
 from .disarm import disarm
 from .errors import DamagedPdfError
-from .read import Response, open_pdf, read_opened
+from .read import OpenedPdf, Response, open_pdf, read_opened
 from .score import Assessment
 from .spec import FormSpec
 from .summary import render_summary
@@ -42,19 +42,23 @@ def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None 
     `previous` is the young person's previous assessment, shown on the summary page when given
     (ingest finds it in the database; `cse-pdf stamp` works without one)."""
     path = Path(path)
-    reader = open_pdf(path, password)
-    response = read_opened(reader, path, spec)
-    return stamp_read(reader, response, assess_return(response), flatten_fields, previous, path, cautions)
+    with open_pdf(path, password) as opened:
+        response = read_opened(opened, path, spec)
+        return stamp_read(opened, response, assess_return(response), flatten_fields, previous, path, cautions)
 
 
-def stamp_read(reader: PdfReader, response: Response, assessment: Assessment, flatten_fields: bool = False,
+def stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, flatten_fields: bool = False,
                previous: PreviousAssessment | None = None, path: Path | None = None,
                cautions: Sequence[str] = ()) -> Stamped:
     """Stamp a form already opened and read, so a caller that read it first need not read it twice.
 
+    Reading is qpdf's (pikepdf); writing stays pypdf's, so the same bytes are parsed again here, once.
     Copying a file touches all of it, not only the fields read: a hostile or broken structure that
     reading got past (a field tree thousands deep) can stop the copy, and says so in one line."""
     try:
+        reader = PdfReader(io.BytesIO(opened.plain_bytes()), strict=False)
+        if reader.is_encrypted:  # restricted by an owner password only: it opened without one for reading too
+            reader.decrypt("")
         return _stamp_read(reader, response, assessment, flatten_fields, previous, cautions)
     except (PdfReadError, PyPdfError, RecursionError, ValueError, KeyError, TypeError, AttributeError,
             IndexError) as exc:

@@ -34,6 +34,17 @@ def test_too_much_memory_is_stopped() -> None:
         guarded(lambda p: bytearray(2 * 1024**3), SAMPLE, Limits(memory_mb=300))
 
 
+def test_qpdf_out_of_memory_is_the_memory_limit_line(tmp_path: Path) -> None:
+    """qpdf (C++) reports std::bad_alloc as a warning and reads on: it must not read as a blank or foreign form."""
+    from hostile.corpus import object_stream_bomb
+    from cse_pdf.read import read_form
+
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(object_stream_bomb())
+    with pytest.raises(OverLimitError, match=r"bomb.pdf: needs more than 300 MB of memory"):
+        guarded(lambda p: read_form(p), bomb, Limits(memory_mb=300))
+
+
 def test_too_big_a_file_is_not_opened(tmp_path: Path) -> None:
     big = tmp_path / "big.pdf"
     with open(big, "wb") as fh:

@@ -7,6 +7,7 @@ altered with pypdf the way the real-world case describes (shared/PDF_FORMS_NOTES
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -117,6 +118,24 @@ def test_utf16_text_with_bom_and_every_line_ending(tmp_path: Path) -> None:
         field(w, "client.address").node[NameObject("/V")] = ByteStringObject(b"\xfe\xff" + raw)
 
     assert read_form(altered(tmp_path, utf16)).values["client.address"] == "Zoë Łódź\nline two\nline three\nend"
+
+
+def test_a_value_that_is_an_array_of_itself_reads_as_unanswered_and_fast(tmp_path: Path) -> None:
+    """A hostile /V: an array holding itself many times is cut off, not followed 2**depth times."""
+    from pypdf.generic import IndirectObject
+
+    def self_array(w: PdfWriter) -> None:
+        array = ArrayObject()
+        ref = w._add_object(array)
+        array.extend(IndirectObject(ref.idnum, 0, w) for _ in range(40))
+        field(w, "client.name").node[NameObject("/V")] = ref
+
+    started = time.monotonic()
+    values = read_form(altered(tmp_path, self_array)).values
+    assert values["client.name"] is None
+    assert {k: v for k, v in values.items() if k != "client.name"} == \
+        {k: v for k, v in EXPECTED.items() if k != "client.name"}
+    assert time.monotonic() - started < 10
 
 
 def test_need_appearances_set_and_appearances_removed(tmp_path: Path) -> None:

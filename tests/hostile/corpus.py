@@ -250,6 +250,32 @@ def inflate_bomb_in_form(source: str, size: int = GB) -> bytes:
     return _bytes(w)
 
 
+def object_stream_bomb(size: int = GB) -> bytes:
+    """The form's /AcroForm inside an object stream that inflates to `size` bytes: qpdf inflates an object
+    stream whole before it can parse one object from it, and (out of memory) reads on without them."""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]
+    body = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for n, o in enumerate(objs, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n%s\nendobj\n" % (n, o)
+    z = zlib.compressobj(9)
+    chunk = b" " * (16 * 1024 * 1024)
+    data = z.compress(b"5 0 << /Fields [] >> ") + b"".join(z.compress(chunk) for _ in range(size // len(chunk)))
+    data += z.flush()
+    offsets.append(len(body))
+    body += (b"4 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n" % len(data)
+             + data + b"\nendstream\nendobj\n")
+    xref_at = len(body)
+    rows = [b"\x00\x00\x00\x00\xff\xff"] + [b"\x01" + o.to_bytes(4, "big") + b"\x00" for o in offsets]
+    rows += [b"\x02" + (4).to_bytes(4, "big") + b"\x00", b"\x01" + xref_at.to_bytes(4, "big") + b"\x00"]
+    raw = b"".join(rows)
+    body += (b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 1] /Root 1 0 R /Length %d >>\nstream\n" % len(raw)
+             + raw + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at)
+    return bytes(body)
+
+
 def huge_file(source: str, megabytes: int = 200) -> Path | bytes:
     data = SOURCES[source].read_bytes()
     pad = b"%" + b"x" * 1022 + b"\n"
