@@ -167,8 +167,8 @@ def references(folder: Path, sample: int) -> dict[str, float]:
         PdfReader(io.BytesIO(data)).get_fields()
 
     def cse_read_score(f: Path, data: bytes) -> None:
-        reader = parse_pdf(data, f)
-        assess_return(read_opened(reader, f))
+        with parse_pdf(data, f) as opened:
+            assess_return(read_opened(opened, f))
 
     for work in (pypdf_fields, cse_read_score):  # warm: imports, font caches
         work(files[0], files[0].read_bytes())
