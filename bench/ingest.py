@@ -9,7 +9,7 @@ those with an incremental save on top that gives it another (fictional) young pe
 saves: varied files in seconds instead of a generator run each. Then, in the same run:
 
 - per form, sequentially in one process: pypdf's `PdfReader(f).get_fields()` alone; a pikepdf walk of
-  `/AcroForm /Fields` reading every `/V` alone (when pikepdf is installed); and cse-pdf's read + score
+  `/AcroForm /Fields` reading every `/V` alone; and cse-pdf's read + score
   (what ingest does before stamping);
 - `cse-pdf ingest` of all N into a fresh SQLite database, stamping every form, for each worker count,
   in a child process of its own: wall time, per file, peak memory of the ingest process and of its
@@ -33,9 +33,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 FIXED = {"pdfium": 20, "mupdf": 20, "pypdf": 20, "flattened": 4, "not a form": 2, "sent twice": 1}
 BASES = 100  # prefilled returns made by the generator; the rest are incremental saves on top of them
@@ -56,11 +58,12 @@ class Resaver:
         from pypdf import PdfReader
         from pypdf.generic import NameObject, TextStringObject
 
+        from cse_pdf.pdf_fields import collect_fields
+
         self.data = path.read_bytes()
         reader = PdfReader(path)
-        field = next(f for f in _walk(reader.trailer["/Root"]["/AcroForm"]["/Fields"]) if _name(f) == field_id)
-        self.number = field.indirect_reference.idnum
-        node = field.get_object()
+        node = collect_fields(reader)[field_id].node
+        self.number = node.indirect_reference.idnum
         node[NameObject("/V")] = TextStringObject("PLACEHOLDERNAME")
         node.pop("/AP", None)  # no stale picture of the old name: viewers redraw it
         out = io.BytesIO()
@@ -79,24 +82,6 @@ class Resaver:
         tail = (b"xref\n%d 1\n%010d 00000 n \ntrailer\n<< /Size %d /Root %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n"
                 % (self.number, at, self.size, self.root, self.prev, xref))
         return self.data + obj + tail
-
-
-def _walk(fields):  # type: ignore[no-untyped-def]
-    for ref in fields:
-        f = ref.get_object()
-        yield f
-        if "/Kids" in f:
-            yield from _walk(f["/Kids"])
-
-
-def _name(f) -> str:  # type: ignore[no-untyped-def]
-    parts, node = [], f
-    while node is not None:
-        if "/T" in node:
-            parts.append(str(node["/T"]))
-        node = node.get("/Parent")
-        node = node.get_object() if node is not None else None
-    return ".".join(reversed(parts))
 
 
 def build_batch(folder: Path, total: int) -> dict[str, int]:
@@ -142,7 +127,7 @@ def build_batch(folder: Path, total: int) -> dict[str, int]:
     return kinds
 
 
-def _median_ms(work, files: list[Path]) -> float:  # type: ignore[no-untyped-def]
+def _mean_ms(work: Callable[[Path, bytes], None], files: list[Path]) -> float:
     times = []
     for f in files:
         data = f.read_bytes()
@@ -153,43 +138,20 @@ def _median_ms(work, files: list[Path]) -> float:  # type: ignore[no-untyped-def
 
 
 def references(folder: Path, sample: int) -> dict[str, float]:
-    """Mean ms per form over up to `sample` form files, each reader alone, in this process."""
-    from pypdf import PdfReader
-
-    from cse_pdf.live import assess_return
-    from cse_pdf.read import parse_pdf, read_opened
+    """Mean ms per form over up to `sample` form files, each reader alone, in this process (the readers
+    are bench/read_speed.py's)."""
+    from read_speed import cse_read_score, pikepdf_walk, pypdf_get_fields
 
     forms = [f for f in sorted(folder.glob("*.pdf")) if not f.name.startswith("not-a-form")]
     files = forms[:: max(1, len(forms) // sample)][:sample]  # every kind, in proportion
-    out = {"forms timed": len(files)}
-
-    def pypdf_fields(f: Path, data: bytes) -> None:
-        PdfReader(io.BytesIO(data)).get_fields()
-
-    def cse_read_score(f: Path, data: bytes) -> None:
-        with parse_pdf(data, f) as opened:
-            assess_return(read_opened(opened, f))
-
-    for work in (pypdf_fields, cse_read_score):  # warm: imports, font caches
+    works: dict[str, Callable[[Path, bytes], None]] = {
+        "pypdf get_fields ms": lambda f, data: pypdf_get_fields(data),
+        "pikepdf walk ms": lambda f, data: pikepdf_walk(data),
+        "cse-pdf read+score ms": lambda f, data: cse_read_score(data, f),
+    }
+    for work in works.values():  # warm: imports, font caches
         work(files[0], files[0].read_bytes())
-    out["pypdf get_fields ms"] = _median_ms(pypdf_fields, files)
-    try:
-        import pikepdf
-    except ImportError:
-        out["pikepdf walk ms"] = float("nan")
-    else:
-        def pikepdf_walk(f: Path, data: bytes) -> None:
-            with pikepdf.open(io.BytesIO(data)) as pdf:
-                form = pdf.Root.get("/AcroForm")
-                todo = list(form.get("/Fields", [])) if form is not None else []
-                while todo:
-                    node = todo.pop()
-                    node.get("/V")
-                    todo.extend(node.get("/Kids", []))
-
-        out["pikepdf walk ms"] = _median_ms(pikepdf_walk, files)
-    out["cse-pdf read+score ms"] = _median_ms(cse_read_score, files)
-    return out
+    return {"forms timed": len(files), **{name: _mean_ms(work, files) for name, work in works.items()}}
 
 
 def measure(folder: Path, workers: int, work: Path) -> dict[str, object]:

@@ -48,7 +48,8 @@ def pikepdf_walk(data: bytes) -> None:
 
 def cse_read_score(data: bytes, path: Path) -> None:
     try:
-        assess_return(read_opened(parse_pdf(data, path), path))
+        with parse_pdf(data, path) as opened:
+            assess_return(read_opened(opened, path))
     except CsePdfError:
         pass  # a sample that is meant to be refused costs what refusing it costs
 

@@ -218,13 +218,11 @@ class SmtpSender:
             raise MailError(f"cannot connect to the mail server {s.where} ({_why(exc)}); check --smtp") from None
         try:
             smtp.ehlo()
-            if self.encrypted:
-                pass  # TLS from the first byte: nothing to upgrade
-            elif smtp.has_extn("starttls"):
+            if not self.encrypted and smtp.has_extn("starttls"):  # TLS from the first byte needs no upgrade
                 smtp.starttls(context=self._tls_context())
                 smtp.ehlo()
                 self.encrypted = True
-            elif not s.allow_plain:
+            elif not self.encrypted and not s.allow_plain:
                 raise MailError(f"the mail server {s.where} does not offer STARTTLS, so messages would cross the "
                                 "network unencrypted; use a server that offers it, or --allow-plain for a relay on "
                                 "a trusted network")
