@@ -12,21 +12,19 @@ from __future__ import annotations
 import io
 import re
 
+from typing import Any
+
+import pikepdf
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    FloatObject,
-    IndirectObject,
-    NameObject,
-    NumberObject,
-)
+from pypdf.generic import FloatObject, NumberObject
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 
 from .fonts import UNICODE_FONT, register_unicode_font
 from .form_font import FORM_FONT, can_draw, encode, register_for_measuring
+from .pdf_objects import objects_for
+
+Doc = PdfWriter | pikepdf.Pdf  # a blank being built (pypdf), or a return being filled and stamped (qpdf)
 
 FONT_SIZE = 9.0
 LEADING = 10.5
@@ -35,49 +33,44 @@ CHECK = "4"  # ZapfDingbats ✔
 DOT = "l"  # ZapfDingbats ●
 
 
-def _form(writer: PdfWriter, content: bytes, width: float, height: float, resources: DictionaryObject) -> IndirectObject:
-    stream = DecodedStreamObject()
-    stream.set_data(content)
-    stream.update({
-        NameObject("/Type"): NameObject("/XObject"),
-        NameObject("/Subtype"): NameObject("/Form"),
-        NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(height)]),
-        NameObject("/Resources"): resources,
-    })
-    return writer._add_object(stream)
+def _form(doc: Doc, content: bytes, width: float, height: float, resources: Any) -> Any:
+    o = objects_for(doc)
+    return o.stream(content, {"/Type": o.name("/XObject"), "/Subtype": o.name("/Form"),
+                              "/BBox": o.array([o.real(0), o.real(0), o.real(width), o.real(height)]),
+                              "/Resources": resources})
 
 
-def standard_font(writer: PdfWriter, base: str, encoding: str | None = None, name: str | None = None) -> IndirectObject:
+def standard_font(doc: Doc, base: str, encoding: str | None = None, name: str | None = None) -> Any:
     """One of the 14 standard fonts, as a form's /DR and appearance streams name it."""
-    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-                             NameObject("/BaseFont"): NameObject(f"/{base}")})
+    o = objects_for(doc)
+    font = {"/Type": o.name("/Font"), "/Subtype": o.name("/Type1"), "/BaseFont": o.name(base)}
     if encoding:
-        font[NameObject("/Encoding")] = NameObject(f"/{encoding}")
+        font["/Encoding"] = o.name(encoding)
     if name:
-        font[NameObject("/Name")] = NameObject(f"/{name}")
-    return writer._add_object(font)
+        font["/Name"] = o.name(name)
+    return o.indirect(o.dictionary(font))
 
 
-def font_resources(**fonts: IndirectObject) -> DictionaryObject:
-    return DictionaryObject({NameObject("/Font"): DictionaryObject(
-        {NameObject(f"/{name}"): ref for name, ref in fonts.items()})})
+def font_resources(doc: Doc, **fonts: Any) -> Any:
+    o = objects_for(doc)
+    return o.dictionary({"/Font": o.dictionary({f"/{name}": ref for name, ref in fonts.items()})})
 
 
-def symbol(writer: PdfWriter, glyph: str, width: float, height: float, zadb: IndirectObject) -> IndirectObject:
+def symbol(doc: Doc, glyph: str, width: float, height: float, zadb: Any) -> Any:
     """A tick or a dot centred in the box: the on-state of a checkbox or radio button."""
     size = min(width, height) * 0.78
     glyph_w = pdfmetrics.stringWidth(glyph, "ZapfDingbats", size)
     x = (width - glyph_w) / 2
     y = (height - size * 0.7) / 2
     content = f"q 0 g BT /ZaDb {size:.2f} Tf {x:.2f} {y:.2f} Td ({glyph}) Tj ET Q".encode()
-    return _form(writer, content, width, height, font_resources(ZaDb=zadb))
+    return _form(doc, content, width, height, font_resources(doc, ZaDb=zadb))
 
 
-def empty(writer: PdfWriter, width: float, height: float, resources: DictionaryObject | None = None,
-          marked: bool = False) -> IndirectObject:
+def empty(doc: Doc, width: float, height: float, resources: Any = None, marked: bool = False) -> Any:
     """An off state, or a text field with nothing typed yet."""
     content = b"/Tx BMC\nEMC\n" if marked else b""
-    return _form(writer, content, width, height, resources or DictionaryObject())
+    return _form(doc, content, width, height, resources if resources is not None else
+                 objects_for(doc).dictionary({}))
 
 
 def _escape(raw: bytes) -> bytes:
@@ -103,11 +96,10 @@ def wrap_lines(text: str, width: float, font: str, size: float, multiline: bool)
     return lines
 
 
-def text(writer: PdfWriter, value: str, width: float, height: float, multiline: bool,
-         form_font: IndirectObject) -> IndirectObject:
+def text(doc: Doc, value: str, width: float, height: float, multiline: bool, form_font: Any) -> Any:
     """A filled text or combo box showing `value`, drawn with the form's own font (CseSans)."""
     if not can_draw(value):
-        return _unicode_text(writer, value, width, height, multiline)
+        return _unicode_text(doc, value, width, height, multiline)
     lines = wrap_lines(value, width - 2 * PAD, register_for_measuring(), FONT_SIZE, multiline)
     ops = [b"/Tx BMC", b"q", f"{PAD} {PAD} {width - 2 * PAD:.2f} {height - 2 * PAD:.2f} re W n".encode(),
            b"BT", f"/{FORM_FONT} {FONT_SIZE:g} Tf 0 g".encode()]
@@ -118,10 +110,10 @@ def text(writer: PdfWriter, value: str, width: float, height: float, multiline: 
             ops.append(f"0 {-LEADING} Td".encode())
         ops.append(encode(line.replace("\r", "")) + b" Tj")
     ops += [b"ET", b"Q", b"EMC"]
-    return _form(writer, b"\n".join(ops), width, height, font_resources(**{FORM_FONT: form_font}))
+    return _form(doc, b"\n".join(ops), width, height, font_resources(doc, **{FORM_FONT: form_font}))
 
 
-def _unicode_text(writer: PdfWriter, value: str, width: float, height: float, multiline: bool) -> IndirectObject:
+def _unicode_text(doc: Doc, value: str, width: float, height: float, multiline: bool) -> Any:
     """Draw with an embedded TrueType subset via reportlab, then lift that page into a form XObject."""
     register_unicode_font()
     buf = io.BytesIO()
@@ -134,13 +126,19 @@ def _unicode_text(writer: PdfWriter, value: str, width: float, height: float, mu
         y -= LEADING
     c.showPage()
     c.save()
-    page = PdfReader(io.BytesIO(buf.getvalue())).pages[0]
-    content = b"/Tx BMC\nq\n" + page.get_contents().get_data() + b"\nQ\nEMC\n"
-    resources = page["/Resources"].clone(writer)
-    return _form(writer, content, width, height, resources)
+    if isinstance(doc, pikepdf.Pdf):
+        with pikepdf.open(io.BytesIO(buf.getvalue())) as drawn:
+            page = drawn.pages[0]
+            data = page.obj.Contents.read_bytes()
+            resources = doc.copy_foreign(page.obj.Resources)
+    else:
+        rl_page = PdfReader(io.BytesIO(buf.getvalue())).pages[0]
+        data = rl_page.get_contents().get_data()
+        resources = rl_page["/Resources"].clone(doc)
+    return _form(doc, b"/Tx BMC\nq\n" + data + b"\nQ\nEMC\n", width, height, resources)
 
 
-def rect_size(widget: DictionaryObject) -> tuple[float, float]:
+def rect_size(widget: Any) -> tuple[float, float]:
     x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
     return abs(x1 - x0), abs(y1 - y0)
 

@@ -1,17 +1,19 @@
 """Write values into a cse-pdf form the way a careful viewer would.
 
-Used to prefill blanks and to write the suggested category into a stamped copy.
-Radio groups get the value as a *name* on the parent and the matching kid
-switched on (pypdf's own setter writes a string and confuses Poppler); every
-changed widget gets a fresh appearance stream so no viewer has to guess.
+Used to prefill blanks and to write every answer, and the suggested category, into a
+stamped copy. Writing is done in qpdf's document (pikepdf), the one the return was read
+from. Radio groups get the value as a *name* on the parent and the matching kid switched
+on (a string there confuses Poppler); every changed widget gets a fresh appearance stream
+so no viewer has to guess.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import io
+from typing import Any, Callable, Mapping
 
-from pypdf import PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+import pikepdf
+from pikepdf import Name
 
 from . import appearance as ap
 from .errors import ValuesError
@@ -39,90 +41,116 @@ def check_values(spec: FormSpec, values: Mapping[str, Any]) -> None:
             raise ValuesError(f"{fid}: a {field.type} field takes text")
 
 
-def fill(writer: PdfWriter, spec: FormSpec, values: Mapping[str, Any]) -> None:
-    """Set each given field; a None value clears it."""
+def fill(pdf: pikepdf.Pdf, spec: FormSpec, values: Mapping[str, Any],
+         fields: Mapping[str, PdfField] | None = None) -> None:
+    """Set each given field; a None value clears it. `fields` are the document's own, when already found."""
     check_values(spec, values)
-    fields = collect_fields(writer)
-    sans = _form_font(writer)
+    fields = collect_fields(pdf) if fields is None else fields
+    drawn = _Drawn(pdf)
     for fid, value in values.items():
         pdf_field = fields.get(fid)
         if pdf_field is None:
             raise ValuesError(f"the PDF has no field {fid!r}; was it made from form {spec.id} version {spec.version}?")
-        _set(writer, spec.field_map[fid], pdf_field, value, sans)
+        _set(drawn, spec.field_map[fid], pdf_field, value)
 
 
-def fill_calculated(writer: PdfWriter, outputs: Mapping[str, str]) -> None:
+def fill_calculated(pdf: pikepdf.Pdf, outputs: Mapping[str, str],
+                    fields: Mapping[str, PdfField] | None = None) -> None:
     """Write the live-scoring fields (those the form has) with the given text and fresh appearances."""
-    fields = collect_fields(writer)
-    sans = _form_font(writer)
+    fields = collect_fields(pdf) if fields is None else fields
+    drawn = _Drawn(pdf)
     for name, text in outputs.items():
         pdf_field = fields.get(f"{LIVE_PREFIX}.{name}")
         if pdf_field is not None:
             kind = "multiline" if name in ("why", "flags") else "text"
-            _set(writer, Field(id=f"{LIVE_PREFIX}.{name}", type=kind, label=name), pdf_field, text, sans)
+            _set(drawn, Field(id=f"{LIVE_PREFIX}.{name}", type=kind, label=name), pdf_field, text)
 
 
-def _dr_fonts(writer: PdfWriter) -> DictionaryObject:
-    acro = writer._root_object["/AcroForm"].get_object()
-    dr = acro.setdefault(NameObject("/DR"), DictionaryObject()).get_object()
-    return dr.setdefault(NameObject("/Font"), DictionaryObject()).get_object()
+def fill_bytes(data: bytes, spec: FormSpec, values: Mapping[str, Any]) -> bytes:
+    """A copy of the form in `data` with `values` written in: the same bytes for the same input."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        fill(pdf, spec, values)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+        return out.getvalue()
 
 
-def _font(writer: PdfWriter, name: str, base: str) -> Any:
-    """The form's /DR font `name`, added if a viewer's save dropped it."""
-    fonts = _dr_fonts(writer)
-    if f"/{name}" not in fonts:
-        fonts[NameObject(f"/{name}")] = ap.standard_font(writer, base)
-    return fonts.raw_get(f"/{name}")
+def _child(parent: Any, key: str) -> pikepdf.Dictionary:
+    """parent[key] as a dictionary, made if missing (or not a dictionary)."""
+    if not isinstance(parent.get(key), pikepdf.Dictionary):
+        parent[key] = pikepdf.Dictionary()
+    return parent[key]
 
 
-def _form_font(writer: PdfWriter) -> Any:
-    """The form's CseSans, embedded now if the form predates it or a viewer's save dropped it."""
-    fonts = _dr_fonts(writer)
-    if f"/{FORM_FONT}" not in fonts:
-        fonts[NameObject(f"/{FORM_FONT}")] = add_form_font(writer)
-    return fonts.raw_get(f"/{FORM_FONT}")
+class _Drawn:
+    """The appearances one fill makes. A tick, a dot, an off state or an empty box of one size is the
+    same picture wherever it is, so it is made once and shared: a form has hundreds of such widgets
+    and a handful of sizes, and making each its own stream was most of a stamp's filling time."""
+
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        self.pdf = pdf
+        fonts = _child(_child(_child(pdf.Root, "/AcroForm"), "/DR"), "/Font")
+        # the form's fonts, added back if the form predates them or a viewer's save dropped them
+        if f"/{FORM_FONT}" not in fonts:
+            fonts[f"/{FORM_FONT}"] = add_form_font(pdf)
+        if "/ZaDb" not in fonts:
+            fonts["/ZaDb"] = ap.standard_font(pdf, "ZapfDingbats")
+        self.sans, self.zadb = fonts[f"/{FORM_FONT}"], fonts["/ZaDb"]
+        self._shared: dict[tuple[str, float, float], Any] = {}
+
+    def _once(self, kind: str, width: float, height: float, make: Callable[[], Any]) -> Any:
+        key = (kind, round(width, 2), round(height, 2))
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
+
+    def states(self, glyph: str, on: str, width: float, height: float) -> pikepdf.Dictionary:
+        """Our own tick or dot for the on-state: some viewers' appearances print wrongly elsewhere
+        (MuPDF's WinAnsi-encoded ZapfDingbats tick shows as "3" in Poppler)."""
+        return pikepdf.Dictionary(N=pikepdf.Dictionary({
+            "/" + on: self._once(glyph, width, height, lambda: ap.symbol(self.pdf, glyph, width, height, self.zadb)),
+            "/Off": self._once("off", width, height, lambda: ap.empty(self.pdf, width, height))}))
+
+    def text(self, shown: str, width: float, height: float, multiline: bool) -> pikepdf.Dictionary:
+        if shown:
+            stream = ap.text(self.pdf, shown, width, height, multiline, self.sans)
+        else:
+            stream = self._once("empty", width, height, lambda: ap.empty(
+                self.pdf, width, height, ap.font_resources(self.pdf, **{FORM_FONT: self.sans}), marked=True))
+        return pikepdf.Dictionary(N=stream)
 
 
-def _symbol_states(writer: PdfWriter, widget: DictionaryObject, on: str, glyph: str) -> None:
-    """Our own tick or dot for the on-state: some viewers' appearances print wrongly elsewhere
-    (MuPDF's WinAnsi-encoded ZapfDingbats tick shows as "3" in Poppler)."""
-    width, height = ap.rect_size(widget)
-    zadb = _font(writer, "ZaDb", "ZapfDingbats")
-    widget[NameObject("/AP")] = DictionaryObject({NameObject("/N"): DictionaryObject({
-        NameObject("/" + on): ap.symbol(writer, glyph, width, height, zadb),
-        NameObject("/Off"): ap.empty(writer, width, height)})})
+def _drop(obj: Any, key: str) -> None:
+    if key in obj:
+        del obj[key]
 
 
-def _set(writer: PdfWriter, field: Field, f: PdfField, value: Any, sans: Any) -> None:
+def _set(drawn: _Drawn, field: Field, f: PdfField, value: Any) -> None:
     node = f.node
     if field.type == "checkbox":
         (on,) = on_states(f)[:1] or ("Yes",)
-        state = NameObject("/" + on if value else "/Off")
-        node[NameObject("/V")] = state
+        state = Name("/" + on if value else "/Off")
+        node[Name.V] = state
         for w in f.widgets:
-            _symbol_states(writer, w, on, ap.CHECK)
-            w[NameObject("/AS")] = state
+            w[Name.AP] = drawn.states(ap.CHECK, on, *ap.rect_size(w))
+            w[Name.AS] = state
         return
     if field.type == "radio":
         if value is None:
-            node.pop("/V", None)
+            _drop(node, "/V")
         else:
-            node[NameObject("/V")] = NameObject("/" + value)
+            node[Name.V] = Name("/" + value)
         for w, on in zip(f.widgets, on_states(f)):
-            w.pop("/V", None)
-            _symbol_states(writer, w, on, ap.DOT)
-            w[NameObject("/AS")] = NameObject("/" + on if value is not None and on == value else "/Off")
+            _drop(w, "/V")
+            w[Name.AP] = drawn.states(ap.DOT, on, *ap.rect_size(w))
+            w[Name.AS] = Name("/" + on if value is not None and on == value else "/Off")
         return
     # text, multiline, date, dropdown: /V is the text (or export value), the appearance shows it
     if value is None or value == "":
-        node.pop("/V", None)
+        _drop(node, "/V")
         shown = ""
     else:
-        node[NameObject("/V")] = TextStringObject(value)
+        node[Name.V] = pikepdf.String(value)
         shown = field.option_label(value) if field.type == "dropdown" else value
     for w in f.widgets:
-        width, height = ap.rect_size(w)
-        stream = (ap.text(writer, shown, width, height, field.type == "multiline", sans) if shown
-                  else ap.empty(writer, width, height, ap.font_resources(**{FORM_FONT: sans}), marked=True))
-        w[NameObject("/AP")] = DictionaryObject({NameObject("/N"): stream})
+        w[Name.AP] = drawn.text(shown, *ap.rect_size(w), field.type == "multiline")

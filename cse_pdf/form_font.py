@@ -12,23 +12,16 @@ extraction reads back what was typed.
 
 from __future__ import annotations
 
-import zlib
 from functools import lru_cache
+from typing import Any
 
+import pikepdf
 from pypdf import PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DictionaryObject,
-    IndirectObject,
-    NameObject,
-    NumberObject,
-    StreamObject,
-    TextStringObject,
-)
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFile
 
 from .fonts import FONT_DIR
+from .pdf_objects import Objects, objects_for
 
 FORM_FONT = "CseSans"  # the resource name in /DR and /DA
 FONT_FILE = FONT_DIR / "DejaVuSans-Forms.ttf"
@@ -64,15 +57,6 @@ def encode(text: str) -> bytes:
     return b"<" + b"".join(b"%04X" % gids[ord(ch)] for ch in text) + b">"
 
 
-def _stream(writer: PdfWriter, data: bytes, **entries: object) -> IndirectObject:
-    stream = StreamObject()
-    stream._data = zlib.compress(data, 9)
-    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
-    for key, value in entries.items():
-        stream[NameObject(f"/{key}")] = value
-    return writer._add_object(stream)
-
-
 @lru_cache(maxsize=None)
 def _glyph_to_unicode() -> dict[int, int]:
     """Each glyph's code point; where several share a glyph (space, no-break space) the lowest."""
@@ -83,21 +67,21 @@ def _glyph_to_unicode() -> dict[int, int]:
     return dict(sorted(out.items()))
 
 
-def _widths(m: TTFontFile) -> ArrayObject:
+def _widths(m: TTFontFile, o: Objects) -> Any:
     """/W as runs of consecutive glyph ids: `first [w1 w2 ...]`."""
-    out = ArrayObject()
-    run_start, run = None, ArrayObject()
+    out: list[Any] = []
+    run_start, run = None, []
     for gid, code in _glyph_to_unicode().items():
-        width = NumberObject(round(m.charWidths.get(code, m.defaultWidth)))
+        width = round(m.charWidths.get(code, m.defaultWidth))
         if run_start is not None and gid == run_start + len(run):
             run.append(width)
             continue
         if run_start is not None:
-            out += [NumberObject(run_start), run]
-        run_start, run = gid, ArrayObject([width])
+            out += [o.number(run_start), o.array([o.number(w) for w in run])]
+        run_start, run = gid, [width]
     if run_start is not None:
-        out += [NumberObject(run_start), run]
-    return out
+        out += [o.number(run_start), o.array([o.number(w) for w in run])]
+    return o.array(out)
 
 
 def _to_unicode() -> bytes:
@@ -115,40 +99,41 @@ def _to_unicode() -> bytes:
     ]).encode()
 
 
-def add_form_font(writer: PdfWriter) -> IndirectObject:
-    """Embed the font in `writer` and return its Type0 font dictionary, for /DR and appearances."""
+def add_form_font(doc: PdfWriter | pikepdf.Pdf) -> Any:
+    """Embed the font in `doc` and return its Type0 font dictionary, for /DR and appearances."""
     m = _metrics()
+    o = objects_for(doc)
     data = FONT_FILE.read_bytes()
-    descriptor = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/FontDescriptor"),
-        NameObject("/FontName"): NameObject(f"/{BASE_FONT}"),
-        NameObject("/Flags"): NumberObject(32),  # nonsymbolic: Latin text
-        NameObject("/FontBBox"): ArrayObject([NumberObject(round(v)) for v in m.bbox]),
-        NameObject("/ItalicAngle"): NumberObject(0),
-        NameObject("/Ascent"): NumberObject(round(m.ascent)),
-        NameObject("/Descent"): NumberObject(round(m.descent)),
-        NameObject("/CapHeight"): NumberObject(round(m.capHeight)),
-        NameObject("/StemV"): NumberObject(m.stemV),
-        NameObject("/FontFile2"): _stream(writer, data, Length1=NumberObject(len(data))),
+    descriptor = o.indirect(o.dictionary({
+        "/Type": o.name("/FontDescriptor"),
+        "/FontName": o.name(f"/{BASE_FONT}"),
+        "/Flags": o.number(32),  # nonsymbolic: Latin text
+        "/FontBBox": o.array([o.number(round(v)) for v in m.bbox]),
+        "/ItalicAngle": o.number(0),
+        "/Ascent": o.number(round(m.ascent)),
+        "/Descent": o.number(round(m.descent)),
+        "/CapHeight": o.number(round(m.capHeight)),
+        "/StemV": o.number(m.stemV),
+        "/FontFile2": o.stream(data, {"/Length1": o.number(len(data))}, flate=True),
     }))
-    cid_font = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/CIDFontType2"),
-        NameObject("/BaseFont"): NameObject(f"/{BASE_FONT}"),
-        NameObject("/CIDSystemInfo"): DictionaryObject({
-            NameObject("/Registry"): TextStringObject("Adobe"),
-            NameObject("/Ordering"): TextStringObject("Identity"),
-            NameObject("/Supplement"): NumberObject(0)}),
-        NameObject("/FontDescriptor"): descriptor,
-        NameObject("/DW"): NumberObject(round(m.defaultWidth)),
-        NameObject("/W"): _widths(m),
-        NameObject("/CIDToGIDMap"): NameObject("/Identity"),
+    cid_font = o.indirect(o.dictionary({
+        "/Type": o.name("/Font"),
+        "/Subtype": o.name("/CIDFontType2"),
+        "/BaseFont": o.name(f"/{BASE_FONT}"),
+        "/CIDSystemInfo": o.dictionary({
+            "/Registry": o.text("Adobe"),
+            "/Ordering": o.text("Identity"),
+            "/Supplement": o.number(0)}),
+        "/FontDescriptor": descriptor,
+        "/DW": o.number(round(m.defaultWidth)),
+        "/W": _widths(m, o),
+        "/CIDToGIDMap": o.name("/Identity"),
     }))
-    return writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/Type0"),
-        NameObject("/BaseFont"): NameObject(f"/{BASE_FONT}"),
-        NameObject("/Encoding"): NameObject("/Identity-H"),
-        NameObject("/DescendantFonts"): ArrayObject([cid_font]),
-        NameObject("/ToUnicode"): _stream(writer, _to_unicode()),
+    return o.indirect(o.dictionary({
+        "/Type": o.name("/Font"),
+        "/Subtype": o.name("/Type0"),
+        "/BaseFont": o.name(f"/{BASE_FONT}"),
+        "/Encoding": o.name("/Identity-H"),
+        "/DescendantFonts": o.array([cid_font]),
+        "/ToUnicode": o.stream(_to_unicode(), {}, flate=True),
     }))

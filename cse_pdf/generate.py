@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
 
-from .fill import check_values, fill
+from .fill import check_values, fill_bytes
 from .identity import Identity
 from .layout import render_pages
 from .spec import FormSpec
@@ -23,8 +23,6 @@ def generate(spec: FormSpec, values: Mapping[str, Any] | None = None, instance: 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pages)))
     identity = Identity(spec.id, spec.version, spec.content_hash, instance)
     build_acroform(writer, spec, placements, identity)
-    if values:
-        fill(writer, spec, values)
     writer.add_metadata({
         "/Title": spec.title,
         "/Author": spec.issuer,
@@ -35,4 +33,4 @@ def generate(spec: FormSpec, values: Mapping[str, Any] | None = None, instance: 
     writer._info.get_object()[NameObject("/CsePdfIdentity")] = TextStringObject(identity.encode())
     out = io.BytesIO()
     writer.write(out)
-    return out.getvalue()
+    return fill_bytes(out.getvalue(), spec, values) if values else out.getvalue()

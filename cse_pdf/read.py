@@ -58,9 +58,9 @@ class Response:
 class OpenedPdf:
     """A returned file opened for reading: qpdf's document (pikepdf) and the bytes it came from.
 
-    Reading goes through qpdf because it reads a form's fields many times faster than pypdf (issue 5);
-    stamping still writes with pypdf, from `plain_bytes`. The document is parsed from bytes in memory,
-    so no file handle is held; `close` (or a with-block) frees qpdf's copy at once."""
+    Reading goes through qpdf because it reads a form's fields many times faster than pypdf (issue 5),
+    and stamping writes into the same document. It is parsed from bytes in memory, so no file handle
+    is held; `close` (or a with-block) frees qpdf's copy at once."""
 
     def __init__(self, pdf: pikepdf.Pdf, data: bytes, path: Path, decrypt: bool) -> None:
         self.pdf = pdf
@@ -68,9 +68,16 @@ class OpenedPdf:
         self.path = path
         self._decrypt = decrypt
         self._plain: bytes | None = None
+        self._fields: dict[str, PdfField] | None = None
+
+    def fields(self) -> dict[str, PdfField]:
+        """Its terminal fields by name, found once: reading and then stamping the same file share them."""
+        if self._fields is None:
+            self._fields = collect_fields(self.pdf)
+        return self._fields
 
     def plain_bytes(self) -> bytes:
-        """The bytes to read pages from or stamp: for a file opened with a password, a decrypted copy."""
+        """The bytes to read the printed pages from: for a file opened with a password, a decrypted copy."""
         if self._plain is None:
             if not self._decrypt:
                 self._plain = self.data
@@ -79,7 +86,7 @@ class OpenedPdf:
                     out = io.BytesIO()
                     self.pdf.save(out, encryption=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
                     self._plain = out.getvalue()
-                except _QPDF_ERRORS as exc:
+                except QPDF_ERRORS as exc:
                     raise _damaged(exc, "cannot be read", self.path) from None
         return self._plain
 
@@ -95,7 +102,7 @@ class OpenedPdf:
 
 # What qpdf (through pikepdf) and its Python side raise on a broken or hostile file. MemoryError is not
 # here: guard.py turns it into its one line about the memory limit.
-_QPDF_ERRORS = (pikepdf.PdfError, pikepdf.ForeignObjectError, ValueError, KeyError, TypeError, AttributeError,
+QPDF_ERRORS = (pikepdf.PdfError, pikepdf.ForeignObjectError, ValueError, KeyError, TypeError, AttributeError,
                 IndexError, RecursionError, NotImplementedError, RuntimeError, OverflowError)
 
 
@@ -145,13 +152,13 @@ def parse_pdf(data: bytes, path: Path, password: str | None = None) -> OpenedPdf
                                     "or the prompt) does not open it; check it with the sender", path) from None
         raise EncryptedPdfError("is password-protected; give its password with --password, or ask the "
                                 "sender for a copy saved without one", path) from None
-    except _QPDF_ERRORS as exc:
+    except QPDF_ERRORS as exc:
         raise _damaged(exc, "cannot be read", path) from None
     try:
         if not isinstance(pdf.Root, pikepdf.Dictionary):
             raise TypeError("the document catalog is not a dictionary")
         _ = len(pdf.pages)
-    except _QPDF_ERRORS as exc:
+    except QPDF_ERRORS as exc:
         pdf.close()
         raise _damaged(exc, "cannot be read", path) from None
     return OpenedPdf(pdf, data, path, decrypt=bool(password) and pdf.is_encrypted)
@@ -182,7 +189,7 @@ def read_form(path: Path | str, spec: FormSpec | None = None, password: str | No
 def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> Response:
     """Read a form already opened with `open_pdf`, for callers that go on to stamp the same file."""
     try:
-        fields = collect_fields(opened.pdf)
+        fields = opened.fields()
         _check_memory(opened.pdf)
         try:
             identity = identify(opened, path, fields)
@@ -232,7 +239,7 @@ def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> 
                 calculated[name.split(".", 1)[1]] = raw.replace("\r\n", "\n").replace("\r", "\n")
     except PdfInputError:
         raise
-    except _QPDF_ERRORS as exc:
+    except QPDF_ERRORS as exc:
         raise _damaged(exc, "its fields cannot be read", path) from None
     return Response(spec, identity, values, warnings, calculated=calculated)
 

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PdfReadError, PyPdfError
+import pikepdf
 
 from .fill import fill, fill_calculated
 from .flatten import flatten
@@ -21,7 +20,7 @@ from .history import PreviousAssessment
 from .private_files import write_private  # noqa: F401  (kept importable from here for callers)
 from .disarm import disarm
 from .errors import DamagedPdfError
-from .read import OpenedPdf, Response, open_pdf, read_opened
+from .read import QPDF_ERRORS, OpenedPdf, Response, open_pdf, read_opened
 from .score import Assessment
 from .spec import FormSpec
 from .summary import render_summary
@@ -50,44 +49,44 @@ def stamp(path: Path | str, flatten_fields: bool = False, spec: FormSpec | None 
 def stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, flatten_fields: bool = False,
                previous: PreviousAssessment | None = None, path: Path | None = None,
                cautions: Sequence[str] = ()) -> Stamped:
-    """Stamp a form already opened and read, so a caller that read it first need not read it twice.
+    """Stamp a form already opened and read: the stamp is made in the very document it was read from
+    (qpdf's), which is changed by it, so nothing is parsed twice.
 
-    Reading is qpdf's (pikepdf); writing stays pypdf's, so the same bytes are parsed again here, once.
-    Copying a file touches all of it, not only the fields read: a hostile or broken structure that
-    reading got past (a field tree thousands deep) can stop the copy, and says so in one line."""
+    Saving touches all of the file, not only the fields read: a hostile or broken structure that
+    reading got past can stop it, and says so in one line."""
     try:
-        reader = PdfReader(io.BytesIO(opened.plain_bytes()), strict=False)
-        if reader.is_encrypted:  # restricted by an owner password only: it opened without one for reading too
-            reader.decrypt("")
-        return _stamp_read(reader, response, assessment, flatten_fields, previous, cautions)
-    except (PdfReadError, PyPdfError, RecursionError, ValueError, KeyError, TypeError, AttributeError,
-            IndexError) as exc:
+        return _stamp_read(opened, response, assessment, flatten_fields, previous, cautions)
+    except QPDF_ERRORS as exc:
+        if "bad_alloc" in str(exc):
+            raise MemoryError from None  # guard.py's line about the memory limit
         raise DamagedPdfError(f"was read but cannot be stamped: its structure is damaged or nested too deeply "
                               f"({type(exc).__name__}); ask the sender for a new copy", path) from None
 
 
-def _stamp_read(reader: PdfReader, response: Response, assessment: Assessment, flatten_fields: bool,
+def _stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, flatten_fields: bool,
                 previous: PreviousAssessment | None, cautions: Sequence[str]) -> Stamped:
-    spec = response.spec
-    writer = PdfWriter(clone_from=reader)
+    spec, pdf = response.spec, opened.pdf
     if not response.flattened:  # a flattened copy has no fields left to write into
         # Rewrite every answer as read: fresh appearances everywhere (some viewers delete them), and
         # the suggested category in the form's own category field.
         values = dict(response.values)
         if spec.summary and spec.summary.write_category_to:
             values[spec.summary.write_category_to] = str(assessment.level)
-        fill(writer, spec, values)
-        fill_calculated(writer, live_outputs(spec, assessment))  # cse-pdf's result, not the viewer's claim
-        acro = writer._root_object["/AcroForm"].get_object()
-        acro.pop("/NeedAppearances", None)
-        acro.pop("/XFA", None)
-    disarm(writer, spec)  # the copy is opened in Acrobat: nothing added to the return may run there
-    for i, page in enumerate(PdfReader(io.BytesIO(render_summary(response, assessment, previous=previous,
-                                                                     cautions=cautions))).pages):
-        writer.insert_page(page, i)
-    if flatten_fields:
-        flatten(writer)
-    out = io.BytesIO()
-    writer.write(out)
+        fill(pdf, spec, values, opened.fields())
+        fill_calculated(pdf, live_outputs(spec, assessment), opened.fields())  # cse-pdf's result, not the viewer's claim
+        acro = pdf.Root.AcroForm
+        for key in ("/NeedAppearances", "/XFA"):
+            if key in acro:
+                del acro[key]
+    disarm(pdf, spec)  # the copy is opened in Acrobat: nothing added to the return may run there
+    with pikepdf.open(io.BytesIO(render_summary(response, assessment, previous=previous,
+                                                cautions=cautions))) as summary:
+        for i, page in enumerate(summary.pages):
+            pdf.pages.insert(i, page)
+        if flatten_fields:
+            flatten(pdf)
+        out = io.BytesIO()
+        # Saved unencrypted: a return opened with its password (or only restricted by an owner password)
+        # is stamped as a plain copy, which ingest encrypts itself when asked to.
+        pdf.save(out, encryption=False)
     return Stamped(response, assessment, out.getvalue())
-

@@ -139,7 +139,7 @@ class AcroFormBuilder:
                 NameObject("/Q"): NumberObject(0),
                 NameObject("/MK"): DictionaryObject(),
                 NameObject("/AP"): DictionaryObject({NameObject("/N"): ap.empty(
-                    self.w, width, height, ap.font_resources(**{FORM_FONT: self.sans}), marked=True)}),
+                    self.w, width, height, ap.font_resources(self.w, **{FORM_FONT: self.sans}), marked=True)}),
             }
             if field.type == "dropdown":
                 flags |= FF_COMBO
@@ -211,7 +211,7 @@ class AcroFormBuilder:
             NameObject("/MK"): DictionaryObject(),
             NameObject("/AA"): DictionaryObject({NameObject("/C"): self._js(calculate_script(spec, name))}),
             NameObject("/AP"): DictionaryObject({NameObject("/N"): ap.empty(
-                self.w, width, height, ap.font_resources(**{FORM_FONT: self.sans}), marked=True)}),
+                self.w, width, height, ap.font_resources(self.w, **{FORM_FONT: self.sans}), marked=True)}),
         })
         ref = self.w._add_object(node)
         self._attach(ref, node, self._parent_of(LIVE_PREFIX))
@@ -245,7 +245,7 @@ class AcroFormBuilder:
         acroform = DictionaryObject({
             NameObject("/Fields"): self.top_fields,
             NameObject("/DA"): TextStringObject(DA_TEXT),
-            NameObject("/DR"): ap.font_resources(Helv=self.helv, ZaDb=self.zadb, **{FORM_FONT: self.sans}),
+            NameObject("/DR"): ap.font_resources(self.w, Helv=self.helv, ZaDb=self.zadb, **{FORM_FONT: self.sans}),
         })
         if self.calculation_order:  # without /CO no viewer runs calculate actions
             acroform[NameObject("/CO")] = self.calculation_order

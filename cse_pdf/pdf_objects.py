@@ -1,0 +1,121 @@
+"""Make new PDF objects in either of the two documents cse-pdf writes: pypdf's or pikepdf's.
+
+A blank form is built with pypdf (widgets.py); a returned form is filled and stamped in
+qpdf's own document (pikepdf), because qpdf copies and saves a form many times faster
+(issue 5). Appearance streams and the form font are the same in both, so they are made
+through this one small interface, as pdf_fields.py reads through one.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any, Mapping, Sequence
+
+import pikepdf
+from pypdf import PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+)
+
+
+class PypdfObjects:
+    """New objects in a pypdf PdfWriter."""
+
+    def __init__(self, writer: PdfWriter) -> None:
+        self.writer = writer
+
+    @staticmethod
+    def name(value: str) -> NameObject:
+        return NameObject(value if value.startswith("/") else "/" + value)
+
+    @staticmethod
+    def text(value: str) -> TextStringObject:
+        return TextStringObject(value)
+
+    @staticmethod
+    def number(value: float) -> NumberObject | FloatObject:
+        return NumberObject(int(value)) if float(value).is_integer() else FloatObject(round(value, 4))
+
+    @staticmethod
+    def real(value: float) -> FloatObject:
+        return FloatObject(value)
+
+    @staticmethod
+    def array(items: Sequence[Any]) -> ArrayObject:
+        return ArrayObject(items)
+
+    def dictionary(self, entries: Mapping[str, Any]) -> DictionaryObject:
+        return DictionaryObject({self.name(k): v for k, v in entries.items()})
+
+    def stream(self, data: bytes, entries: Mapping[str, Any], flate: bool = False) -> Any:
+        """An indirect stream; `flate` compresses it now (a font), else it is written as given."""
+        if flate:
+            stream: StreamObject = StreamObject()
+            stream._data = zlib.compress(data, 9)
+            stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+        else:
+            stream = DecodedStreamObject()
+            stream.set_data(data)
+        stream.update({self.name(k): v for k, v in entries.items()})
+        return self.writer._add_object(stream)
+
+    def indirect(self, obj: Any) -> Any:
+        return self.writer._add_object(obj)
+
+
+class PikepdfObjects:
+    """New objects in a pikepdf (qpdf) document."""
+
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        self.pdf = pdf
+
+    @staticmethod
+    def name(value: str) -> pikepdf.Name:
+        return pikepdf.Name(value if value.startswith("/") else "/" + value)
+
+    @staticmethod
+    def text(value: str) -> pikepdf.String:
+        return pikepdf.String(value)
+
+    @staticmethod
+    def number(value: float) -> int | float:
+        return int(value) if float(value).is_integer() else round(float(value), 4)
+
+    @staticmethod
+    def real(value: float) -> float:
+        return float(value)
+
+    @staticmethod
+    def array(items: Sequence[Any]) -> pikepdf.Array:
+        return pikepdf.Array(items)
+
+    def dictionary(self, entries: Mapping[str, Any]) -> pikepdf.Dictionary:
+        return pikepdf.Dictionary({k if k.startswith("/") else "/" + k: v for k, v in entries.items()})
+
+    def stream(self, data: bytes, entries: Mapping[str, Any], flate: bool = False) -> Any:
+        """An indirect stream; `flate` compresses it now (a font), else qpdf writes it as it chooses."""
+        if flate:
+            stream = pikepdf.Stream(self.pdf, zlib.compress(data, 9))
+            stream[pikepdf.Name.Filter] = pikepdf.Name.FlateDecode
+        else:
+            stream = pikepdf.Stream(self.pdf, data)
+        for key, value in entries.items():
+            stream[self.name(key)] = value
+        return self.pdf.make_indirect(stream)
+
+    def indirect(self, obj: Any) -> Any:
+        return self.pdf.make_indirect(obj)
+
+
+Objects = PypdfObjects | PikepdfObjects
+
+
+def objects_for(doc: PdfWriter | pikepdf.Pdf) -> Objects:
+    return PikepdfObjects(doc) if isinstance(doc, pikepdf.Pdf) else PypdfObjects(doc)
