@@ -31,11 +31,10 @@ sys.path.insert(0, str(TESTS))
 
 from conftest import every_answer  # noqa: E402
 from engines import visibility as vis  # noqa: E402
-from pypdf import PdfReader, PdfWriter  # noqa: E402
 from engines.registry import FILLERS, NAMES  # noqa: E402
 
 from cse_pdf.catalog import current_forms  # noqa: E402
-from cse_pdf.fill import fill as cse_fill  # noqa: E402
+from cse_pdf.fill import fill_bytes as cse_fill  # noqa: E402
 from cse_pdf.generate import generate  # noqa: E402
 
 ENGINES = {NAMES[engine]: filler for engine, filler in FILLERS.items()}  # by display name
@@ -46,10 +45,7 @@ LABEL = 0.5  # a dropdown narrower than this × the label's width shows its expo
 
 
 def cse_reference(blank: Path, dst: Path, spec, values: dict) -> Path:
-    writer = PdfWriter(clone_from=PdfReader(blank))
-    cse_fill(writer, spec, values)
-    with open(dst, "wb") as fh:
-        writer.write(fh)
+    dst.write_bytes(cse_fill(blank.read_bytes(), spec, values))
     return dst
 
 

@@ -6,7 +6,6 @@ Every agency, address and person here is fictional (the .example domains are res
 from __future__ import annotations
 
 import email
-import io
 import os
 import stat
 import subprocess
@@ -16,12 +15,11 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader, PdfWriter
 
 from cse_pdf.agencies import AgencyListError, read_agencies, slugify
 from cse_pdf.catalog import find_form
 from cse_pdf.distribute import NotBlankError, agency_block, check_blank
-from cse_pdf.fill import fill
+from cse_pdf.fill import fill_bytes
 from cse_pdf.generate import generate
 from cse_pdf.ingest import ingest
 from cse_pdf.read import read_form
@@ -196,11 +194,7 @@ def test_dry_run_writes_sends_and_records_nothing(tmp_path: Path) -> None:
 
 def fill_copy(pdf: bytes, spec_id: str, values: dict[str, object]) -> bytes:
     """What a worker at the agency does: open the copy, type into it, save."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    fill(writer, find_form(spec_id), values)
-    buf = io.BytesIO()
-    writer.write(buf)
-    return buf.getvalue()
+    return fill_bytes(pdf, find_form(spec_id), values)
 
 
 def test_returns_are_matched_by_instance_id_at_ingest(tmp_path: Path) -> None:

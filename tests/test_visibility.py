@@ -18,9 +18,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader, PdfWriter
 
-from cse_pdf.fill import fill as cse_fill
+from cse_pdf.fill import fill_bytes as cse_fill
 from cse_pdf.read import read_form
 from cse_pdf.spec import FormSpec
 from engines.registry import FILLERS as ENGINES, fill
@@ -70,11 +69,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory):
 
     def get(spec: FormSpec, blank: Path, answers: dict) -> Path:
         if spec.id not in done:
-            writer = PdfWriter(clone_from=PdfReader(blank))
-            cse_fill(writer, spec, answers)
             dst = tmp_path_factory.mktemp("reference") / f"{spec.id}.pdf"
-            with open(dst, "wb") as fh:
-                writer.write(fh)
+            dst.write_bytes(cse_fill(blank.read_bytes(), spec, answers))
             done[spec.id] = dst
         return done[spec.id]
 
