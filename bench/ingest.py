@@ -1,6 +1,7 @@
 """The administrator's Monday at any size: N returned forms, ingested, against two reference readers.
 
-    python bench/ingest.py N [--workers 1 2] [--keep DIR]        (needs the test dependencies)
+    python bench/ingest.py N [--workers 1 2] [--stamping with|without|both] [--keep DIR]
+                                                                 (needs the test dependencies)
 
 Builds N files the way returns arrive: both forms, filled by PDFium, MuPDF and pypdf as viewers and
 programs do, four flattened ("printed to PDF") with qpdf, two that are not forms, one sent twice, and
@@ -11,9 +12,9 @@ saves: varied files in seconds instead of a generator run each. Then, in the sam
 - per form, sequentially in one process: pypdf's `PdfReader(f).get_fields()` alone; a pikepdf walk of
   `/AcroForm /Fields` reading every `/V` alone; and cse-pdf's read + score
   (what ingest does before stamping);
-- `cse-pdf ingest` of all N into a fresh SQLite database, stamping every form, for each worker count,
-  in a child process of its own: wall time, per file, peak memory of the ingest process and of its
-  largest worker.
+- `cse-pdf ingest` of all N into a fresh SQLite database, for each worker count, with a stamped copy of
+  every form and without (`--no-stamp`), each in a child process of its own: wall time, per file,
+  forms per second, peak memory of the ingest process and of its largest worker.
 
 Targets (issue 5): read + score at most 1/3 of get_fields; the whole ingest per form no slower than
 get_fields; peak memory for 10,000 forms at most 1.2x that for 1,000 (run N=1000 and N=10000).
@@ -154,7 +155,7 @@ def references(folder: Path, sample: int) -> dict[str, float]:
     return {"forms timed": len(files), **{name: _mean_ms(work, files) for name, work in works.items()}}
 
 
-def measure(folder: Path, workers: int, work: Path) -> dict[str, object]:
+def measure(folder: Path, workers: int, work: Path, stamps: bool) -> dict[str, object]:
     """One ingest, in this (child) process: the parent's and the workers' peak memory both count."""
     from cse_pdf.ingest import discover, ingest
     from cse_pdf.store import Store
@@ -162,10 +163,10 @@ def measure(folder: Path, workers: int, work: Path) -> dict[str, object]:
     files, _ = discover([folder])
     start = time.perf_counter()
     with Store.open(str(work / "db.sqlite3")) as store:
-        report = ingest(files, store, work / "out", workers=workers)
+        report = ingest(files, store, work / "out", workers=workers, stamps=stamps)
     wall = time.perf_counter() - start
     return {
-        "workers": workers, "files": len(files), "wall_s": round(wall, 2),
+        "workers": workers, "stamps": stamps, "files": len(files), "wall_s": round(wall, 2),
         "per_file_ms": round(wall / len(files) * 1000, 1),
         "peak_parent_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "peak_worker_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
@@ -179,11 +180,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--keep", type=Path, help="Build the batch here (and reuse it if already there).")
     parser.add_argument("--sample", type=int, default=300, help="Forms timed by the reference readers.")
-    parser.add_argument("--measure", nargs=3, metavar=("FOLDER", "WORKERS", "WORK"), help=argparse.SUPPRESS)
+    parser.add_argument("--stamping", choices=["with", "without", "both"], default="both",
+                        help="Ingest with stamped copies, without (--no-stamp), or both (default).")
+    parser.add_argument("--measure", nargs=4, metavar=("FOLDER", "WORKERS", "WORK", "STAMPS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        folder, workers, work = args.measure
-        print(json.dumps(measure(Path(folder), int(workers), Path(work))))
+        folder, workers, work, stamps = args.measure
+        print(json.dumps(measure(Path(folder), int(workers), Path(work), stamps == "with")))
         return
     root = Path(tempfile.mkdtemp(prefix="cse-pdf-bench-"))
     folder = args.keep or root / "batch"
@@ -197,14 +200,19 @@ def main() -> None:
                                                 for k, v in ref.items()), flush=True)
     base = ref["pypdf get_fields ms"]
     print(f"  read+score / get_fields = {ref['cse-pdf read+score ms'] / base:.2f} (target <= 0.33)", flush=True)
+    stampings = {"with": ["with"], "without": ["without"], "both": ["with", "without"]}[args.stamping]
     for workers in args.workers:
-        work = root / f"run-{workers}"
-        child = subprocess.run([sys.executable, __file__, "--measure", str(folder), str(workers), str(work)],
-                               capture_output=True, text=True, check=True)
-        r = json.loads(child.stdout)
-        print(f"ingest --workers {r['workers']}: {r['files']} files in {r['wall_s']} s = {r['per_file_ms']} ms/file "
-              f"({r['per_file_ms'] / base:.2f}x get_fields, target <= 1); peak memory {r['peak_parent_mib']} MiB "
-              f"(ingest) / {r['peak_worker_mib']} MiB (largest worker); {r['outcomes']}", flush=True)
+        for stamps in stampings:
+            work = root / f"run-{workers}-{stamps}"
+            child = subprocess.run([sys.executable, __file__, "--measure", str(folder), str(workers), str(work),
+                                    stamps], capture_output=True, text=True, check=True)
+            r = json.loads(child.stdout)
+            how = "" if stamps == "with" else " --no-stamp"
+            print(f"ingest --workers {r['workers']}{how}: {r['files']} files in {r['wall_s']} s = "
+                  f"{r['per_file_ms']} ms/file, {r['files'] / r['wall_s']:.1f} forms/s "
+                  f"({r['per_file_ms'] / base:.2f}x get_fields, target <= 1 with stamping); peak memory "
+                  f"{r['peak_parent_mib']} MiB (ingest) / {r['peak_worker_mib']} MiB (largest worker); "
+                  f"{r['outcomes']}", flush=True)
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -130,7 +130,7 @@ def _unicode_text(doc: Doc, value: str, width: float, height: float, multiline: 
         with pikepdf.open(io.BytesIO(buf.getvalue())) as drawn:
             page = drawn.pages[0]
             data = page.obj.Contents.read_bytes()
-            resources = doc.copy_foreign(page.obj.Resources)
+            resources = doc.copy_foreign(drawn.make_indirect(page.obj.Resources))  # (only indirect ones copy)
     else:
         rl_page = PdfReader(io.BytesIO(buf.getvalue())).pages[0]
         data = rl_page.get_contents().get_data()

@@ -259,12 +259,14 @@ DB_OPTION = click.option("--db", metavar="URL", help="The database: a file path,
               show_default=True, help="Where stamped copies (stamped/FORM/) and set-aside files (quarantine/) go.")
 @click.option("--workers", type=click.IntRange(1, 64), default=min(4, os.cpu_count() or 1), show_default=True,
               help="Processes reading, scoring and stamping at once.")
+@click.option("--no-stamp", "no_stamp", is_flag=True,
+              help="Record the forms without writing stamped copies (faster; `cse-pdf stamp FILE` makes one later).")
 @click.option("-v", "--verbose", is_flag=True, help="Log each file's outcome as it happens (paths, record ids and "
               "reason codes; never anything typed into a form).")
 @PASSWORD_OPTION
 @ENCRYPT_OPTION
-def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, verbose: bool, ask_password: bool,
-           encrypt: bool) -> None:
+def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, no_stamp: bool, verbose: bool,
+           ask_password: bool, encrypt: bool) -> None:
     """Read, score, stamp and record every returned form in PATHS (files, or folders searched for *.pdf).
 
     Exit code 0 when every file was ingested or already known, 4 when some recorded forms need review,
@@ -284,12 +286,13 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, ver
             raise PdfInputError("no *.pdf files in " + ", ".join(map(str, paths)) + "; give returned forms or "
                                 "folders that hold them")
         with Store.open(db) as store:
-            click.echo(f"ingesting {len(files)} file(s) into {store.where}; stamped copies in {out}", err=True)
+            copies = "no stamped copies" if no_stamp else f"stamped copies in {out}"
+            click.echo(f"ingesting {len(files)} file(s) into {store.where}; {copies}", err=True)
             with tqdm(total=len(files), unit="file", file=sys.stderr, disable=not sys.stderr.isatty(),
                       dynamic_ncols=True) as bar:
                 try:
                     report = ingest_files(files, store, out, workers, on_outcome=lambda _: bar.update(1),
-                                          passwords=passwords)
+                                          passwords=passwords, stamps=not no_stamp)
                 except KeyboardInterrupt:
                     bar.close()
                     click.echo("cse-pdf: interrupted; every form finished so far is recorded: run the same command "
@@ -297,7 +300,7 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, ver
                     sys.exit(130)
         for path in missing:
             report.outcomes.append(FileOutcome(path, FAILED, reason="no such file or folder; check the path"))
-        _closing_table(report, out)
+        _closing_table(report, out, stamped=not no_stamp)
         sys.exit(report.exit_code)
 
     _run(action)
@@ -316,14 +319,15 @@ def _log_to_stderr() -> None:
         logger.addHandler(handler)
 
 
-def _closing_table(report: Any, out: Path) -> None:
+def _closing_table(report: Any, out: Path, stamped: bool) -> None:
     from .ingest import FAILED, INGESTED, KNOWN, NEEDS_REVIEW
 
     for label, kind in (("ingested", INGESTED), ("already known", KNOWN), ("needs review", NEEDS_REVIEW),
                         ("failed", FAILED)):
         click.echo(f"{label:<14}{len(report.of(kind)):>6}")
     if report.of(NEEDS_REVIEW):
-        click.echo("\nNeeds review (recorded and stamped; `cse-pdf show RECORD` says why):")
+        done = "recorded and stamped" if stamped else "recorded"
+        click.echo(f"\nNeeds review ({done}; `cse-pdf show RECORD` says why):")
         for o in report.of(NEEDS_REVIEW):
             click.echo(f"  record {o.record_id}\t{o.path}\t{', '.join(o.review)}")
     if report.of(FAILED):

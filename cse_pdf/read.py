@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -145,7 +146,7 @@ def parse_pdf(data: bytes, path: Path, password: str | None = None) -> OpenedPdf
     try:
         with warnings.catch_warnings():  # a batch's read password meets unencrypted files too: not news
             warnings.simplefilter("ignore", UserWarning)
-            pdf = pikepdf.open(io.BytesIO(data), password=password or "")
+            pdf = _open_in_memory(data, password or "")
     except pikepdf.PasswordError:
         if password:
             raise EncryptedPdfError(f"is password-protected and the password given (from {READ_PASSWORD_ENV} "
@@ -162,6 +163,21 @@ def parse_pdf(data: bytes, path: Path, password: str | None = None) -> OpenedPdf
         pdf.close()
         raise _damaged(exc, "cannot be read", path) from None
     return OpenedPdf(pdf, data, path, decrypt=bool(password) and pdf.is_encrypted)
+
+
+def _open_in_memory(data: bytes, password: str) -> pikepdf.Pdf:
+    """qpdf's document for bytes in memory. On Linux through an anonymous in-memory file, which qpdf reads
+    directly: a form's fields are read in about 30% less time than through a Python stream (issue 5).
+    qpdf opens the file by its /proc name, so it holds its own handle, and closing the Pdf frees it."""
+    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+        fd = os.memfd_create("cse-pdf-return", os.MFD_CLOEXEC)
+        try:
+            with open(fd, "wb", closefd=False) as fh:
+                fh.write(data)
+            return pikepdf.open(f"/proc/self/fd/{fd}", password=password)
+        finally:
+            os.close(fd)
+    return pikepdf.open(io.BytesIO(data), password=password)
 
 
 def identify(pdf: OpenedPdf | pikepdf.Pdf, path: Path, fields: dict[str, PdfField] | None = None) -> Identity:

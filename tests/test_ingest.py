@@ -212,6 +212,27 @@ def test_a_review_over_time_shows_the_previous_assessment_and_the_trend(tmp_path
     assert previous["date_completed"] == "2024-01-10" and previous["trend"] == "rose"
 
 
+def test_no_stamp_records_every_form_and_writes_no_copy(tmp_path: Path) -> None:
+    spec = find_form(HIL)
+    src = write_return(tmp_path / "in" / "a.pdf", spec, fictional_return(spec, name="Ada Testperson",
+                                                                       dob="14/07/2010", completed="05/03/2024"))
+    rv = find_form(RV)
+    write_return(tmp_path / "in" / "b.pdf", rv, fictional_return(rv, name="Bram Fictional", dob="02/02/2011",
+                                                                  completed="12/04/2024"))
+    db, out = tmp_path / "db.sqlite3", tmp_path / "out"
+
+    result = run("ingest", tmp_path / "in", "--no-stamp", "--db", db, "--out", out, home=tmp_path)
+    assert result.returncode == 0 and counts(result.stdout)["ingested"] == 2, result.stdout + result.stderr
+    assert "no stamped copies" in result.stderr
+    assert not (out / "stamped").exists() or not any((out / "stamped").rglob("*.pdf"))
+    records = [json.loads(run("show", str(i), "--db", db, home=tmp_path).stdout) for i in (1, 2)]
+    assert [r["file"]["stamped"] for r in records] == [None, None]
+    assert {r["form"]["id"] for r in records} == {HIL, RV}
+
+    again = run("ingest", src, "--db", db, "--out", out, home=tmp_path)  # the same file, stamping this time
+    assert again.returncode == 0 and counts(again.stdout)["already known"] == 1
+
+
 def test_the_stamp_command_still_needs_no_database(tmp_path: Path) -> None:
     out = tmp_path / "stamped.pdf"
     result = run("stamp", REPO / "samples" / "low-pdfium.pdf", "-o", out, home=tmp_path)
