@@ -9,6 +9,7 @@ can quote the values being written.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from ..errors import StoreError
 from ..history import PreviousAssessment, pick_previous
 from ..person import PersonKeys, normalise_name, read_date
 from ..review import describe
-from .engine import WRITE, create_engine, display, resolve_url
+from .engine import BUSY_TIMEOUT_MS, WRITE, create_engine, display, resolve_url
 from .migrate import upgrade
 from .models import AssessmentRecord, FailureRecord, SubmissionRecord, ValueRecord
 
@@ -105,11 +106,7 @@ class Store:
         url = resolve_url(db)
         store = cls(create_engine(url), url)
         try:
-            if migrate:
-                upgrade(store.engine, store.where)
-            else:
-                with store.engine.connect():
-                    pass
+            store._open(migrate)
         except StoreError:
             store.close()
             raise
@@ -122,6 +119,25 @@ class Store:
             raise StoreError(f"cannot open the database ({type(exc).__name__}); check --db or CSE_PDF_DB",
                              store.where) from None
         return store
+
+    def _open(self, migrate: bool) -> None:
+        """Connect (and migrate). Two ingests started at the same moment on a new SQLite file can find it
+        locked while the other sets it up (switching it to WAL does not wait for the busy timeout): that
+        is waited out, as the busy timeout would, instead of ending the second ingest."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                if migrate:
+                    upgrade(self.engine, self.where)
+                else:
+                    with self.engine.connect():
+                        pass
+                return
+            except OperationalError as exc:
+                if "database is locked" not in str(exc.orig) or time.monotonic() > deadline:
+                    raise
+                self.engine.dispose()
+                time.sleep(0.2)
 
     @property
     def where(self) -> str:
