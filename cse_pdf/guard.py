@@ -58,31 +58,86 @@ def check_size(path: Path, limits: Limits) -> None:
                              "check it is the right file (CSE_PDF_MAX_FILE_MB raises the limit)", path)
 
 
-def _child(work: Callable[[Path], Any], path: Path, limits: Limits, conn: Any, parents_end: Any) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    parents_end.close()  # else a killed parent leaves the pipe "open" and a send blocks for ever
-    signal.alarm(int(limits.seconds) + 5)  # ends the child even when nobody is left to kill it
-    limit = limits.memory_mb * MB
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+def _attempt(work: Callable[[Path], Any], path: Path) -> tuple[str, Any]:
+    """work(path) as a message for the parent: its result, or what stopped it."""
     try:
-        message: tuple[str, Any] = ("ok", work(path))
+        return ("ok", work(path))
     except MemoryError:
-        message = ("memory", None)
+        return ("memory", None)
     except CsePdfError as exc:
-        message = ("error", exc)
+        return ("error", exc)
     except RecursionError:
-        message = ("error", PdfInputError("is nested too deeply to read (a damaged or hostile file); ask the "
-                                          "sender to send it again", path))
+        return ("error", PdfInputError("is nested too deeply to read (a damaged or hostile file); ask the "
+                                       "sender to send it again", path))
     except Exception as exc:  # a bug: the parent says so in one line
-        message = ("bug", type(exc).__name__)
+        return ("bug", type(exc).__name__)
+
+
+def _send(conn: Any, message: tuple[str, Any]) -> bool:
+    """Send a message to the parent; False when the parent is gone (nobody wants the answer)."""
     try:
         conn.send(message)
     except MemoryError:
         conn.send(("memory", None))
-    except OSError:  # the parent is gone: nobody wants the answer
-        pass
+    except OSError:
+        return False
+    return True
+
+
+def _limit_self(limits: Limits, parents_end: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    parents_end.close()  # else a killed parent leaves the pipe "open" and a send blocks for ever
+    limit = limits.memory_mb * MB
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _child(work: Callable[[Path], Any], path: Path, limits: Limits, conn: Any, parents_end: Any) -> None:
+    _limit_self(limits, parents_end)
+    signal.alarm(int(limits.seconds) + 5)  # ends the child even when nobody is left to kill it
+    try:
+        _send(conn, _attempt(work, path))
     finally:
         conn.close()
+
+
+def _serve(work: Callable[[Path], Any], limits: Limits, conn: Any, parents_end: Any) -> None:
+    """A reader that reads file after file, each under the same limits, until its parent closes the pipe."""
+    _limit_self(limits, parents_end)
+    try:
+        while True:
+            try:
+                path = conn.recv()
+            except (EOFError, OSError):  # the parent is done, or gone
+                return
+            signal.alarm(int(limits.seconds) + 5)
+            message = _attempt(work, path)
+            signal.alarm(0)
+            if not _send(conn, message) or message[0] == "memory":
+                return  # after running out of memory, the next file gets a fresh reader
+    finally:
+        conn.close()
+
+
+def _outcome(kind: str, payload: Any, path: Path, limits: Limits) -> Any:
+    if kind == "ok":
+        return payload
+    if kind == "memory":
+        raise OverLimitError(f"needs more than {limits.memory_mb} MB of memory to read and was stopped (a damaged "
+                             "or hostile file?); ask the sender for a new copy (CSE_PDF_MEMORY_LIMIT_MB raises "
+                             "the limit)", path)
+    if kind == "error":
+        raise payload
+    raise RuntimeError(f"internal error ({payload}) while reading")
+
+
+def _too_slow(path: Path, limits: Limits) -> OverLimitError:
+    return OverLimitError(f"took longer than {limits.seconds:g} s to read and was stopped (a damaged or hostile "
+                          "file?); ask the sender for a new copy (CSE_PDF_TIME_LIMIT raises the limit)", path)
+
+
+def _stopped(path: Path, code: int | None) -> OverLimitError:
+    return OverLimitError(f"stopped the reader (exit {code}); it may be hostile or badly damaged: ask the sender "
+                          "for a new copy", path)
 
 
 def guarded(work: Callable[[Path], T], path: Path, limits: Limits | None = None) -> T:
@@ -98,27 +153,82 @@ def guarded(work: Callable[[Path], T], path: Path, limits: Limits | None = None)
     send.close()
     try:
         if not receive.poll(limits.seconds):
-            raise OverLimitError(f"took longer than {limits.seconds:g} s to read and was stopped (a damaged or "
-                                 "hostile file?); ask the sender for a new copy (CSE_PDF_TIME_LIMIT raises the "
-                                 "limit)", path)
+            raise _too_slow(path, limits)
         try:
             kind, payload = receive.recv()
         except EOFError:
             child.join(5)
-            code = child.exitcode
-            raise OverLimitError(f"stopped the reader (exit {code}); it may be hostile or badly damaged: ask the "
-                                 "sender for a new copy", path) from None
+            raise _stopped(path, child.exitcode) from None
     finally:
         if child.is_alive():
             child.kill()
         child.join(5)
         receive.close()
-    if kind == "ok":
-        return payload
-    if kind == "memory":
-        raise OverLimitError(f"needs more than {limits.memory_mb} MB of memory to read and was stopped (a damaged "
-                             "or hostile file?); ask the sender for a new copy (CSE_PDF_MEMORY_LIMIT_MB raises "
-                             "the limit)", path)
-    if kind == "error":
-        raise payload
-    raise RuntimeError(f"internal error ({payload}) while reading")
+    return _outcome(kind, payload, path, limits)
+
+
+class GuardedReader:
+    """`guarded` for file after file: one child reads them in turn, under the same limits for each file.
+
+    Forking a child per file cost an ingest worker more than reading the file did (the child copies the
+    pages of the worker's memory it touches: about 30 ms a file, measured). So one child is forked and
+    kept while files read normally. It is replaced after a file that timed out, crashed it or ran out
+    of memory, and after `max_files` files. A file that ran out of memory in a child that had already
+    read others is tried once more in a fresh one, so what earlier files left behind never counts
+    against it."""
+
+    def __init__(self, work: Callable[[Path], T], limits: Limits | None = None, max_files: int = 200) -> None:
+        self.work = work
+        self.limits = limits or Limits.from_env()
+        self.max_files = max_files
+        self._child: Any = None
+        self._conn: Any = None
+        self._served = 0
+
+    def read(self, path: Path) -> Any:
+        check_size(path, self.limits)
+        if os.environ.get("CSE_PDF_DEBUG"):
+            return self.work(path)
+        kind, payload = self._ask(path)
+        if kind == "memory" and self._served > 1:
+            kind, payload = self._ask(path)  # in a fresh child: now it is this file's own doing
+        return _outcome(kind, payload, path, self.limits)
+
+    def _ask(self, path: Path) -> tuple[str, Any]:
+        if self._child is None or not self._child.is_alive() or self._served >= self.max_files:
+            self._start()
+        self._served += 1
+        try:
+            self._conn.send(path)
+            if not self._conn.poll(self.limits.seconds):
+                self.close()
+                raise _too_slow(path, self.limits)
+            message = self._conn.recv()
+        except (EOFError, OSError):
+            code = self._child.exitcode if self._child is not None else None
+            self.close()
+            raise _stopped(path, code) from None
+        if message[0] == "memory":
+            self.close()  # it ends itself; the next file gets a fresh reader
+        return message
+
+    def _start(self) -> None:
+        self.close()
+        ctx = multiprocessing.get_context("fork")
+        self._conn, childs_end = ctx.Pipe(duplex=True)
+        self._child = ctx.Process(target=_serve, args=(self.work, self.limits, childs_end, self._conn), daemon=True)
+        self._child.start()
+        childs_end.close()
+        self._served = 0
+
+    def close(self) -> None:
+        """End the child (it is waiting for the next file, or it is stopped)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._child is not None:
+            self._child.join(1)
+            if self._child.is_alive():
+                self._child.kill()
+                self._child.join(5)
+            self._child = None

@@ -10,6 +10,7 @@ crashes on a file.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import multiprocessing
@@ -34,7 +35,7 @@ from .form_font import can_draw, register_for_measuring
 from .identity import Identity
 from .read import Response, parse_pdf, read_opened
 from .review import cautions, review_reasons, with_not_issued
-from .guard import guarded
+from .guard import GuardedReader
 from .live import assess_return
 from .stamp import stamp, stamp_read
 from .store import NewSubmission, Store
@@ -145,6 +146,7 @@ class Failed:
 
 
 _worker_store: Store | None = None
+_worker_reader: GuardedReader | None = None
 _worker_passwords = Passwords()
 _worker_stamps = True
 
@@ -158,6 +160,7 @@ def _init_worker(db: str | None, passwords: Passwords = Passwords(), stamps: boo
     if db is not None:
         _worker_store = Store.open(db, migrate=False)
         _warm_queries(_worker_store)
+    gc.freeze()  # what the children inherit is never scanned by their collector, so its pages stay shared
 
 
 def _warm_up() -> None:
@@ -188,9 +191,12 @@ def process_file(path: str) -> Processed | Failed:
 
     The work itself runs in a child of the worker under the per-file limits (guard.py): a hostile
     file that would hang or eat memory is stopped, set aside with one line, and the batch goes on."""
+    global _worker_reader
     p = Path(path)
     try:
-        return guarded(_read_score_stamp, p)
+        if _worker_reader is None:  # forked from this worker, warmed up, on its first file
+            _worker_reader = GuardedReader(_read_score_stamp)
+        return _worker_reader.read(p)
     except CsePdfError as exc:
         try:
             sha = hashlib.sha256(p.read_bytes()).hexdigest() if p.stat().st_size <= MAX_HASHED else None

@@ -110,3 +110,73 @@ def test_a_reader_whose_parent_is_killed_ends_itself(tmp_path: Path) -> None:
     while not _ended(child) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _ended(child)
+
+
+# ---- one reader, file after file (ingest's workers) ------------------------------------------------------
+
+
+def _files(tmp_path: Path, *names: str) -> list[Path]:
+    paths = [tmp_path / f"{name}.pdf" for name in names]
+    for path in paths:
+        path.write_bytes(SAMPLE.read_bytes())
+    return paths
+
+
+def _work(p: Path) -> int:
+    import os
+
+    if p.stem.startswith("slow"):
+        time.sleep(30)
+    if p.stem.startswith("hungry"):
+        bytearray(2 * 1024**3)
+    if p.stem.startswith("damaged"):
+        raise DamagedPdfError("is damaged", p)
+    return os.getpid()
+
+
+def test_one_reader_reads_file_after_file_and_a_bad_file_costs_only_itself(tmp_path: Path) -> None:
+    from cse_pdf.guard import GuardedReader
+
+    a, b, slow, c, hungry, d, damaged, e = _files(tmp_path, "a", "b", "slow", "c", "hungry", "d", "damaged", "e")
+    reader = GuardedReader(_work, Limits(seconds=1, memory_mb=400))
+    try:
+        first = reader.read(a)
+        assert reader.read(b) == first  # the same child, not one per file
+        with pytest.raises(OverLimitError, match=r"slow.pdf: took longer than 1 s"):
+            reader.read(slow)
+        after_slow = reader.read(c)
+        assert after_slow != first  # the stuck child was stopped; a fresh one reads on
+        with pytest.raises(OverLimitError, match=r"hungry.pdf: needs more than 400 MB of memory"):
+            reader.read(hungry)
+        assert reader.read(d) not in (first, after_slow)
+        with pytest.raises(DamagedPdfError, match=r"damaged.pdf: is damaged"):
+            reader.read(damaged)
+        assert reader.read(e) == reader.read(d)  # our own errors leave the child reading
+    finally:
+        reader.close()
+
+
+_kept: list[bytearray] = []
+
+
+def _leaky(p: Path) -> int:
+    """Keeps 150 MB from every file it reads, as a reader with a leak would."""
+    _kept.append(bytearray(150 * 1024**2))
+    return len(_kept)
+
+
+def test_memory_left_behind_by_earlier_files_never_counts_against_the_next(tmp_path: Path) -> None:
+    from cse_pdf.guard import GuardedReader
+
+    reader = GuardedReader(_leaky, Limits(memory_mb=int(_baseline_mb() + 400)))
+    try:
+        kept = [reader.read(p) for p in _files(tmp_path, *"abcdef")]
+    finally:
+        reader.close()
+    assert kept[:2] == [1, 2] and 1 in kept[2:]  # a child ran out; the file was read again in a fresh one
+
+
+def _baseline_mb() -> float:
+    """This process's address space now: a forked reader starts with the same."""
+    return sum(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
+               if line.startswith("VmSize:")) / 1024
