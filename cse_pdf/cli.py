@@ -15,7 +15,7 @@ from .encryption import (MIN_PASSWORD_LENGTH, PASSWORD_ENV, READ_PASSWORD_ENV, P
                          encrypt_pdf)
 from .errors import CsePdfError, PdfInputError, ValuesError
 from .generate import generate as generate_pdf
-from .guard import guarded
+from .guard import GuardedReader, guarded
 from .read import read_form
 from .live import assess_return
 from .spec import FormSpec
@@ -61,25 +61,33 @@ def _for_each_file(files: tuple[Path, ...], layout: str | None, make: Callable[[
         _fail(exc)
         sys.exit(exc.exit_code)
     codes: list[int] = []  # one exit code per file that failed
-    for path in files:
-        try:
-            result = guarded(lambda p: make(p, spec), path)
-        except CsePdfError as exc:
-            _fail(exc)
-            codes.append(exc.exit_code)
-            continue
-        except Exception as exc:  # one file's bug must not stop the others
-            if os.environ.get("CSE_PDF_DEBUG"):
-                raise
-            click.echo(f"cse-pdf: error: {path}: internal error ({type(exc).__name__}); please report it", err=True)
-            codes.append(70)
-            continue
-        if len(files) == 1:
-            _dump(result)
-        else:
-            click.echo(json.dumps({"file": str(path), **result}, ensure_ascii=False))
+    reader = GuardedReader(lambda p: make(p, spec))  # one child for all the files, each under the limits
+    try:
+        for path in files:
+            _read_one(reader, path, len(files) == 1, codes)
+    finally:
+        reader.close()
     if codes:
         sys.exit(max(codes))
+
+
+def _read_one(reader: GuardedReader, path: Path, alone: bool, codes: list[int]) -> None:
+    try:
+        result = reader.read(path)
+    except CsePdfError as exc:
+        _fail(exc)
+        codes.append(exc.exit_code)
+        return
+    except Exception as exc:  # one file's bug must not stop the others
+        if os.environ.get("CSE_PDF_DEBUG"):
+            raise
+        click.echo(f"cse-pdf: error: {path}: internal error ({type(exc).__name__}); please report it", err=True)
+        codes.append(70)
+        return
+    if alone:
+        _dump(result)
+    else:
+        click.echo(json.dumps({"file": str(path), **result}, ensure_ascii=False))
 
 
 LAYOUT_OPTION = click.option("--layout", metavar="YAML", help="Read with this layout file instead of the installed ones.")
