@@ -180,3 +180,34 @@ def _baseline_mb() -> float:
     """This process's address space now: a forked reader starts with the same."""
     return sum(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
                if line.startswith("VmSize:")) / 1024
+
+
+def test_a_waiting_reader_whose_parent_is_killed_ends_itself(tmp_path: Path) -> None:
+    """Between files the reader waits for the next one: its parent's death must end that wait."""
+    import multiprocessing
+    import os
+    import signal
+
+    from cse_pdf.guard import GuardedReader
+
+    marker = tmp_path / "child.pid"
+
+    def parent() -> None:
+        reader = GuardedReader(lambda p: os.getpid())
+        marker.write_text(str(reader.read(SAMPLE)))
+        time.sleep(60)
+
+    proc = multiprocessing.get_context("fork").Process(target=parent)
+    proc.start()
+    for _ in range(200):
+        if marker.exists() and marker.read_text():
+            break
+        time.sleep(0.05)
+    child = int(marker.read_text())
+    assert not _ended(child)  # read one file, and waits for the next
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join()
+    deadline = time.monotonic() + 15
+    while not _ended(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _ended(child)
