@@ -108,6 +108,8 @@ def widget_map(src: Path) -> dict[str, dict]:
             else:
                 kind = ft.lstrip("/")
             entry = fields.setdefault(name, {"kind": kind, "widgets": []})
+            if ft == "/Tx":
+                entry["text"] = str(_inherited(annot, "/V") or "")
             if ft == "/Ch":
                 opts = []
                 for opt in _inherited(annot, "/Opt") or []:
@@ -156,6 +158,8 @@ def _plan(src: Path, values: dict[str, Value] | list[tuple[str, Value]]) -> list
             step["current"] = state.get(name, any(w["on"] for w in info["widgets"]))
         elif info["kind"] == "radio":
             step["current"] = state.get(name, next((w["onState"] for w in info["widgets"] if w["on"]), None))
+        elif info["kind"] in ("text", "multiline"):  # an empty box needs no select-all before typing
+            step["current"] = state.get(name, info.get("text", ""))
         state[name] = value
         if info["kind"] in ("combo", "list"):
             options = info.get("options", [])
