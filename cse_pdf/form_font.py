@@ -77,10 +77,10 @@ def _widths(m: TTFontFile, o: Objects) -> Any:
             run.append(width)
             continue
         if run_start is not None:
-            out += [o.number(run_start), o.array([o.number(w) for w in run])]
+            out += [o.integer(run_start), o.array([o.integer(w) for w in run])]
         run_start, run = gid, [width]
     if run_start is not None:
-        out += [o.number(run_start), o.array([o.number(w) for w in run])]
+        out += [o.integer(run_start), o.array([o.integer(w) for w in run])]
     return o.array(out)
 
 
@@ -107,14 +107,14 @@ def add_form_font(doc: PdfWriter | pikepdf.Pdf) -> Any:
     descriptor = o.indirect(o.dictionary({
         "/Type": o.name("/FontDescriptor"),
         "/FontName": o.name(f"/{BASE_FONT}"),
-        "/Flags": o.number(32),  # nonsymbolic: Latin text
-        "/FontBBox": o.array([o.number(round(v)) for v in m.bbox]),
-        "/ItalicAngle": o.number(0),
-        "/Ascent": o.number(round(m.ascent)),
-        "/Descent": o.number(round(m.descent)),
-        "/CapHeight": o.number(round(m.capHeight)),
-        "/StemV": o.number(m.stemV),
-        "/FontFile2": o.stream(data, {"/Length1": o.number(len(data))}, flate=True),
+        "/Flags": o.integer(32),  # nonsymbolic: Latin text
+        "/FontBBox": o.array([o.integer(round(v)) for v in m.bbox]),
+        "/ItalicAngle": o.integer(0),
+        "/Ascent": o.integer(round(m.ascent)),
+        "/Descent": o.integer(round(m.descent)),
+        "/CapHeight": o.integer(round(m.capHeight)),
+        "/StemV": o.integer(m.stemV),
+        "/FontFile2": o.stream(data, {"/Length1": o.integer(len(data))}, flate=True),
     }))
     cid_font = o.indirect(o.dictionary({
         "/Type": o.name("/Font"),
@@ -123,9 +123,9 @@ def add_form_font(doc: PdfWriter | pikepdf.Pdf) -> Any:
         "/CIDSystemInfo": o.dictionary({
             "/Registry": o.text("Adobe"),
             "/Ordering": o.text("Identity"),
-            "/Supplement": o.number(0)}),
+            "/Supplement": o.integer(0)}),
         "/FontDescriptor": descriptor,
-        "/DW": o.number(round(m.defaultWidth)),
+        "/DW": o.integer(round(m.defaultWidth)),
         "/W": _widths(m, o),
         "/CIDToGIDMap": o.name("/Identity"),
     }))

@@ -40,8 +40,8 @@ class PypdfObjects:
         return TextStringObject(value)
 
     @staticmethod
-    def number(value: float) -> NumberObject | FloatObject:
-        return NumberObject(int(value)) if float(value).is_integer() else FloatObject(round(value, 4))
+    def integer(value: int) -> NumberObject:
+        return NumberObject(value)
 
     @staticmethod
     def real(value: float) -> FloatObject:
@@ -85,8 +85,8 @@ class PikepdfObjects:
         return pikepdf.String(value)
 
     @staticmethod
-    def number(value: float) -> int | float:
-        return int(value) if float(value).is_integer() else round(float(value), 4)
+    def integer(value: int) -> int:
+        return int(value)
 
     @staticmethod
     def real(value: float) -> float:

@@ -104,14 +104,19 @@ class OpenedPdf:
 # What qpdf (through pikepdf) and its Python side raise on a broken or hostile file. MemoryError is not
 # here: guard.py turns it into its one line about the memory limit.
 QPDF_ERRORS = (pikepdf.PdfError, pikepdf.ForeignObjectError, ValueError, KeyError, TypeError, AttributeError,
-                IndexError, RecursionError, NotImplementedError, RuntimeError, OverflowError)
+               IndexError, RecursionError, NotImplementedError, RuntimeError, OverflowError)
+
+
+def raise_if_out_of_memory(exc: BaseException) -> None:
+    """qpdf reports running out of memory (std::bad_alloc under guard.py's RLIMIT_AS) wrapped in its own
+    error: that is raised as MemoryError, for guard.py's one line about the memory limit."""
+    if "bad_alloc" in str(exc):
+        raise MemoryError from None
 
 
 def _damaged(exc: BaseException, what: str, path: Path) -> DamagedPdfError:
-    """The one line for a file qpdf could not read. qpdf reports running out of memory (std::bad_alloc
-    under guard.py's RLIMIT_AS) wrapped in its own error while decoding: that is raised as MemoryError."""
-    if "bad_alloc" in str(exc):
-        raise MemoryError from None
+    """The one line for a file qpdf could not read (or the memory limit's, see raise_if_out_of_memory)."""
+    raise_if_out_of_memory(exc)
     return DamagedPdfError(f"is damaged and {what} ({type(exc).__name__}); ask the sender to send it again", path)
 
 

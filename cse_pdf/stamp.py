@@ -20,7 +20,7 @@ from .history import PreviousAssessment
 from .private_files import write_private  # noqa: F401  (kept importable from here for callers)
 from .disarm import disarm
 from .errors import DamagedPdfError
-from .read import QPDF_ERRORS, OpenedPdf, Response, open_pdf, read_opened
+from .read import QPDF_ERRORS, OpenedPdf, Response, open_pdf, raise_if_out_of_memory, read_opened
 from .score import Assessment
 from .spec import FormSpec
 from .summary import render_summary
@@ -57,8 +57,7 @@ def stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, fl
     try:
         return _stamp_read(opened, response, assessment, flatten_fields, previous, cautions)
     except QPDF_ERRORS as exc:
-        if "bad_alloc" in str(exc):
-            raise MemoryError from None  # guard.py's line about the memory limit
+        raise_if_out_of_memory(exc)
         raise DamagedPdfError(f"was read but cannot be stamped: its structure is damaged or nested too deeply "
                               f"({type(exc).__name__}); ask the sender for a new copy", path) from None
 
@@ -74,11 +73,9 @@ def _stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, f
             values[spec.summary.write_category_to] = str(assessment.level)
         fill(pdf, spec, values, opened.fields())
         fill_calculated(pdf, live_outputs(spec, assessment), opened.fields())  # cse-pdf's result, not the viewer's claim
-        acro = pdf.Root.AcroForm
-        for key in ("/NeedAppearances", "/XFA"):
-            if key in acro:
-                del acro[key]
-    disarm(pdf, spec)  # the copy is opened in Acrobat: nothing added to the return may run there
+        if "/NeedAppearances" in pdf.Root.AcroForm:  # every widget has its appearance now
+            del pdf.Root.AcroForm["/NeedAppearances"]
+    disarm(pdf, spec)  # the copy is opened in Acrobat: nothing added to the return may run there (nor XFA)
     with pikepdf.open(io.BytesIO(render_summary(response, assessment, previous=previous,
                                                 cautions=cautions))) as summary:
         for i, page in enumerate(summary.pages):
