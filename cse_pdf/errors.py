@@ -67,6 +67,13 @@ class ValuesError(CsePdfError):
     exit_code = 3
 
 
+class OutputError(CsePdfError):
+    """A file or folder cannot be written: it exists (give --force), its folder is missing, it is
+    read-only, or the disk is full. The message names the path and what to do."""
+
+    exit_code = 7
+
+
 class StoreError(CsePdfError):
     """The database cannot be opened, created or upgraded; the message names it (never a password)."""
 
