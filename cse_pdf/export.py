@@ -8,13 +8,13 @@ stays in the database; `cse-pdf show` prints it).
 
 Column headings other than field ids start with a capital letter, so they can never
 clash with a field id (which is lower case). Text that a spreadsheet would run as a
-formula is defused: XLSX cells are written as text, and CSV cells starting with
-= + - @ or a tab get a leading apostrophe.
+formula is defused: XLSX cells are written as text, and CSV is written by `csv_safe`
+(every field quoted, an apostrophe before any formula start, also after leading
+whitespace or a line break, or a `;` that a semicolon reader would split on).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .catalog import current_forms, find_form
+from .csv_safe import encode_rows
 from .errors import CsePdfError, UnknownFormError
 from .encryption import encrypt_xlsx, encrypted_zip
 from .private_files import write_private
@@ -36,7 +37,6 @@ LEADING = ["Record", "Form", "Form version", "Status", "Needs review because", "
 TRAILING = ["Unreadable dates", "Suggested level", "Suggested label", "Stated level", "Stated label",
             "Stated differs", "Total", "Answered", "Base level", "Reasons", "Flags", "Advice", "Unanswered",
             "Problems", "Previous record", "Previous date completed", "Previous level", "Previous label", "Trend"]
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def field_columns(form_id: str, records: list[ExportRecord]) -> list[str]:
@@ -149,13 +149,11 @@ def _sep(column: str) -> str:
 
 
 def _csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(columns)
-    for row in rows:
-        cells = [_text_cell(row[c], _sep(c)) for c in columns]
-        w.writerow(["'" + c if c.startswith(_FORMULA) else c for c in cells])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8 names right
+    """Our own numbers stay numbers; every other value goes out as neutralised text (see csv_safe)."""
+    def value(v: Any, column: str) -> Any:
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else _text_cell(v, _sep(column))
+
+    return encode_rows([columns, *([value(row[c], c) for c in columns] for row in rows)])
 
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters an XLSX file cannot hold

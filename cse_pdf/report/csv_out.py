@@ -3,32 +3,22 @@
 Each table is `FORM-ID--TABLE-ID.csv` with the columns Category, Count, Percent
 and a last row with the total (or, where an assessment can count in several rows,
 the number of assessments counted). Counts are published exactly as in the report:
-"<5" and "*" stay as they are. `index.csv` lists every table with its title, what
+"<5" and "*" stay as they are. Every field is quoted and no text can start a
+formula in a spreadsheet (see `cse_pdf.csv_safe`), whichever delimiter it is read with. `index.csv` lists every table with its title, what
 its rows add up to, and whether small numbers are suppressed.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
+from ..csv_safe import encode_rows
 from ..private_files import make_private_dir, write_private
 from . import Report
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA) else text  # never run as a spreadsheet formula
-
 
 def _encode(rows: list[list[str]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_cell(c) for c in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8 right
+    return encode_rows(rows)  # every field quoted, no formula (an agency's name is typed by someone else)
 
 
 def write_csv(report: Report, folder: Path) -> list[Path]:
