@@ -49,7 +49,7 @@ def _figure(t: CountTable) -> str:
     if any(r.shown == "<5" for r in t.rows):
         notes.append(f"<5: a number from 1 to {SMALL_MAX}, not shown exactly.")
     if any(r.shown == "*" for r in t.rows):
-        notes.append("*: withheld so that a small number cannot be worked out from the total.")
+        notes.append("*: withheld so that a small number cannot be worked out from the total or the other rows.")
     return (f'<figure><img src="data:image/svg+xml;base64,{svg}" alt="Bar chart: {escape(t.title)}">'
             f"{_table(t)}<figcaption>{escape(' '.join(notes))}</figcaption></figure>")
 
@@ -77,9 +77,8 @@ def render_html(report: Report) -> str:
                     for s in report.sections)
     suppression = "" if not report.suppression else (
         f"<li>To protect the young people counted, any number from 1 to {SMALL_MAX} is shown as &lt;5. Where a small "
-        "number could otherwise be worked out by subtracting the other rows from the total, the next smallest "
-        "number is also withheld and shown as *. Where an assessment can be counted in several rows, the rows are "
-        "not added up, so only small numbers are withheld. Please share reports for fixed periods, such as "
+        "number could otherwise be worked out from the total, the \u201cnone ticked\u201d row or the other rows, "
+        "another number is also withheld and shown as *. Please share reports for fixed periods, such as "
         "quarters: two reports over overlapping periods could be subtracted from each other.</li>")
     marking_class = "marking" if report.suppression else "marking warn"
     produced = f"{report.produced.day} {report.produced.strftime('%B %Y')}"

@@ -99,7 +99,7 @@ def _figure(t: CountTable, st: dict[str, ParagraphStyle]) -> list:
     if any(r.shown == "<5" for r in t.rows):
         notes.append(f"<5: a number from 1 to {SMALL_MAX}, not shown exactly.")
     if any(r.shown == "*" for r in t.rows):
-        notes.append("*: withheld so that a small number cannot be worked out from the total.")
+        notes.append("*: withheld so that a small number cannot be worked out from the total or the other rows.")
     note = _p(" ".join(notes), st["note"])
     if _side_by_side(t):
         row = Table([[_image(t, CHART_W), _data_table(t, st, TABLE_W)]], colWidths=[CHART_W + 4 * mm, TABLE_W])
@@ -134,10 +134,9 @@ def _cover(report: Report, st: dict[str, ParagraphStyle]) -> list:
     ]
     if report.suppression:
         about.append(f"To protect the young people counted, any number from 1 to {SMALL_MAX} is shown as <5. "
-                     "Where a small number could otherwise be worked out by subtracting the other rows from the "
-                     "total, the next smallest number is also withheld and shown as *. Where an assessment can be "
-                     "counted in several rows (for example the basis of concern), the rows are not added up, so "
-                     "only small numbers are withheld. Please share reports for fixed periods, such as quarters: "
+                     "Where a small number could otherwise be worked out from the total, the \u201cnone ticked\u201d "
+                     "row or the other rows, another number is also withheld and shown as *. Please share reports "
+                     "for fixed periods, such as quarters: "
                      "two reports over overlapping periods could be subtracted from each other.")
     story += [Paragraph(escape(a), st["bullet"], bulletText="•") for a in about]
     return story

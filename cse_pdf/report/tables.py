@@ -63,9 +63,11 @@ class FormSection:
 
 
 def make_table(id: str, title: str, pairs: list[tuple[str, int]], base: int, partition: bool, enabled: bool,
-               note: str = "", chart: Literal["bars", "months"] = "bars") -> CountTable:
+               note: str = "", chart: Literal["bars", "months"] = "bars", checklist: bool = False) -> CountTable:
+    """`partition`: every assessment in exactly one row; `checklist`: in several rows, or in the last ("none")
+    row alone. Either way a reader can subtract, so secondary suppression applies (see suppression)."""
     counts = [c for _, c in pairs]
-    sup: Suppressed = suppress(counts, partition, enabled)
+    sup: Suppressed = suppress(counts, partition, enabled, checklist_of=base if checklist else None)
     shown = sup.shown(counts)
     rows = [Row(label, c, s, _percent(c, base) if s.isdigit() and base else "")
             for (label, c), s in zip(pairs, shown)]
@@ -197,7 +199,8 @@ def checklist_table(spec: FormSpec, name: str, title: str, facts: Facts, on: boo
         x.values.get(f"{name}.{item.id}") is True for item in checklist.items)
         and not (checklist.other is not None and (x.values.get(checklist.other.id) or "").strip()))))
     return make_table(_file_id(name), title, pairs, len(facts), False, on,
-                      "An assessment can tick several, so the counts add up to more than the assessments.")
+                      "An assessment can tick several, so the counts add up to more than the assessments.",
+                      checklist=True)
 
 
 def flag_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable | None:
@@ -211,7 +214,8 @@ def flag_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable | None:
         pairs.append((flag_label(template), sum(1 for x in facts if any(pattern.match(fl) for fl in x.flags))))
     pairs.append(("No flag raised", sum(1 for x in facts if not x.flags)))
     return make_table("flags", "Flags raised", pairs, len(facts), False, on,
-                      "Flags are the form's calls for immediate action; an assessment can raise more than one.")
+                      "Flags are the form's calls for immediate action; an assessment can raise more than one.",
+                      checklist=True)
 
 
 def flag_label(template: str) -> str:
