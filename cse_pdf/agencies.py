@@ -10,7 +10,8 @@ The first row names the columns (case and spacing do not matter):
 A few other spellings are accepted (`agency name`, `phone/email`, `email`, …). Other
 columns are ignored, except a column named like one of the form's fields, which is
 refused: `distribute` fills in the agency block and nothing else. A row without a
-name or an address to send to, with an address that is not valid, or naming an
+name or an address to send to, with an address that is not valid, with a name or
+address that could not safely go into an email header (see `headers`), or naming an
 agency already listed is reported with its line number and skipped; the other rows
 still go out. Files saved by Excel work as they are: UTF-8 with or without a BOM,
 Windows-1252, commas or semicolons.
@@ -23,7 +24,6 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Iterable
 
@@ -31,6 +31,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from .safe_names import WINDOWS_DEVICES
 from .errors import CsePdfError
+from .headers import header_problem, split_address
 from .person import normalise_name
 
 COLUMNS = {
@@ -189,11 +190,17 @@ def _lines(text: str) -> str:
 
 
 def _check_row(name: str, address: str, contact: str, send_to: str) -> str | tuple[str, str, str]:
-    """(name, email, display name) for a good row; else the one-line reason it is skipped."""
+    """(name, email, display name) for a good row; else the one-line reason it is skipped.
+
+    The name and the address to send to reach the email's headers (Subject, To), so they are held to
+    `headers.header_problem` here, before the email package sees them; a refusal never repeats them."""
     if not name:
         return "no agency name; fill in the agency column"
     if _CONTROL.search(name) or len(name) > MAX_NAME:
         return f"the agency name must be one line of at most {MAX_NAME} characters"
+    why = header_problem(name)
+    if why:
+        return f"the agency name {why}; it would go into the email's subject: retype the name"
     if _CONTROL.search(contact):
         return "the CSE lead's phone/email must be on one line"
     if _CONTROL.search(address.replace("\n", "").replace("\r", "").replace("\t", " ")):
@@ -202,11 +209,16 @@ def _check_row(name: str, address: str, contact: str, send_to: str) -> str | tup
         return f"no email address to send to for {name!r}; fill in the send_to column"
     if _CONTROL.search(send_to):
         return f"the email address to send to for {name!r} must be on one line"
+    why = header_problem(send_to)
+    if why:
+        return f"the email address to send to for {name!r} {why}; retype it as name@domain"
     if "," in send_to or ";" in send_to:
         return f"give one email address to send to for {name!r}, not a list ({send_to!r})"
-    display, address_part = parseaddr(send_to)
-    if not address_part:
-        return f"the email address to send to for {name!r} ({send_to!r}) is not valid; give one address"
+    parts = split_address(send_to)
+    if parts is None:
+        return (f"the email address to send to for {name!r} ({send_to!r}) is not valid; give one address, as "
+                "name@domain or Name <name@domain>")
+    display, address_part = parts
     try:
         checked = validate_email(address_part, check_deliverability=False)
     except EmailNotValidError as exc:

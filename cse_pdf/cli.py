@@ -487,12 +487,20 @@ def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool)
 
 
 def _checked_address(option: str, text: str) -> str:
-    from email.utils import parseaddr
-
+    """One address, safe in a mail header (see cse_pdf.headers), or a one-line refusal of the whole run."""
     from email_validator import EmailNotValidError, validate_email
 
+    from .headers import header_problem, split_address
+
+    why = header_problem(text)
+    if why:
+        raise ValuesError(f"{option} {why}; give one address as name@domain or 'Name <name@domain>'")
+    parts = split_address(text)
+    if parts is None:
+        raise ValuesError(f"{option} {text!r} is not one email address; give it as name@domain or "
+                          "'Name <name@domain>'")
     try:
-        validate_email(parseaddr(text)[1], check_deliverability=False)
+        validate_email(parts[1], check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValuesError(f"{option} {text!r} is not a valid email address ({exc})") from None
     return text

@@ -6,6 +6,14 @@ date) so that `cse-pdf returns` can tell which copies came back. A bad row of th
 agency list is skipped with its line number; a message the server refuses is
 reported for that agency only; the other agencies still get their copies.
 
+Nothing from the agency list reaches a header unchecked: `agencies` skips rows whose
+name or address could not go into one safely, `mail.compose` checks every header value
+again itself, and each message is read back with Python's parser before it is written or
+sent (`mail.checked_bytes`): its headers must be exactly the ones composed and its one
+recipient the agency's address. An address with non-ASCII characters before the @ goes
+out only over SMTP with SMTPUTF8, where the server offers it; otherwise that agency is
+reported with the reason (an .eml file is never written for it), and the others go.
+
 Only blank forms ever leave: a copy is made here from the layout, never from a
 file; the only values written into it are the agency block's; and before it is
 attached it is read back and refused if any other field holds anything.
@@ -20,15 +28,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .agencies import Agency, RowProblem
 from .errors import CsePdfError, ValuesError
 from .generate import generate
+from .headers import split_address
 from .identity import new_instance_id
-from .mail import Letter, MessageRefused, SmtpSender, attachment_name, compose
+from .mail import (Letter, MessageRefused, SmtpSender, attachment_name, checked_bytes, compose, needs_smtputf8,
+                   wire_address)
 from .private_files import make_private_dir, write_private
 from .read import parse_pdf, read_opened
 from .spec import FormSpec
@@ -162,14 +171,22 @@ def distribute(spec: FormSpec, agencies: Iterable[Agency], sending: Sending, *, 
         if on_outcome:
             on_outcome(outcome)
 
+    sender_address = (split_address(sending.sender) or ("", sending.sender))[1]
     for agency in agencies:
         instance = new_instance_id()
         try:
+            # an address with non-ASCII before the @ travels only over SMTPUTF8; an .eml refuses it (see mail)
+            utf8 = smtp is not None and (needs_smtputf8(agency.email) or needs_smtputf8(sender_address))
+            if utf8 and smtp is not None and not smtp.offers_smtputf8():
+                raise MessageRefused(f"the address has non-ASCII characters before the @ and the mail server "
+                                     f"{smtp.settings.where} does not offer SMTPUTF8 to carry it; not sent")
             pdf = blank_copy(spec, agency, instance)
             letter = Letter(sender=sending.sender, return_to=sending.return_to, form_title=spec.title,
                             issuer=spec.issuer, instance_id=instance, agency=agency.name, recipient=agency.email,
                             recipient_name=agency.display_name, signature=sending.signature or _name_of(sending.sender))
-            msg = compose(letter, pdf, attachment_name(spec.id, agency.slug), draft=smtp is None)
+            filename = attachment_name(spec.id, agency.slug)
+            msg = compose(letter, pdf, filename, draft=smtp is None, utf8=utf8)
+            data = checked_bytes(msg, letter, filename, draft=smtp is None, smtp=smtp is not None, utf8=utf8)
         except CsePdfError as exc:
             add(Outcome(agency, FAILED, reason=exc.message if exc.path is None else str(exc)))
             continue
@@ -179,7 +196,8 @@ def distribute(spec: FormSpec, agencies: Iterable[Agency], sending: Sending, *, 
             continue
         if smtp is not None:
             try:
-                smtp.send(msg)
+                smtp.send(data, wire_address(sender_address, utf8, "--from address"),
+                          wire_address(agency.email, utf8), utf8)
             except MessageRefused as exc:
                 add(Outcome(agency, FAILED, reason=exc.message))
                 continue
@@ -188,7 +206,7 @@ def distribute(spec: FormSpec, agencies: Iterable[Agency], sending: Sending, *, 
             assert out is not None
             path = out / f"{agency.slug}.eml"
             try:
-                write_private(path, msg.as_bytes())
+                write_private(path, data)
             except OSError as exc:
                 add(Outcome(agency, FAILED, reason=f"cannot write {path} ({exc.strerror})"))
                 continue
@@ -204,7 +222,7 @@ def distribute(spec: FormSpec, agencies: Iterable[Agency], sending: Sending, *, 
 
 
 def _name_of(sender: str) -> str:
-    return parseaddr(sender)[0].strip()
+    return (split_address(sender) or ("", ""))[0].strip()
 
 
 def refuse_non_layout(form: str) -> None:

@@ -17,13 +17,18 @@ import smtplib
 import ssl
 import textwrap
 from dataclasses import dataclass
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.parser import BytesParser
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Mapping
 
+from email_validator import EmailNotValidError, validate_email
+
 from .errors import CsePdfError
+from .headers import header_problem, split_address
 
 USER_ENV = "CSE_PDF_SMTP_USER"
 PASSWORD_ENV = "CSE_PDF_SMTP_PASSWORD"
@@ -156,17 +161,72 @@ def attachment_name(form_id: str, agency_slug: str) -> str:
     return f"CSE-assessment-{form_id}-{agency_slug}.pdf"
 
 
-def compose(letter: Letter, pdf: bytes, filename: str, draft: bool = False) -> EmailMessage:
+class HeaderRefused(CsePdfError):
+    """A value would reach an email header unsafely, or the message read back is not the one composed: that
+    message is refused, the others still go."""
+
+    exit_code = 6
+
+
+def subject_of(letter: Letter) -> str:
+    return f"Blank CSE risk assessment form for {letter.agency}"
+
+
+def needs_smtputf8(address: str) -> bool:
+    """Whether an address can only travel with SMTPUTF8: a non-ASCII part before the @. (A non-ASCII domain
+    alone goes as its ASCII form, xn--…, everywhere.)"""
+    return not address.rpartition("@")[0].isascii()
+
+
+def wire_address(address: str, utf8: bool, what: str = "address to send to") -> str:
+    """The address as it goes into the message: as written for SMTPUTF8, else its ASCII form."""
+    if utf8 or address.isascii():
+        return address
+    try:
+        ascii_form = validate_email(address, check_deliverability=False).ascii_email
+    except EmailNotValidError:
+        ascii_form = None
+    if not ascii_form:
+        raise HeaderRefused(f"the {what} has non-ASCII characters before the @, which only a mail server "
+                            "offering SMTPUTF8 can carry (an .eml file cannot); send with --smtp through such a "
+                            "server, or give an ASCII address")
+    return ascii_form
+
+
+def _sender_parts(text: str, what: str) -> tuple[str, str]:
+    why = header_problem(text)
+    parts = split_address(text)
+    if why or parts is None:
+        raise HeaderRefused(f"the {what} address {why or 'is not one address'}; give it as name@domain or "
+                            "Name <name@domain>")
+    return parts
+
+
+def _check_values(letter: Letter, filename: str) -> None:
+    """Refuse, before the email package sees them, values that would not reach a header as one line of text."""
+    for what, value in (("agency name", letter.agency), ("address to send to", letter.recipient),
+                        ("display name of the address to send to", letter.recipient_name),
+                        ("attachment's file name", filename), ("form reference", letter.instance_id)):
+        why = header_problem(value)
+        if why:
+            raise HeaderRefused(f"the {what} {why}; not sent")
+
+
+def compose(letter: Letter, pdf: bytes, filename: str, draft: bool = False, utf8: bool = False) -> EmailMessage:
     """A plain-text message with the PDF attached. `draft` marks an .eml for the officer's mail program to open
-    as a new message, ready to send (X-Unsent)."""
-    msg = EmailMessage()
-    msg["From"] = letter.sender
-    msg["To"] = Address(letter.recipient_name, addr_spec=letter.recipient) if letter.recipient_name \
-        else letter.recipient
-    msg["Reply-To"] = letter.return_to
-    msg["Subject"] = f"Blank CSE risk assessment form for {letter.agency}"
+    as a new message, ready to send (X-Unsent). `utf8`: for a server offering SMTPUTF8 (an address with
+    non-ASCII characters before the @ is refused without it). Every value bound for a header is checked by
+    cse-pdf itself first (`headers.header_problem`), whatever the Python version."""
+    _check_values(letter, filename)
+    from_name, from_addr = _sender_parts(letter.sender, "--from")
+    reply_name, reply_addr = _sender_parts(letter.return_to, "--return-to")
+    msg = EmailMessage(policy=policy.SMTPUTF8 if utf8 else policy.default)
+    msg["From"] = Address(from_name, addr_spec=wire_address(from_addr, utf8, "--from address"))
+    msg["To"] = Address(letter.recipient_name, addr_spec=wire_address(letter.recipient, utf8))
+    msg["Reply-To"] = Address(reply_name, addr_spec=wire_address(reply_addr, utf8, "--return-to address"))
+    msg["Subject"] = subject_of(letter)
     msg["Date"] = formatdate(localtime=True)
-    domain = parseaddr(letter.sender)[1].rpartition("@")[2] or None
+    domain = None if needs_smtputf8(from_addr) else wire_address(from_addr, False).rpartition("@")[2]
     msg["Message-ID"] = make_msgid(idstring=letter.instance_id, domain=domain)
     if draft:
         msg["X-Unsent"] = "1"
@@ -174,6 +234,57 @@ def compose(letter: Letter, pdf: bytes, filename: str, draft: bool = False) -> E
     msg.set_content(text, cte="7bit" if text.isascii() else "quoted-printable")
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     return msg
+
+
+_TOP = {"from", "to", "reply-to", "subject", "date", "message-id", "mime-version", "content-type"}
+_PARTS = ({"content-type", "content-transfer-encoding"},
+          {"content-type", "content-transfer-encoding", "content-disposition"})
+
+
+def checked_bytes(msg: EmailMessage, letter: Letter, filename: str, *, draft: bool, smtp: bool = False,
+                  utf8: bool = False) -> bytes:
+    """The message as it will be written or sent, read back with Python's parser and refused unless its
+    headers are exactly the ones composed and its only recipient is the agency's address: a second line of
+    defence, in case a value got past `compose`'s checks."""
+    out_policy = policy.SMTPUTF8 if utf8 else policy.SMTP if smtp else policy.default
+    raw = msg.as_bytes(policy=out_policy)
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    problem = _mismatch(parsed, letter, filename, draft, utf8)
+    if problem:
+        raise HeaderRefused(f"the message read back {problem}; not sent")
+    return raw
+
+
+def _mismatch(parsed: EmailMessage, letter: Letter, filename: str, draft: bool, utf8: bool) -> str | None:
+    names = [k.lower() for k in parsed.keys()]
+    if sorted(names) != sorted(_TOP | ({"x-unsent"} if draft else set())):
+        return "has other headers than the ones cse-pdf writes"
+
+    def one(header: str) -> tuple[str, str] | None:
+        addresses = parsed[header].addresses
+        if len(addresses) != 1 or parsed[header].defects:
+            return None
+        return addresses[0].display_name, addresses[0].addr_spec
+
+    from_name, from_addr = split_address(letter.sender) or ("", "")
+    reply_name, reply_addr = split_address(letter.return_to) or ("", "")
+    expect = {"To": (letter.recipient_name, wire_address(letter.recipient, utf8)),
+              "From": (from_name, wire_address(from_addr, utf8)),
+              "Reply-To": (reply_name, wire_address(reply_addr, utf8))}
+    for header, wanted in expect.items():
+        if one(header) != wanted:
+            return f"has a {header} header other than the one address given"
+    if " ".join(str(parsed["Subject"]).split()) != " ".join(subject_of(letter).split()):
+        return "has another subject than the one composed"
+    parts = list(parsed.iter_parts())
+    if len(parts) != 2 or parts[0].get_content_type() != "text/plain" or \
+            parts[1].get_content_type() != "application/pdf" or parts[1].get_filename() != filename:
+        return "is not one text and one PDF attachment"
+    if any(sorted(k.lower() for k in part.keys() if k.lower() != "mime-version") != sorted(allowed)
+           or len([k for k in part.keys() if k.lower() == "mime-version"]) > 1
+           for part, allowed in zip(parts, _PARTS)):  # Python adds MIME-Version to an attachment's part
+        return "has other headers in its parts than the ones cse-pdf writes"
+    return None
 
 
 # ---- sending ----------------------------------------------------------------------------------
@@ -250,13 +361,24 @@ class SmtpSender:
             raise MailError(f"the mail server {s.where} failed while setting up ({_why(exc)})") from None
         self.smtp = smtp
 
-    def send(self, msg: EmailMessage) -> None:
-        """Send one message; a refusal of this message raises MessageRefused and leaves the connection usable."""
+    def offers_smtputf8(self) -> bool:
+        """Whether the server carries addresses with non-ASCII characters before the @ (RFC 6531)."""
         if self.smtp is None:
             self.connect()
         assert self.smtp is not None
+        return bool(self.smtp.has_extn("smtputf8"))
+
+    def send(self, data: bytes, sender: str, recipient: str, utf8: bool = False) -> None:
+        """Send one message, exactly the bytes given, to `recipient` only; a refusal of this message raises
+        MessageRefused and leaves the connection usable. `utf8`: with SMTPUTF8, which the server must offer."""
+        if self.smtp is None:
+            self.connect()
+        assert self.smtp is not None
+        if utf8 and not self.smtp.has_extn("smtputf8"):
+            raise MessageRefused(f"the address has non-ASCII characters before the @ and the mail server "
+                                 f"{self.settings.where} does not offer SMTPUTF8 to carry it; not sent")
         try:
-            refused = self.smtp.send_message(msg)
+            refused = self.smtp.sendmail(sender, [recipient], data, mail_options=["SMTPUTF8"] if utf8 else [])
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()), (0, b""))
             raise MessageRefused(f"the mail server refused the recipient ({code} {_text(text)})") from None
@@ -269,6 +391,8 @@ class SmtpSender:
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.close()  # the next message reconnects
             raise MessageRefused(f"the connection to the mail server was lost ({_why(exc)}); not sent") from None
+        except smtplib.SMTPException as exc:  # e.g. SMTPUTF8 or a size the server does not support
+            raise MessageRefused(f"the mail server cannot take this message ({_why(exc)}); not sent") from None
         if refused:
             raise MessageRefused("the mail server refused the recipient")
 
