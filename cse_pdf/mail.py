@@ -19,8 +19,9 @@ import textwrap
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
+from email.errors import NonASCIILocalPartDefect
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesParser, Parser
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Mapping
@@ -221,9 +222,9 @@ def compose(letter: Letter, pdf: bytes, filename: str, draft: bool = False, utf8
     from_name, from_addr = _sender_parts(letter.sender, "--from")
     reply_name, reply_addr = _sender_parts(letter.return_to, "--return-to")
     msg = EmailMessage(policy=policy.SMTPUTF8 if utf8 else policy.default)
-    msg["From"] = Address(from_name, addr_spec=wire_address(from_addr, utf8, "--from address"))
-    msg["To"] = Address(letter.recipient_name, addr_spec=wire_address(letter.recipient, utf8))
-    msg["Reply-To"] = Address(reply_name, addr_spec=wire_address(reply_addr, utf8, "--return-to address"))
+    msg["From"] = _address(from_name, wire_address(from_addr, utf8, "--from address"))
+    msg["To"] = _address(letter.recipient_name, wire_address(letter.recipient, utf8))
+    msg["Reply-To"] = _address(reply_name, wire_address(reply_addr, utf8, "--return-to address"))
     msg["Subject"] = subject_of(letter)
     msg["Date"] = formatdate(localtime=True)
     domain = None if needs_smtputf8(from_addr) else wire_address(from_addr, False).rpartition("@")[2]
@@ -234,6 +235,16 @@ def compose(letter: Letter, pdf: bytes, filename: str, draft: bool = False, utf8
     msg.set_content(text, cte="7bit" if text.isascii() else "quoted-printable")
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     return msg
+
+
+def _address(name: str, address: str) -> Address | str:
+    """A header value for one address. Python's Address refuses a non-ASCII part before the @ even for an
+    SMTPUTF8 message, so that one is written out here (its name already holds no quote or backslash)."""
+    if not needs_smtputf8(address):
+        return Address(name, addr_spec=address)
+    if any(c in name for c in '"\\<>'):
+        raise HeaderRefused("the display name of the address holds a quote, bracket or backslash; not sent")
+    return f'"{name}" <{address}>' if name else address
 
 
 _TOP = {"from", "to", "reply-to", "subject", "date", "message-id", "mime-version", "content-type"}
@@ -248,7 +259,13 @@ def checked_bytes(msg: EmailMessage, letter: Letter, filename: str, *, draft: bo
     defence, in case a value got past `compose`'s checks."""
     out_policy = policy.SMTPUTF8 if utf8 else policy.SMTP if smtp else policy.default
     raw = msg.as_bytes(policy=out_policy)
-    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    if utf8:  # RFC 6532: headers in UTF-8, which the bytes parser would keep as undecodable bytes
+        try:
+            parsed = Parser(policy=policy.default).parsestr(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise HeaderRefused("the message is not UTF-8; not sent") from None
+    else:
+        parsed = BytesParser(policy=policy.default).parsebytes(raw)
     problem = _mismatch(parsed, letter, filename, draft, utf8)
     if problem:
         raise HeaderRefused(f"the message read back {problem}; not sent")
@@ -262,7 +279,8 @@ def _mismatch(parsed: EmailMessage, letter: Letter, filename: str, draft: bool, 
 
     def one(header: str) -> tuple[str, str] | None:
         addresses = parsed[header].addresses
-        if len(addresses) != 1 or parsed[header].defects:
+        defects = [d for d in parsed[header].defects if not (utf8 and isinstance(d, NonASCIILocalPartDefect))]
+        if len(addresses) != 1 or defects:
             return None
         return addresses[0].display_name, addresses[0].addr_spec
 
