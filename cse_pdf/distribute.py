@@ -172,11 +172,12 @@ def distribute(spec: FormSpec, agencies: Iterable[Agency], sending: Sending, *, 
             on_outcome(outcome)
 
     sender_address = (split_address(sending.sender) or ("", sending.sender))[1]
+    return_address = (split_address(sending.return_to) or ("", sending.return_to))[1]
     for agency in agencies:
         instance = new_instance_id()
         try:
             # an address with non-ASCII before the @ travels only over SMTPUTF8; an .eml refuses it (see mail)
-            utf8 = smtp is not None and (needs_smtputf8(agency.email) or needs_smtputf8(sender_address))
+            utf8 = smtp is not None and any(needs_smtputf8(a) for a in (agency.email, sender_address, return_address))
             if utf8 and smtp is not None and not smtp.offers_smtputf8():
                 raise MessageRefused(f"the address has non-ASCII characters before the @ and the mail server "
                                      f"{smtp.settings.where} does not offer SMTPUTF8 to carry it; not sent")
