@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from functools import reduce
 
 import pytest
@@ -246,3 +247,22 @@ def test_the_report_built_from_a_database_publishes_nothing_that_can_be_worked_o
     tables = {t.id: t for t in section.tables}
     assert {r.label: r.shown for r in tables["actual"].rows}["None ticked"] != "6"
     assert sum(check_table(t) for t in section.tables) > 5
+
+
+def test_the_2024_report_of_the_samples_gives_nothing_away(db_url: str, tmp_path: Path) -> None:
+    """The issue's own case: the samples' checklist tables published "None ticked 6" of 7 beside a lone "<5"."""
+    from cse_pdf.ingest import ingest
+
+    samples = sorted((Path(__file__).parent.parent / "samples").glob("*.pdf"))
+    with Store.open(db_url) as store:
+        ingest(samples, store, tmp_path / "out", workers=1)
+        report = build_report(store, None, date(2024, 1, 1), date(2024, 12, 31))
+    checked = 0
+    for section in report.sections:
+        for table in section.tables:
+            checked += check_table(table)
+            if not table.partition and not table.withheld:
+                shown = [r.shown for r in table.rows]
+                lone_small = shown[:-1].count(SMALL) == 1 and all(s in ("0", SMALL) for s in shown[:-1])
+                assert not (lone_small and shown[-1].isdigit()), (table.id, shown)
+    assert checked > 50
