@@ -18,8 +18,8 @@ import ssl
 import textwrap
 from dataclasses import dataclass
 from email import policy
-from email.headerregistry import Address
 from email.errors import NonASCIILocalPartDefect
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser, Parser
 from email.utils import formatdate, make_msgid
