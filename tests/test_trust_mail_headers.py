@@ -260,3 +260,18 @@ def test_sending_passes_exactly_the_checked_bytes_to_one_recipient(tmp_path: Pat
     ((rcpts, raw),) = box.messages
     assert rcpts == ["lead@brookfield.example"]
     assert_one_clean_message(raw, "lead@brookfield.example", [h for h in EML_HEADERS if h != "x-unsent"])
+
+
+@pytest.mark.parametrize("sender, agency, name, to", [
+    ("Conseil Protección <x@board.example>", "Ærø Ungdom & Co.", "Lead, CSE", "a@agency.example"),
+    ("x@board.example", "St Mary's (Youth) \"Club\": North; East, 100% = ok " + "long words " * 8, "", "a@bücher.example"),
+    ("Board <x@board.example>", "学校 Outreach", "老师", "a@agency.example"),
+])
+def test_ordinary_names_and_addresses_pass_the_read_back(sender: str, agency: str, name: str, to: str) -> None:
+    letter = Letter(sender, "returns@board.example", "Form", "Board", "copy-9", agency, to, name)
+    for draft in (True, False):
+        raw = checked_bytes(compose(letter, b"%PDF-1.7\n", "f.pdf", draft=draft), letter, "f.pdf", draft=draft,
+                            smtp=not draft)
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        assert " ".join(str(msg["Subject"]).split()).endswith(" ".join(agency.split()))
+        assert msg["To"].addresses[0].display_name == name
