@@ -313,7 +313,12 @@ class Batch:
             folder = make_private_dir(self.stamped_root / safe_part(sub.form_id))
             target = safe_file(folder, sub.form_id, sub.instance_id or "copy", sub.sha256[:12], suffix=".pdf")
             write_private(target, pdf)  # before the record: a crash between the two is redone by the next run
-        recorded = self.store.record(replace(sub, stamped_path=str(target) if target else None))
+        try:
+            recorded = self.store.record(replace(sub, stamped_path=str(target) if target else None))
+        except BaseException:
+            if target is not None:
+                target.unlink(missing_ok=True)  # never a stamped copy without its record
+            raise
         if recorded.known:  # another ingest recorded this very file first; its stamped copy stands
             if target is not None and recorded.stamped_path != str(target):
                 target.unlink(missing_ok=True)

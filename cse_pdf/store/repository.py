@@ -201,6 +201,8 @@ class Store:
                 return self._record_once(sub)
             except IntegrityError:
                 pass  # lost a race: with another ingest of this file, or of a revision of this assessment
+            except (SQLAlchemyError, UnicodeError) as exc:
+                raise _refused(exc, sub.source_path) from None
             with self._reading() as s:
                 already = self._known_one(s, sub.sha256)
             if already is not None:
@@ -268,6 +270,8 @@ class Store:
                 return
             except IntegrityError:
                 continue  # another ingest noted the same file first: count this attempt on its row
+            except (SQLAlchemyError, UnicodeError) as exc:
+                raise _refused(exc, source_path) from None
         raise StoreError("could not note this failure in the database; run the ingest again", source_path)
 
     # ---- list, show, export ------------------------------------------------------------------
@@ -370,6 +374,14 @@ class Store:
             if sub.person_key:
                 r.previous = pick_previous(people[(sub.form_id, sub.person_key)], sub.date_completed, exclude=sub.id)
         return rows
+
+
+def _refused(exc: BaseException, where: str) -> StoreError:
+    """One file's write that the database refused (a value it cannot hold, a lost connection): that file
+    fails with one line, and the batch goes on. Only the error's class is shown: its text can quote values."""
+    kind = type(getattr(exc, "orig", None) or exc).__name__
+    return StoreError(f"could not be recorded: the database refused to store it ({kind}); the file is set aside "
+                      "and the others go on; check the database, then ingest it again", where)
 
 
 def value_rows(submission_id: int, values: Mapping[str, Any], field_types: Mapping[str, str]) -> list[dict]:
