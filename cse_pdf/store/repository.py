@@ -25,6 +25,7 @@ from ..errors import StoreError
 from ..history import PreviousAssessment, pick_previous
 from ..person import PersonKeys, normalise_name, read_date
 from ..review import describe
+from ..storable import storable_text
 from .engine import BUSY_TIMEOUT_MS, WRITE, create_engine, display, resolve_url
 from .migrate import upgrade
 from .models import AssessmentRecord, FailureRecord, SubmissionRecord, ValueRecord
@@ -394,7 +395,7 @@ def value_rows(submission_id: int, values: Mapping[str, Any], field_types: Mappi
         if isinstance(v, bool):
             row["value_bool"], row["value_text"] = v, "true" if v else "false"
         elif v is not None:
-            row["value_text"] = str(v)
+            row["value_text"] = storable_text(str(v))  # as read.Response made it; the same for any other caller
             if ftype == "date":
                 row["value_date"] = read_date(str(v))
         rows.append(row)
