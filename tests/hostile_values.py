@@ -68,10 +68,16 @@ def set_text(path: Path, values: dict[str, str | bytes]) -> None:
         pdf.save(path)
 
 
-def hostile_return(folder: Path, spec: FormSpec, key: str, i: int) -> Path:
-    """A complete fictional return (person i) whose name, agency and a note hold HOSTILE[key]."""
+def hostile_return(folder: Path, spec: FormSpec, key: str, i: int, fields: tuple[str, ...] | None = None) -> Path:
+    """A complete fictional return (person i) whose name, agency and a note (or `fields`) hold HOSTILE[key]."""
     values = fictional_return(spec, name=f"Fictional Person{i}", dob="01/02/2010",
                               completed=f"{(i % 27) + 1:02d}/03/2024")
     path = write_return(folder / f"{spec.id}-{i:02d}-{key}.pdf", spec, values, instance=f"hostile{i}")
-    set_text(path, {t: HOSTILE[key] for t in targets(spec)})
+    set_text(path, {t: HOSTILE[key] for t in (fields or targets(spec))})
     return path
+
+
+def as_read(key: str) -> str:
+    """HOSTILE[key] as the reader gets it from the PDF string (qpdf drops a lone surrogate's code unit)."""
+    v = HOSTILE[key]
+    return v if isinstance(v, str) else v.decode("utf-16", "surrogatepass").replace("\ud800", "")

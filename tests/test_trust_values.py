@@ -1,0 +1,215 @@
+"""Issue 14, section 3: values a database or a file format cannot hold, and outputs that never fail on a
+recorded value. One rule (cse_pdf/storable.py): each such character becomes U+FFFD, with a warning naming
+the field, the same on SQLite and PostgreSQL; export, report and the summary page take any recorded value."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from cse_pdf.catalog import current_forms, find_form
+from cse_pdf.errors import StoreError
+from cse_pdf.identity import Identity
+from cse_pdf.ingest import Processed, ingest, process_file
+from cse_pdf.read import Response, read_form
+from cse_pdf.storable import REPLACEMENT, has_unstorable, storable_text
+from cse_pdf.store import Store
+
+from hostile_values import ALL_CONTROLS, HOSTILE, as_read, hostile_return, targets
+
+HIL = "hillingdon-cse"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cse_pdf", *args], capture_output=True, text=True)
+
+
+# ---- the rule ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "\x00", "a\x00b", "\ufffe", "\uffff", "\U0001fffe", "\U0010ffff", "\ufdd0", "\ufdef", "\ud800", "\udfff",
+    "x\udcff", "\x1b[31m", "\x85", "\x9b", "\x7f", "\x0b\x0c", ALL_CONTROLS,
+])
+def test_each_unstorable_character_becomes_one_replacement_character(text: str) -> None:
+    out = storable_text(text)
+    assert not has_unstorable(out)
+    assert len(out) == len(text)  # one for one: nothing silently dropped, positions kept
+    out.encode("utf-8")  # every store's encoding takes it
+    assert storable_text(out) == out
+
+
+@pytest.mark.parametrize("text", [
+    "Zoë Łódź", "Ngozi Okonkwo-Ødegård", "שלום مرحبا \u202eevil\u202c", "👩‍👧‍👦🏳️‍🌈", "Z\u0301\u0316\u0334",
+    "line one\nline two\ttabbed", "\ufffd already", "=cmd", "$x^$", "a\u2028b", "\ufdcf\ufdf0\ufffd\U0001fffd",
+])
+def test_ordinary_text_is_kept_exactly(text: str) -> None:
+    assert storable_text(text) == text
+
+
+def test_a_response_holds_only_storable_text_and_says_which_fields_were_changed() -> None:
+    spec = find_form(HIL)
+    s = spec.summary
+    values = {f.id: None for f in spec.fields} | {s.name: "Ada\x00Lovelace", s.agency: "Youth \ud800 Service",
+                                                  s.dob: "01/02/2010", "client.disability": "none"}
+    r = Response(spec, Identity(spec.id, spec.version, spec.content_hash, ""), values, ["earlier warning"])
+    assert r.values[s.name] == f"Ada{REPLACEMENT}Lovelace"
+    assert r.values[s.agency] == f"Youth {REPLACEMENT} Service"
+    assert r.values["client.disability"] == "none" and r.values[s.dob] == "01/02/2010"
+    changed = [w for w in r.warnings if "cannot be stored" in w]
+    assert len(changed) == 2 and any(s.name in w for w in changed) and any(s.agency in w for w in changed)
+    assert r.warnings[0] == "earlier warning"
+    assert not any("Ada" in w or "Youth" in w for w in r.warnings)  # never the text itself
+
+
+def test_reading_a_return_replaces_and_warns(tmp_path: Path) -> None:
+    spec = find_form(HIL)
+    for i, key in enumerate(("nul", "fffe", "escape", "nel", "all-controls")):
+        r = read_form(hostile_return(tmp_path, spec, key, i))
+        for fid in targets(spec):
+            assert REPLACEMENT in r.values[fid] and not has_unstorable(r.values[fid])
+            assert any(fid in w and "cannot be stored" in w for w in r.warnings)
+
+
+# ---- a batch of hostile returns, on SQLite and on PostgreSQL ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every hostile value in every form's name, agency and a note; and twelve returns whose agency is
+    mathtext, so the Board report's agency table and chart are drawn with it."""
+    folder = tmp_path_factory.mktemp("hostile")
+    for spec in current_forms():
+        for i, key in enumerate(HOSTILE):
+            hostile_return(folder, spec, key, i)
+    hil = find_form(HIL)
+    for i in range(12):
+        hostile_return(folder, hil, "mathtext-frac" if i % 2 else "mathtext-broken", 40 + i,
+                       fields=(hil.summary.agency,))
+    return folder
+
+
+def _everything(db: str, batch: Path, work: Path) -> dict:
+    """Ingest the batch, then show, export and report it; what each command gave."""
+    work.mkdir()
+    done = cli("ingest", str(batch), "--db", db, "--out", str(work / "out"), "--workers", "1")
+    assert done.returncode == 4, done.stdout + done.stderr  # recorded, some needing review; none failed
+    assert "internal error" not in done.stdout + done.stderr
+    with Store.open(db) as store:
+        assert not store.failures()
+        records = store.records(include_superseded=True)
+        shown = {r.record_id: store.record_detail(r.record_id) for r in records}
+    out: dict = {"records": len(records), "show": {}}
+    for rid, detail in shown.items():
+        assert detail["file"]["stamped"] and Path(detail["file"]["stamped"]).is_file()  # each copy has its record
+        for k in ("ingested_at",):
+            detail.pop(k)
+        detail["file"].pop("stamped")
+        detail["revisions"] = [{k: v for k, v in r.items() if k != "ingested_at"} for r in detail["revisions"]]
+        out["show"][rid] = detail
+    for fmt in ("json", "xlsx", "csv"):
+        done = cli("export", "--db", db, "--format", fmt, "-o", str(work / f"board.{fmt}"))
+        assert done.returncode == 0, done.stderr
+    doc = json.loads((work / "board.json").read_text("utf-8"))
+    for rows in doc.values():
+        for row in rows:
+            row.pop("Ingested at")
+    out["json"] = doc
+    wb = openpyxl.load_workbook(work / "board.xlsx")
+    out["xlsx"] = {ws.title: [[c.value for c in row if c.column != 8] for row in ws.iter_rows()]
+                   for ws in wb.worksheets}  # column 8: Ingested at
+    out["csv"] = {}
+    for path in sorted(work.glob("board-*.csv")):
+        rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"), newline="")))
+        out["csv"][path.name] = [{k: v for k, v in r.items() if k != "Ingested at"} for r in rows]
+    for fmt in ("pdf", "html"):
+        done = cli("report", "--db", db, "-o", str(work / f"report.{fmt}"), "--csv", str(work / f"csv-{fmt}"))
+        assert done.returncode == 0, done.stderr
+    out["report_csv"] = {p.name: p.read_bytes() for p in sorted((work / "csv-pdf").iterdir())}
+    assert out["report_csv"] == {p.name: p.read_bytes() for p in sorted((work / "csv-html").iterdir())}
+    out["report_html"] = (work / "report.html").read_text("utf-8")
+    out["report_pdf_text"] = "".join(page.extract_text() for page in PdfReader(work / "report.pdf").pages)
+    return out
+
+
+def test_a_batch_of_hostile_values_is_recorded_and_reported_alike_on_sqlite_and_postgresql(
+        hostile_batch: Path, postgres, tmp_path: Path) -> None:
+    import uuid
+
+    lite = _everything(str(tmp_path / "db.sqlite3"), hostile_batch, tmp_path / "lite")
+    pg = _everything(postgres.new_database(f"t_{uuid.uuid4().hex[:12]}"), hostile_batch, tmp_path / "pg")
+    files = len(list(hostile_batch.glob("*.pdf")))
+    assert lite["records"] == pg["records"] == files  # all recorded
+    for key in ("show", "json", "xlsx", "csv", "report_csv"):
+        assert lite[key] == pg[key], key
+    # the report is the same apart from when it was produced
+    assert lite["report_html"] == pg["report_html"]
+
+    hil = find_form(HIL)
+    by_name = {d["values"][hil.summary.name]: d for d in lite["show"].values() if d["form"]["id"] == HIL}
+    nul = by_name[f"Ada{REPLACEMENT}Lovelace"]
+    assert nul["status"] == "needs_review" and "reading-warnings" in [r["code"] for r in nul["review"]]
+    assert nul["values"][hil.summary.agency] == f"Ada{REPLACEMENT}Lovelace"
+    assert f"{REPLACEMENT}[31mRed{REPLACEMENT}[0m" in by_name
+    assert f"Line{REPLACEMENT}Next" in by_name and f"Ada{REPLACEMENT}{REPLACEMENT}Bee" in by_name
+    assert "x" * 4000 in by_name and "$x^$" in by_name and "<script>alert(1)</script>&amp;" in by_name
+    for detail in lite["show"].values():
+        assert not any(isinstance(v, str) and has_unstorable(v) for v in detail["values"].values())
+    # the mathtext agencies reach the Board report as plain text: in its agency table, and in the chart
+    assert "$x^$" in lite["report_html"] and "$\\frac{1}{0}$" in lite["report_html"]
+    assert "$x^$" in lite["report_pdf_text"]
+    # the export names them exactly as recorded
+    assert {r["agency.name"] for r in lite["json"][HIL]} >= {"$x^$", "$\\frac{1}{0}$", f"Ada{REPLACEMENT}Lovelace"}
+
+
+# ---- one refused write never stops the batch -------------------------------------------------------
+
+
+def refuse_marked(path: str):
+    """The real reading, but a file named *refused* carries a value no database can store (a lone surrogate:
+    neither SQLite nor PostgreSQL accepts it), as a reader bug might one day let through."""
+    result = process_file(path)
+    if "refused" in Path(path).name and isinstance(result, Processed):
+        result = replace(result, submission=replace(result.submission,
+                                                    source_path=result.submission.source_path + "\udcff"))
+    return result
+
+
+def test_a_value_the_database_refuses_fails_that_file_only(db_url: str, tmp_path: Path) -> None:
+    spec = find_form(HIL)
+    files = [hostile_return(tmp_path / "in", spec, "nul", i) for i in range(4)]
+    refused = files[1].rename(files[1].with_name("refused.pdf"))
+    files[1] = refused
+    with Store.open(db_url) as store:
+        report = ingest(files, store, tmp_path / "out", workers=1, process=refuse_marked)
+        failed = [o for o in report.outcomes if o.kind == "failed"]
+        assert [o.path for o in failed] == [refused]
+        assert "could not be recorded" in failed[0].reason and "\n" not in failed[0].reason
+        assert "Ada" not in failed[0].reason  # the database's text, which can quote values, is never shown
+        assert len(store.records()) == 3
+        stamped = sorted(p.name for p in (tmp_path / "out" / "stamped").rglob("*.pdf"))
+        recorded = {Path(store.record_detail(r.record_id)["file"]["stamped"]).name for r in store.records()}
+        assert set(stamped) == recorded  # no stamped copy without its record
+        assert len(store.failures()) == 1
+
+
+def test_the_store_refuses_an_unstorable_write_in_one_line(db_url: str, tmp_path: Path) -> None:
+    spec = find_form(HIL)
+    result = process_file(str(hostile_return(tmp_path, spec, "escape", 1)))
+    assert isinstance(result, Processed)
+    with Store.open(db_url) as store:
+        with pytest.raises(StoreError) as err:
+            store.record(replace(result.submission, source_path="/in/\udcffname.pdf"))
+        assert "could not be recorded" in err.value.message
+        assert store.records() == []
+        # the same submission with its real path is recorded: nothing was left half-written
+        assert not store.record(result.submission).known
