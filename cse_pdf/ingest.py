@@ -358,6 +358,7 @@ def ingest(files: list[Path], store: Store, out: Path, workers: int = 1,
     AES-256 encrypted (quarantined files stay as they came). Without `stamps` the forms are recorded
     and no stamped copy is written. `process` is what the workers run on each file (tests swap in one
     that crashes)."""
+    store.key_secret  # a database that lost its linking-key secret is refused before any file is touched
     batch = Batch(store, out, on_outcome, passwords, stamps)
     shas = {path: sha256_of(path) for path in files}
     known = store.known(s for s in shas.values() if s)

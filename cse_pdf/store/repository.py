@@ -28,8 +28,9 @@ from ..review import describe
 from ..storable import storable_text
 from .engine import BUSY_TIMEOUT_MS, WRITE, create_engine, display, resolve_url
 from .migrate import upgrade
-from .models import AssessmentRecord, FailureRecord, SubmissionRecord, ValueRecord
+from .models import AssessmentRecord, FailureRecord, SettingRecord, SubmissionRecord, ValueRecord
 
+KEY_SECRET = "key_secret"  # the settings row made by migration 0003
 RETRIES = 5  # a concurrent revision of the same assessment: record again on top of it
 _CHUNK = 500  # ids per IN (…) query
 
@@ -99,6 +100,7 @@ class Store:
     def __init__(self, engine: Engine, url: URL) -> None:
         self.engine = engine
         self.url = url
+        self._key_secret: bytes | None = None
 
     @classmethod
     def open(cls, db: str | None = None, *, migrate: bool = True) -> "Store":
@@ -141,6 +143,23 @@ class Store:
                 time.sleep(0.2)
 
     @property
+    def key_secret(self) -> bytes:
+        """This database's secret for the linking keys (cse_pdf.person), read once. A database without it
+        is refused rather than given a new one, which would silently unlink every later return."""
+        if self._key_secret is None:
+            with self._reading() as s:
+                value = s.scalar(sa.select(SettingRecord.value).where(SettingRecord.name == KEY_SECRET))
+            try:
+                secret = bytes.fromhex(value or "")
+            except ValueError:
+                secret = b""
+            if len(secret) < 32:
+                raise StoreError("has no valid key secret (table settings, row key_secret); restore the database "
+                                 "from a backup", self.where)
+            self._key_secret = secret
+        return self._key_secret
+
+    @property
     def where(self) -> str:
         """The database as safe to show: a SQLite file's path, or the URL without its password."""
         return self.url.database or "" if self.url.get_backend_name() == "sqlite" else display(self.url)
@@ -180,10 +199,11 @@ class Store:
 
     def previous_for(self, keys: PersonKeys, exclude: int | None = None) -> PreviousAssessment | None:
         """The young person's latest current assessment on this form completed before this one."""
-        if keys.person_key is None or keys.completed is None:
+        person_key = keys.person_key(self.key_secret)
+        if person_key is None or keys.completed is None:
             return None
         with self._reading() as s:
-            return pick_previous(self._candidates(s, keys.form_id, keys.person_key), keys.completed, exclude)
+            return pick_previous(self._candidates(s, keys.form_id, person_key), keys.completed, exclude)
 
     @staticmethod
     def _candidates(s: Session, form_id: str, person_key: str) -> list[PreviousAssessment]:
@@ -213,13 +233,14 @@ class Store:
 
     def _record_once(self, sub: NewSubmission) -> Recorded:
         keys = sub.keys
+        person_key, assessment_key = keys.person_key(self.key_secret), keys.assessment_key(self.key_secret)
         with self._writing() as s:
             existing = self._known_one(s, sub.sha256)
             if existing is not None:
                 return existing
             revision, supersedes = 1, None
-            if keys.assessment_key is not None:
-                by_key = SubmissionRecord.assessment_key == keys.assessment_key
+            if assessment_key is not None:
+                by_key = SubmissionRecord.assessment_key == assessment_key
                 revision = (s.scalar(sa.select(sa.func.max(SubmissionRecord.revision)).where(by_key)) or 0) + 1
                 supersedes = s.scalar(sa.select(SubmissionRecord.id).where(by_key, SubmissionRecord.is_current))
                 s.execute(sa.update(SubmissionRecord).where(by_key).values(is_current=False))
@@ -228,8 +249,8 @@ class Store:
                 form_id=sub.form_id, form_version=sub.form_version, layout_hash=sub.layout_hash,
                 instance_id=sub.instance_id, flattened=sub.flattened, status=sub.status, review_reasons=sub.review,
                 warnings=sub.warnings, stamped_path=sub.stamped_path, name_key=keys.name, dob=keys.dob,
-                date_completed=keys.completed, agency_key=keys.agency, person_key=keys.person_key,
-                assessment_key=keys.assessment_key, revision=revision, is_current=True)
+                date_completed=keys.completed, agency_key=keys.agency, person_key=person_key,
+                assessment_key=assessment_key, revision=revision, is_current=True)
             s.add(row)
             s.flush()
             a = sub.assessment
