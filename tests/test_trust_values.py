@@ -213,3 +213,40 @@ def test_the_store_refuses_an_unstorable_write_in_one_line(db_url: str, tmp_path
         assert store.records() == []
         # the same submission with its real path is recorded: nothing was left half-written
         assert not store.record(result.submission).known
+
+
+# ---- the summary page takes any value ----------------------------------------------------------------
+
+HUGE = {"huge-no-spaces": "y" * 100_000, "huge-newlines": "\n".join(["line"] * 5000),
+        "huge-words": "word " * 20_000}
+
+
+@pytest.mark.parametrize("form_id", [s.id for s in current_forms()])
+def test_the_summary_page_is_drawn_whatever_every_text_field_holds(form_id: str) -> None:
+    from cse_pdf.live import assess_return
+    from cse_pdf.summary import SHORTENED, render_summary
+
+    from conftest import fictional_return
+
+    spec = find_form(form_id)
+    texts = {f.id for f in spec.fields if f.type in ("text", "multiline", "date")}
+    for key, value in [*((k, as_read(k)) for k in HOSTILE), *HUGE.items()]:
+        values = fictional_return(spec, name="n", dob="01/02/2010", completed="05/03/2024")
+        values.update({fid: value for fid in texts})  # the dates too: unreadable ones are problems, not errors
+        r = Response(spec, Identity(spec.id, spec.version, spec.content_hash, ""), values)
+        pdf = render_summary(r, assess_return(r))
+        pages = PdfReader(io.BytesIO(pdf)).pages
+        text = " ".join("".join(p.extract_text() for p in pages).split())
+        assert "assessment summary" in text, key
+        long = len(value) > 300 or value.count("\n") > 3
+        assert (SHORTENED in text) == long, key
+        assert len(pages) <= 12, key  # a summary, however much was typed
+
+
+def test_the_stamp_command_takes_hostile_values(tmp_path: Path) -> None:
+    spec = find_form(HIL)
+    for i, key in enumerate(("nul", "long-no-spaces", "many-newlines", "mathtext-broken", "all-controls")):
+        src = hostile_return(tmp_path, spec, key, i)
+        done = cli("stamp", str(src), "-o", str(tmp_path / f"stamped-{i}.pdf"))
+        assert done.returncode == 0, (key, done.stderr)
+        assert len(PdfReader(tmp_path / f"stamped-{i}.pdf").pages) > 1
