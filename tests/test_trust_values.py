@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
+import sqlalchemy as sa
 import pytest
 from pypdf import PdfReader
 
@@ -250,3 +251,47 @@ def test_the_stamp_command_takes_hostile_values(tmp_path: Path) -> None:
         done = cli("stamp", str(src), "-o", str(tmp_path / f"stamped-{i}.pdf"))
         assert done.returncode == 0, (key, done.stderr)
         assert len(PdfReader(tmp_path / f"stamped-{i}.pdf").pages) > 1
+
+
+# ---- values recorded before this rule (or by other means) still export and report ---------------------
+
+LEGACY = ["Ada\ufffe\uffffBee", "\x1b[31mRed", "Line\x85Next\x9b", "$x^$", "$\\frac{1}{0}$", "y" * 40_000,
+          "=1+1", "<script>x</script>", "a\x00b"]
+
+
+def test_every_recorded_value_exports_and_reports(db_url: str, tmp_path: Path) -> None:
+    """Values written straight into the database, as an older cse-pdf could have: each database takes what
+    it can hold (PostgreSQL refuses NUL), and every export and report format still takes all of them."""
+    spec = find_form(HIL)
+    legacy = [v for v in LEGACY if not (db_url.startswith("postgresql") and "\x00" in v)]
+    files = [hostile_return(tmp_path / "in", spec, "printf", i) for i in range(len(legacy))]
+    with Store.open(db_url) as store:
+        ingest(files, store, tmp_path / "out", workers=1, stamps=False)
+        with store.engine.begin() as conn:
+            ids = [r.record_id for r in store.records()]
+            assert len(ids) == len(legacy)
+            for rid, v in zip(ids, legacy):
+                for fid in (spec.summary.name, "client.disability"):
+                    conn.execute(sa.text("UPDATE submission_values SET value_text = :v WHERE submission_id = :r "
+                                         "AND field_id = :f"), {"v": v, "r": rid, "f": fid})
+            conn.execute(sa.text("UPDATE submission_values SET value_text = :v WHERE field_id = :f"),
+                         {"v": legacy[0], "f": spec.summary.agency})
+    for fmt in ("json", "xlsx", "csv"):
+        done = cli("export", "--db", db_url, "--format", fmt, "--form", HIL, "-o", str(tmp_path / f"b.{fmt}"))
+        assert done.returncode == 0, done.stderr
+    rows = json.loads((tmp_path / "b.json").read_text("utf-8"))[HIL]
+    names = [r[spec.summary.name] for r in rows]
+    assert sorted(names) == sorted(storable_text(v) for v in legacy)
+    sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")[HIL]
+    head = [c.value for c in sheet[1]]
+    col = head.index(spec.summary.name)
+    cells = [row[col].value for row in sheet.iter_rows(min_row=2)]
+    assert sorted(cells) == sorted(storable_text(v)[:32_766] + ("…" if len(v) > 32_767 else "") for v in legacy)
+    with open(tmp_path / "b.csv", encoding="utf-8-sig", newline="") as fh:
+        got = [r[spec.summary.name] for r in csv.DictReader(fh)]
+    assert len(got) == len(legacy) and all(not has_unstorable(g) for g in got)
+    for fmt in ("pdf", "html"):
+        done = cli("report", "--db", db_url, "-o", str(tmp_path / f"r.{fmt}"), "--csv", str(tmp_path / fmt))
+        assert done.returncode == 0, done.stderr
+    agencies = (tmp_path / "html" / f"{HIL}--referring-agency.csv").read_text("utf-8-sig")
+    assert storable_text(legacy[0]) in agencies
