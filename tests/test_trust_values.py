@@ -295,3 +295,19 @@ def test_every_recorded_value_exports_and_reports(db_url: str, tmp_path: Path) -
         assert done.returncode == 0, done.stderr
     agencies = (tmp_path / "html" / f"{HIL}--referring-agency.csv").read_text("utf-8-sig")
     assert storable_text(legacy[0]) in agencies
+
+
+def test_show_never_prints_a_control_character_recorded_before_the_rule(tmp_path: Path) -> None:
+    spec = find_form(HIL)
+    db = str(tmp_path / "db.sqlite3")
+    with Store.open(db) as store:
+        ingest([hostile_return(tmp_path / "in", spec, "printf", 1)], store, tmp_path / "out", workers=1, stamps=False)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE submission_values SET value_text = :v WHERE field_id = :f"),
+                         {"v": "\x9b31mRed\x1b]0;title\x07\x85", "f": spec.summary.name})
+        (record,) = store.records()
+    done = cli("show", str(record.record_id), "--db", db)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["values"][spec.summary.name] == f"{REPLACEMENT}31mRed{REPLACEMENT}]0;title" \
+        f"{REPLACEMENT}{REPLACEMENT}"
+    assert not has_unstorable(done.stdout.replace("\n", ""))

@@ -423,9 +423,15 @@ def value_rows(submission_id: int, values: Mapping[str, Any], field_types: Mappi
     return rows
 
 
+def _text(v: ValueRecord) -> str | None:
+    """The text as recorded, storable (storable.py) even if recorded by an older cse-pdf: `show` prints it to
+    a terminal (no C1 control may reach one) and every export format takes it."""
+    return None if v.value_text is None else storable_text(v.value_text)
+
+
 def _as_read(v: ValueRecord) -> Any:
     """The value as `cse-pdf read` prints it."""
-    return v.value_bool if v.field_type == "checkbox" else v.value_text
+    return v.value_bool if v.field_type == "checkbox" else _text(v)
 
 
 def _typed(v: ValueRecord) -> Any:
@@ -433,7 +439,7 @@ def _typed(v: ValueRecord) -> Any:
         return v.value_bool
     if v.field_type == "date":
         return v.value_date
-    return v.value_text
+    return _text(v)
 
 
 def iso_time(at: datetime | None) -> str | None:
