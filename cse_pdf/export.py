@@ -11,13 +11,18 @@ clash with a field id (which is lower case). Text that a spreadsheet would run a
 formula is defused: XLSX cells are written as text, and CSV is written by `csv_safe`
 (every field quoted, an apostrophe before any formula start, also after leading
 whitespace or a line break, or a `;` that a semicolon reader would split on).
+
+Every recorded value can be exported: text is passed through the one rule for
+characters no format can hold (storable.py: U+FFFD in their place) before any
+format sees it, so a value recorded by an older cse-pdf (a U+FFFE, a control
+character in SQLite) cannot stop an export. An XLSX cell holds at most 32,767
+characters: a longer text is cut there with "…" in that format only.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +33,7 @@ from .errors import CsePdfError, UnknownFormError
 from .encryption import encrypt_xlsx, encrypted_zip
 from .private_files import write_private
 from .store import ExportRecord, Store
+from .storable import storable_text
 from .store.repository import iso_time
 
 Format = Literal["csv", "xlsx", "json"]
@@ -64,7 +70,7 @@ def row_of(r: ExportRecord, fields: list[str]) -> dict[str, Any]:
         "Ingested at": iso_time(s.ingested_at),
         "Flattened": s.flattened,
     }
-    row.update({fid: r.values.get(fid) for fid in fields})
+    row.update({fid: _storable(r.values.get(fid)) for fid in fields})
     row.update({
         "Unreadable dates": list(r.unreadable_dates), "Suggested level": a.level, "Suggested label": a.label,
         "Stated level": a.stated_level, "Stated label": a.stated_label, "Stated differs": a.stated_differs,
@@ -76,6 +82,10 @@ def row_of(r: ExportRecord, fields: list[str]) -> dict[str, Any]:
         "Trend": p.trend(a.level) if p else None,
     })
     return row
+
+
+def _storable(v: Any) -> Any:
+    return storable_text(v) if isinstance(v, str) else v
 
 
 def tables(store: Store, form: str | None = None) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
@@ -156,7 +166,14 @@ def _csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
     return encode_rows([columns, *([value(row[c], c) for c in columns] for row in rows)])
 
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters an XLSX file cannot hold
+XLSX_CELL_MAX = 32_767  # characters in one cell, Excel's limit
+
+
+def _xlsx_text(text: str) -> str:
+    """Text an XLSX cell can hold: storable characters, at most XLSX_CELL_MAX of them."""
+    text = storable_text(text)
+    return text if len(text) <= XLSX_CELL_MAX else text[:XLSX_CELL_MAX - 1] + "…"
+
 
 
 def _xlsx(data: dict[str, tuple[list[str], list[dict[str, Any]]]]) -> bytes:
@@ -181,7 +198,7 @@ def _xlsx(data: dict[str, tuple[list[str], list[dict[str, Any]]]]) -> bytes:
                     cell.value = v
                     cell.number_format = "yyyy-mm-dd"
                 else:
-                    cell.value = _ILLEGAL.sub("", _text_cell(v, _sep(column)))
+                    cell.value = _xlsx_text(_text_cell(v, _sep(column)))
                     cell.data_type = "s"  # never a formula, whatever the text starts with
     buf = io.BytesIO()
     wb.save(buf)

@@ -313,7 +313,12 @@ class Batch:
             folder = make_private_dir(self.stamped_root / safe_part(sub.form_id))
             target = safe_file(folder, sub.form_id, sub.instance_id or "copy", sub.sha256[:12], suffix=".pdf")
             write_private(target, pdf)  # before the record: a crash between the two is redone by the next run
-        recorded = self.store.record(replace(sub, stamped_path=str(target) if target else None))
+        try:
+            recorded = self.store.record(replace(sub, stamped_path=str(target) if target else None))
+        except BaseException:
+            if target is not None:
+                target.unlink(missing_ok=True)  # never a stamped copy without its record
+            raise
         if recorded.known:  # another ingest recorded this very file first; its stamped copy stands
             if target is not None and recorded.stamped_path != str(target):
                 target.unlink(missing_ok=True)
@@ -353,6 +358,7 @@ def ingest(files: list[Path], store: Store, out: Path, workers: int = 1,
     AES-256 encrypted (quarantined files stay as they came). Without `stamps` the forms are recorded
     and no stamped copy is written. `process` is what the workers run on each file (tests swap in one
     that crashes)."""
+    store.key_secret  # a database that lost its linking-key secret is refused before any file is touched
     batch = Batch(store, out, on_outcome, passwords, stamps)
     shas = {path: sha256_of(path) for path in files}
     known = store.known(s for s in shas.values() if s)

@@ -25,6 +25,7 @@ from .encryption import READ_PASSWORD_ENV
 from .identity import Identity
 from .pdf_fields import PdfField, PdfName, collect_fields
 from .spec import IDENTITY_FIELD, LIVE_PREFIX, Field, FormSpec
+from .storable import storable_values
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # structure warnings are noise to a user, never content
 logging.getLogger("pikepdf").setLevel(logging.ERROR)  # qpdf's repair notes, likewise
@@ -42,6 +43,12 @@ class Response:
     warnings: list[str] = field(default_factory=list)
     flattened: bool = False  # read from the printed page, not from form fields: less certain
     calculated: dict[str, str] = field(default_factory=dict)  # what the viewer's live scoring wrote: claims
+
+    def __post_init__(self) -> None:
+        # The one place values enter scoring, stamping and the store: characters no store or format can
+        # hold become U+FFFD, with a warning per field (see storable.py).
+        self.values, changed = storable_values(self.values)
+        self.warnings = [*self.warnings, *(w for w in changed if w not in self.warnings)]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -62,7 +62,7 @@ def review_reasons(response: Response, assessment: Assessment, keys: PersonKeys,
         found.add("unanswered")
     if assessment.differs:
         found.add("level-differs")
-    if keys.assessment_key is None:
+    if not keys.identifies_assessment:
         found.add("unidentified")
     return [code for code in REASONS if code in found]
 

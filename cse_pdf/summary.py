@@ -1,6 +1,11 @@
 """The summary page put in front of a stamped form: what the tool suggests, and why.
 
 Printed in DejaVu Sans (embedded) because it shows names as typed, in any script.
+
+Whatever was typed, the page can be drawn: a value is shown as storable text
+(storable.py), and one too long for its place (a 4,000-character name, a hundred
+line breaks) is cut with "…" and a note "shortened; see the form", on this page
+only: the record and the form keep every character.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from .layout import markup
 from .history import PreviousAssessment
 from .read import Response
 from .score import Assessment
+from .storable import storable_text
 
 LEVEL_COLOURS = ["#2e7d32", "#b7950b", "#d35400", "#b3261e"]  # 0 green … 3 red
 INK = colors.HexColor("#1b2a41")
@@ -47,8 +53,29 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+FACT_CHARS, FACT_LINES = 300, 4  # a value in the facts table: one table row can never outgrow a page
+NOTE_CHARS, NOTE_LINES = 1500, 20  # a checklist note (a paragraph: it may run over a page, but stays a summary)
+SHORTENED = "shortened; see the form"
+
+
+def shorten(text: str, chars: int, lines: int) -> tuple[str, bool]:
+    """`text` as storable characters, cut to at most `chars` characters and `lines` lines (with "…");
+    True when it was cut."""
+    text = storable_text(text)
+    kept = text.split("\n")
+    cut = len(kept) > lines or len(text) > chars
+    if len(kept) > lines:
+        text = "\n".join(kept[:lines])
+    if len(text) > chars:
+        text = text[:chars]
+    return (text.rstrip() + "…", True) if cut else (text, False)
+
+
 def _text(value: object) -> str:
-    return markup(str(value)) if value not in (None, "") else "<i>not given</i>"
+    if value in (None, ""):
+        return "<i>not given</i>"
+    text, cut = shorten(str(value), FACT_CHARS, FACT_LINES)
+    return f"{markup(text)} <i>({SHORTENED})</i>" if cut else markup(text)
 
 
 def _box(paragraphs: list, edge: str, fill: str, width: float) -> Table:
@@ -154,8 +181,10 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
         for item in ticked:
             notes_id = checklist.notes_for(item)
             note = values.get(notes_id) if notes_id else None
-            story.append(Paragraph(f"• <b>{markup(item.label)}</b>" + (f" – {markup(note)}" if note else
-                                                                       " – <i>no notes</i>"), st["body"]))
+            shown, cut = shorten(str(note), NOTE_CHARS, NOTE_LINES) if note else ("", False)
+            story.append(Paragraph(f"• <b>{markup(item.label)}</b>" + (
+                f" – {markup(shown)}" + (f" <i>({SHORTENED})</i>" if cut else "") if note else " – <i>no notes</i>"),
+                st["body"]))
 
     story.append(Paragraph(f"Why this {markup(summ.level_name if summ else 'risk category')}", st["h"]))
     for r in assessment.reasons:

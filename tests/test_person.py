@@ -25,17 +25,26 @@ def test_an_assessment_is_form_person_date_and_agency_and_needs_all_but_the_agen
     k = keys_of(spec, base)
     assert (k.name, k.dob, k.completed, k.agency) == ("ada testperson", date(2010, 7, 14), date(2024, 4, 12),
                                                       "example youth service")
-    same = keys_of(spec, {**base, "child.name": "ADA  TESTPERSON", "assessment.agency": "example youth service "})
-    assert same.assessment_key == k.assessment_key
-    assert keys_of(spec, {**base, "assessment.agency": "Example School"}).assessment_key != k.assessment_key
-    assert keys_of(spec, {**base, "assessment.date": "13/04/2024"}).person_key == k.person_key
-    assert keys_of(spec, {**base, "assessment.agency": None}).assessment_key is not None
-    assert keys_of(spec, {**base, "child.dob": "July 2010"}).person_key is None
-    assert keys_of(spec, {**base, "assessment.date": None}).assessment_key is None
+    secret = bytes(range(32))  # a database's (Store.key_secret)
+
+    def akey(values: dict) -> str | None:
+        return keys_of(spec, values).assessment_key(secret)
+
+    def pkey(values: dict) -> str | None:
+        return keys_of(spec, values).person_key(secret)
+
+    assert akey({**base, "child.name": "ADA  TESTPERSON", "assessment.agency": "example youth service "}) == akey(base)
+    assert akey({**base, "assessment.agency": "Example School"}) != akey(base)
+    assert pkey({**base, "assessment.date": "13/04/2024"}) == pkey(base)
+    assert akey({**base, "assessment.agency": None}) is not None
+    assert pkey({**base, "child.dob": "July 2010"}) is None
+    assert akey({**base, "assessment.date": None}) is None
+    assert not keys_of(spec, {**base, "assessment.date": None}).identifies_assessment
+    assert keys_of(spec, base).identifies_assessment
     assert keys_of(find_form("hillingdon-cse"), {"client.name": "Ada Testperson", "client.dob": "14/07/2010",
                                                  "agency.date_completed": "12/04/2024",
-                                                 "agency.name": "Example Youth Service"}).assessment_key != \
-        k.assessment_key  # another form, another assessment
+                                                 "agency.name": "Example Youth Service"}).assessment_key(secret) != \
+        akey(base)  # another form, another assessment
 
 
 def test_the_previous_assessment_is_the_latest_one_completed_before() -> None:

@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Literal
 
 from .. import spec as S
 from ..person import normalise_name
+from ..storable import storable_text
 from ..spec import FormSpec
 from ..store.reports import AssessmentFacts
 from .suppression import Suppressed, shown_count, suppress
@@ -236,7 +237,7 @@ def agency_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable | None:
         k = normalise_name(text)
         if k is None:
             return ""
-        spelled.setdefault(k, Counter())[" ".join(text.split())[:80]] += 1
+        spelled.setdefault(k, Counter())[storable_text(" ".join(text.split())[:80])] += 1  # data: a label any format holds
         return k
 
     counts = Counter(key(x) for x in facts)

@@ -138,3 +138,15 @@ class IssuedCopyRecord(Base):
     recipient: Mapped[str] = mapped_column(sa.Text)  # the agency's address the copy went to
     method: Mapped[str] = mapped_column(sa.String(8))  # "smtp" (sent) or "eml" (written for the officer to send)
     issued_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class SettingRecord(Base):
+    """A database's own settings, one row each; made by migrations, never by a command.
+
+    `key_secret`: 32 random bytes (hex) made once per database by migration 0003, the key of the
+    HMAC linking keys (cse_pdf.person). Losing it unlinks every later return from earlier ones."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text)

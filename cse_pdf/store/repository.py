@@ -25,10 +25,12 @@ from ..errors import StoreError
 from ..history import PreviousAssessment, pick_previous
 from ..person import PersonKeys, normalise_name, read_date
 from ..review import describe
+from ..storable import storable_text
 from .engine import BUSY_TIMEOUT_MS, WRITE, create_engine, display, resolve_url
 from .migrate import upgrade
-from .models import AssessmentRecord, FailureRecord, SubmissionRecord, ValueRecord
+from .models import AssessmentRecord, FailureRecord, SettingRecord, SubmissionRecord, ValueRecord
 
+KEY_SECRET = "key_secret"  # the settings row made by migration 0003
 RETRIES = 5  # a concurrent revision of the same assessment: record again on top of it
 _CHUNK = 500  # ids per IN (…) query
 
@@ -98,6 +100,7 @@ class Store:
     def __init__(self, engine: Engine, url: URL) -> None:
         self.engine = engine
         self.url = url
+        self._key_secret: bytes | None = None
 
     @classmethod
     def open(cls, db: str | None = None, *, migrate: bool = True) -> "Store":
@@ -140,6 +143,23 @@ class Store:
                 time.sleep(0.2)
 
     @property
+    def key_secret(self) -> bytes:
+        """This database's secret for the linking keys (cse_pdf.person), read once. A database without it
+        is refused rather than given a new one, which would silently unlink every later return."""
+        if self._key_secret is None:
+            with self._reading() as s:
+                value = s.scalar(sa.select(SettingRecord.value).where(SettingRecord.name == KEY_SECRET))
+            try:
+                secret = bytes.fromhex(value or "")
+            except ValueError:
+                secret = b""
+            if len(secret) < 32:
+                raise StoreError("has no valid key secret (table settings, row key_secret); restore the database "
+                                 "from a backup", self.where)
+            self._key_secret = secret
+        return self._key_secret
+
+    @property
     def where(self) -> str:
         """The database as safe to show: a SQLite file's path, or the URL without its password."""
         return self.url.database or "" if self.url.get_backend_name() == "sqlite" else display(self.url)
@@ -179,10 +199,11 @@ class Store:
 
     def previous_for(self, keys: PersonKeys, exclude: int | None = None) -> PreviousAssessment | None:
         """The young person's latest current assessment on this form completed before this one."""
-        if keys.person_key is None or keys.completed is None:
+        person_key = keys.person_key(self.key_secret)
+        if person_key is None or keys.completed is None:
             return None
         with self._reading() as s:
-            return pick_previous(self._candidates(s, keys.form_id, keys.person_key), keys.completed, exclude)
+            return pick_previous(self._candidates(s, keys.form_id, person_key), keys.completed, exclude)
 
     @staticmethod
     def _candidates(s: Session, form_id: str, person_key: str) -> list[PreviousAssessment]:
@@ -201,6 +222,8 @@ class Store:
                 return self._record_once(sub)
             except IntegrityError:
                 pass  # lost a race: with another ingest of this file, or of a revision of this assessment
+            except (SQLAlchemyError, UnicodeError) as exc:
+                raise _refused(exc, sub.source_path) from None
             with self._reading() as s:
                 already = self._known_one(s, sub.sha256)
             if already is not None:
@@ -210,13 +233,14 @@ class Store:
 
     def _record_once(self, sub: NewSubmission) -> Recorded:
         keys = sub.keys
+        person_key, assessment_key = keys.person_key(self.key_secret), keys.assessment_key(self.key_secret)
         with self._writing() as s:
             existing = self._known_one(s, sub.sha256)
             if existing is not None:
                 return existing
             revision, supersedes = 1, None
-            if keys.assessment_key is not None:
-                by_key = SubmissionRecord.assessment_key == keys.assessment_key
+            if assessment_key is not None:
+                by_key = SubmissionRecord.assessment_key == assessment_key
                 revision = (s.scalar(sa.select(sa.func.max(SubmissionRecord.revision)).where(by_key)) or 0) + 1
                 supersedes = s.scalar(sa.select(SubmissionRecord.id).where(by_key, SubmissionRecord.is_current))
                 s.execute(sa.update(SubmissionRecord).where(by_key).values(is_current=False))
@@ -225,8 +249,8 @@ class Store:
                 form_id=sub.form_id, form_version=sub.form_version, layout_hash=sub.layout_hash,
                 instance_id=sub.instance_id, flattened=sub.flattened, status=sub.status, review_reasons=sub.review,
                 warnings=sub.warnings, stamped_path=sub.stamped_path, name_key=keys.name, dob=keys.dob,
-                date_completed=keys.completed, agency_key=keys.agency, person_key=keys.person_key,
-                assessment_key=keys.assessment_key, revision=revision, is_current=True)
+                date_completed=keys.completed, agency_key=keys.agency, person_key=person_key,
+                assessment_key=assessment_key, revision=revision, is_current=True)
             s.add(row)
             s.flush()
             a = sub.assessment
@@ -268,6 +292,8 @@ class Store:
                 return
             except IntegrityError:
                 continue  # another ingest noted the same file first: count this attempt on its row
+            except (SQLAlchemyError, UnicodeError) as exc:
+                raise _refused(exc, source_path) from None
         raise StoreError("could not note this failure in the database; run the ingest again", source_path)
 
     # ---- list, show, export ------------------------------------------------------------------
@@ -372,6 +398,14 @@ class Store:
         return rows
 
 
+def _refused(exc: BaseException, where: str) -> StoreError:
+    """One file's write that the database refused (a value it cannot hold, a lost connection): that file
+    fails with one line, and the batch goes on. Only the error's class is shown: its text can quote values."""
+    kind = type(getattr(exc, "orig", None) or exc).__name__
+    return StoreError(f"could not be recorded: the database refused to store it ({kind}); the file is set aside "
+                      "and the others go on; check the database, then ingest it again", where)
+
+
 def value_rows(submission_id: int, values: Mapping[str, Any], field_types: Mapping[str, str]) -> list[dict]:
     """A row per field: the text as read, and a typed column where the field has one."""
     rows = []
@@ -382,16 +416,22 @@ def value_rows(submission_id: int, values: Mapping[str, Any], field_types: Mappi
         if isinstance(v, bool):
             row["value_bool"], row["value_text"] = v, "true" if v else "false"
         elif v is not None:
-            row["value_text"] = str(v)
+            row["value_text"] = storable_text(str(v))  # as read.Response made it; the same for any other caller
             if ftype == "date":
                 row["value_date"] = read_date(str(v))
         rows.append(row)
     return rows
 
 
+def _text(v: ValueRecord) -> str | None:
+    """The text as recorded, storable (storable.py) even if recorded by an older cse-pdf: `show` prints it to
+    a terminal (no C1 control may reach one) and every export format takes it."""
+    return None if v.value_text is None else storable_text(v.value_text)
+
+
 def _as_read(v: ValueRecord) -> Any:
     """The value as `cse-pdf read` prints it."""
-    return v.value_bool if v.field_type == "checkbox" else v.value_text
+    return v.value_bool if v.field_type == "checkbox" else _text(v)
 
 
 def _typed(v: ValueRecord) -> Any:
@@ -399,7 +439,7 @@ def _typed(v: ValueRecord) -> Any:
         return v.value_bool
     if v.field_type == "date":
         return v.value_date
-    return v.value_text
+    return _text(v)
 
 
 def iso_time(at: datetime | None) -> str | None:
