@@ -21,6 +21,8 @@ import pikepdf
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject
 
 MAX_DEPTH = 32
+HIDDEN, NO_VIEW = 2, 32  # annotation flags (/F) that keep a widget off the screen
+MIN_VISIBLE = 0.5  # points: a widget narrower or lower than this shows nothing a person could see
 
 
 class PdfName(str):
@@ -144,10 +146,55 @@ def model_of(pdf: Any) -> Model:
 
 @dataclass
 class PdfField:
+    """One fully qualified name and everything in the file that carries it.
+
+    Normally one terminal field with its widgets. A hostile or mangled file can hold several terminals
+    of the same name (a hidden leftover, or one at another place in the hierarchy): `node` is the first
+    found, `terminals` all of them, and `owners[i]` says which terminal `widgets[i]` belongs to, so a
+    reader can tell apart what a viewer shows from what it does not (see `shown`)."""
+
     name: str
     node: Any  # the terminal field's dictionary (for merged fields, also its only widget), pypdf or pikepdf
     widgets: list[Any] = field(default_factory=list)
     model: Model = _PypdfModel
+    terminals: list[Any] = field(default_factory=list)  # every terminal of this name, `node` first
+    owners: list[int] = field(default_factory=list)  # per widget: its terminal's index in `terminals`
+    placed: list[bool] = field(default_factory=list)  # per widget: in some page's /Annots
+    terminal_keys: list[Any] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        """A field made by hand (one terminal, widgets all placed): the same picture as one collected."""
+        if not self.terminals:
+            self.terminals = [self.node]
+        if len(self.owners) != len(self.widgets):
+            self.owners = [0] * len(self.widgets)
+        if len(self.placed) != len(self.widgets):
+            self.placed = [True] * len(self.widgets)
+
+    def view(self, terminal: int) -> "PdfField":
+        """This name as only one of its terminals (with that terminal's widgets) would read."""
+        picked = [i for i, o in enumerate(self.owners) if o == terminal]
+        return PdfField(self.name, self.terminals[terminal], [self.widgets[i] for i in picked], self.model,
+                        [self.terminals[terminal]], [0] * len(picked), [self.placed[i] for i in picked])
+
+    def shown(self, i: int) -> bool:
+        """Whether a viewer shows widget i at all: placed on a page, not flagged Hidden or NoView, and
+        with an area a person could see (a zero-size /Rect shows nothing)."""
+        if not self.placed[i]:
+            return False
+        widget, get = self.widgets[i], self.model.get
+        try:
+            flags = int(self.model.deref(get(widget, "/F")) or 0)
+        except (TypeError, ValueError):
+            flags = 0
+        if flags & (HIDDEN | NO_VIEW):
+            return False
+        rect = self.model.deref(get(widget, "/Rect"))
+        try:
+            x0, y0, x1, y1 = (float(self.model.deref(v)) for v in list(rect)[:4])
+        except (TypeError, ValueError):
+            return False  # no rectangle (or no numbers in it): nowhere on the page to show
+        return abs(x1 - x0) >= MIN_VISIBLE and abs(y1 - y0) >= MIN_VISIBLE
 
     def inherited(self, key: str) -> Any:
         """Look a key up the /Parent chain, as /FT, /Ff, /V and /DA inherit in PDF (the model's own object)."""
@@ -256,7 +303,9 @@ def collect_fields(pdf: Any) -> dict[str, PdfField]:
     names: dict[Any, str | None] = {}  # by the terminal's key: a radio group's kids share one
     widget_seen: set[Any] = set()
     tree = list(_tree_widgets(pdf, model))
-    for from_pages, (key, widget) in [(False, kw) for kw in tree] + [(True, kw) for kw in _page_annots(pdf, model)]:
+    annots = list(_page_annots(pdf, model))
+    on_pages = {key for key, _ in annots}  # a widget only in /Fields is on no page: no viewer shows it
+    for from_pages, (key, widget) in [(False, kw) for kw in tree] + [(True, kw) for kw in annots]:
         if key in widget_seen:  # most page annotations are the tree's widgets: known without a look inside
             continue
         widget_seen.add(key)
@@ -269,9 +318,19 @@ def collect_fields(pdf: Any) -> dict[str, PdfField]:
             names[terminal_key] = name
         if name is None:
             continue
-        entry = found.setdefault(name, PdfField(name, terminal, model=model))
+        entry = found.get(name)
+        if entry is None:
+            entry = found[name] = PdfField(name, terminal, model=model, terminal_keys=[terminal_key])
+        if terminal_key in entry.terminal_keys:
+            owner = entry.terminal_keys.index(terminal_key)
+        else:  # a second terminal of the same name: kept, so that a reader sees both
+            entry.terminal_keys.append(terminal_key)
+            entry.terminals.append(terminal)
+            owner = len(entry.terminals) - 1
         if from_pages or _is_widget(widget, model):
             entry.widgets.append(widget)
+            entry.owners.append(owner)
+            entry.placed.append(from_pages or key in on_pages)
     return found
 
 
