@@ -14,7 +14,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pikepdf
 
@@ -321,30 +321,31 @@ def read_value(field: Field, f: PdfField) -> tuple[Value, bool]:
         return _read_radio(field, f)
     if len(f.terminals) == 1:  # text and choices: one /V, however many widgets show it
         return decode_value(field, f), False
-    readings = [(decode_value(field, f.view(t)), any(f.shown(i) for i, o in enumerate(f.owners) if o == t))
+    readings = [(decode_value(field, f.view(t)),
+                 lambda t=t: any(f.shown(i) for i, o in enumerate(f.owners) if o == t))
                 for t in range(len(f.terminals))]
     return _decide(readings)
 
 
-def _decide(readings: list[tuple[Value, bool]], fallback: Value = None) -> tuple[Value, bool]:
-    """(value, conflicting) from (value, shown) readings: the shown ones win when they agree."""
+def _decide(readings: list[tuple[Value, Callable[[], bool]]], fallback: Value = None) -> tuple[Value, bool]:
+    """(value, conflicting) from (value, is it shown?) readings: where they disagree, the shown ones win
+    when they agree among themselves. Whether a part is shown is only asked on a disagreement (rare)."""
     every = {v for v, _ in readings}
-    shown = {v for v, visible in readings if visible}
-    if shown:
-        return (next(iter(shown)) if len(shown) == 1 else None), len(every) > 1
-    if len(every) > 1:
-        return None, True
-    return (next(iter(every)) if every else fallback), False
+    if len(every) <= 1:
+        return (next(iter(every)) if every else fallback), False
+    shown = {v for v, visible in readings if visible()}
+    return (next(iter(shown)) if len(shown) == 1 else None), True
 
 
 def _read_checkbox(f: PdfField) -> tuple[Value, bool]:
     """Each widget's tick (/AS) is a reading; a terminal with no widget at all reads from its /V."""
-    readings: list[tuple[Value, bool]] = [(state not in (None, "Off"), f.shown(i))
-                                          for i, state in enumerate(map(_name_text, f.of_widgets("/AS")))]
+    readings: list[tuple[Value, Callable[[], bool]]] = [
+        (state not in (None, "Off"), lambda i=i: f.shown(i))
+        for i, state in enumerate(map(_name_text, f.of_widgets("/AS")))]
     for t in range(len(f.terminals)):
         if t not in f.owners:
             v = _name_text(f.view(t).value("/V"))
-            readings.append((v not in (None, "", "Off"), False))
+            readings.append((v not in (None, "", "Off"), lambda: False))
     return _decide(readings, fallback=False)
 
 
@@ -356,7 +357,8 @@ def _read_radio(field: Field, f: PdfField) -> tuple[Value, bool]:
     for i, (w, state) in enumerate(zip(f.widgets, map(_name_text, f.of_widgets("/AS")))):
         if state not in (None, "Off") and f.on_state(w) == state:
             on.append((export(state), f.shown(i)))
-    stated = [export(_name_text(f.view(t).own("/V"))) for t in range(len(f.terminals))]
+    plain, get = f.model.plain, f.model.get
+    stated = [export(_name_text(plain(get(t, "/V")))) for t in f.terminals]
     stated += [export(_name_text(v)) for v in f.of_widgets("/V")]
     claims = {v for v, _ in on if v is not None} | {v for v in stated if v is not None}
     seen_on = {v for v, visible in on if visible and v is not None}
