@@ -85,6 +85,20 @@ def zero_size_kid_on(pdf: pikepdf.Pdf) -> None:
     copy_widget(pdf, kid_for(pdf, "risk.drug_use", "1"), AS=pikepdf.Name("/1"), Rect=[300, 300, 300, 300])
 
 
+def off_page_kid_on(pdf: pikepdf.Pdf) -> None:
+    """Drawn far outside the page (and its crop box): on the page's list, never on the screen."""
+    copy_widget(pdf, kid_for(pdf, "risk.drug_use", "1"), AS=pikepdf.Name("/1"), Rect=[-500, -500, -480, -480])
+
+
+def cropped_away_text_twin(pdf: pikepdf.Pdf) -> None:
+    """Inside the MediaBox but outside a CropBox given to its page: viewers show the crop box only."""
+    dob = collect_fields(pdf)["client.dob"].node
+    page = page_holding(pdf, dob)
+    width, height = (float(v) for v in page.MediaBox[2:4])
+    page.CropBox = [0, 20, width, height]
+    copy_widget(pdf, dob, V=pikepdf.String("01/01/2001"), Rect=[50, 2, 200, 18])
+
+
 def hidden_text_twin(pdf: pikepdf.Pdf) -> None:
     dob = collect_fields(pdf)["client.dob"].node
     copy_widget(pdf, dob, V=pikepdf.String("01/01/2001"), F=HIDDEN)
@@ -110,6 +124,8 @@ SHOWN_WINS = {  # change → (field id, the value every viewer shows)
     "hidden-radio-kid-on": (hidden_kid_on(HIDDEN), "risk.drug_use", "5"),
     "noview-radio-kid-on": (hidden_kid_on(NO_VIEW | 4), "risk.drug_use", "5"),
     "zero-size-radio-kid-on": (zero_size_kid_on, "risk.drug_use", "5"),
+    "off-page-radio-kid-on": (off_page_kid_on, "risk.drug_use", "5"),
+    "cropped-away-text-twin": (cropped_away_text_twin, "client.dob", "11/11/2012"),
     "hidden-text-twin": (hidden_text_twin, "client.dob", "11/11/2012"),
     "zero-size-dropdown-twin-first": (zero_size_dropdown_twin_first, "risk.category", "3"),
     "hidden-checkbox-twin-off": (hidden_checkbox_twin_off, "concern.disclosure", True),
