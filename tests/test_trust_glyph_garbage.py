@@ -34,11 +34,16 @@ HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
 
 
 def no_character_maps(src: Path, dst: Path) -> Path:
-    """The copy as some tools print it: its Unicode fonts without a /ToUnicode map (text reads as (cid:N))."""
+    """The copy as some tools print it: its Unicode fonts without a /ToUnicode map, and without the font
+    program's own character table either (here: no embedded program), so their text reads as (cid:N)."""
     with pikepdf.open(src) as pdf:
         for obj in pdf.objects:
             if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0" and "/ToUnicode" in obj:
                 del obj["/ToUnicode"]
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if key in obj:
+                        del obj[key]
         pdf.save(dst)
     return dst
 
@@ -101,6 +106,22 @@ def test_the_summary_page_never_prints_cid_codes(tmp_path: Path) -> None:
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "(cid:" not in (PdfReader(out).pages[0].extract_text() or "")
+
+
+@pytest.mark.parametrize("form", [HIL, RV])
+def test_every_box_printed_without_a_character_map_is_unanswered(form: str, tmp_path: Path) -> None:
+    """A fictional return flattened, then its Unicode fonts stripped of their character maps: no value
+    read may hold a (cid:N) marker, and each box that did is named in a note."""
+    flat, values = flat_return(tmp_path, form)
+    path = no_character_maps(flat, tmp_path / "cid.pdf")
+    with pikepdf.open(flat) as pdf:
+        assert any(isinstance(o, pikepdf.Dictionary) and o.get("/Subtype") == "/Type0" for o in pdf.objects)
+    response = read_form(path)
+    named = {w.split(":")[0] for w in unreadable_notes(path)}
+    assert named, "some box was printed in a Unicode font"
+    assert all(response.values[fid] is None for fid in named)
+    assert not any("(cid:" in str(v) for v in response.values.values())
+    assert "unreadable-text" in codes(path)
 
 
 @pytest.mark.parametrize("garbage", ["\ufffd\ufffd\ufffd", "Ana \ufffdlvarez", "\ue000\ue001\ue002",
