@@ -162,7 +162,7 @@ class PdfField:
     owners: list[int] = field(default_factory=list)  # per widget: its terminal's index in `terminals`
     placed: list[bool] = field(default_factory=list)  # per widget: in some page's /Annots
     boxes: list[Box | None] = field(default_factory=list)  # per widget: the visible box of its page, if known
-    terminal_keys: list[Any] = field(default_factory=list, repr=False)
+    terminal_keys: dict[Any, int] = field(default_factory=dict, repr=False)  # terminal's key → its index
 
     def __post_init__(self) -> None:
         """A field made by hand (one terminal, widgets all placed): the same picture as one collected."""
@@ -175,9 +175,16 @@ class PdfField:
         if len(self.boxes) != len(self.widgets):
             self.boxes = [None] * len(self.widgets)
 
-    def view(self, terminal: int) -> "PdfField":
-        """This name as only one of its terminals (with that terminal's widgets) would read."""
-        picked = [i for i, o in enumerate(self.owners) if o == terminal]
+    def by_terminal(self) -> list[list[int]]:
+        """For each terminal, the indices of its widgets."""
+        out: list[list[int]] = [[] for _ in self.terminals]
+        for i, owner in enumerate(self.owners):
+            out[owner].append(i)
+        return out
+
+    def view(self, terminal: int, picked: list[int] | None = None) -> "PdfField":
+        """This name as only one of its terminals (with that terminal's widgets, `picked`) would read."""
+        picked = [i for i, o in enumerate(self.owners) if o == terminal] if picked is None else picked
         return PdfField(self.name, self.terminals[terminal], [self.widgets[i] for i in picked], self.model,
                         [self.terminals[terminal]], [0] * len(picked), [self.placed[i] for i in picked],
                         [self.boxes[i] for i in picked])
@@ -355,13 +362,11 @@ def collect_fields(pdf: Any) -> dict[str, PdfField]:
             continue
         entry = found.get(name)
         if entry is None:
-            entry = found[name] = PdfField(name, terminal, model=model, terminal_keys=[terminal_key])
-        if terminal_key in entry.terminal_keys:
-            owner = entry.terminal_keys.index(terminal_key)
-        else:  # a second terminal of the same name: kept, so that a reader sees both
-            entry.terminal_keys.append(terminal_key)
+            entry = found[name] = PdfField(name, terminal, model=model, terminal_keys={terminal_key: 0})
+        owner = entry.terminal_keys.get(terminal_key)
+        if owner is None:  # a second terminal of the same name: kept, so that a reader sees both
+            owner = entry.terminal_keys[terminal_key] = len(entry.terminals)
             entry.terminals.append(terminal)
-            owner = len(entry.terminals) - 1
         if from_pages or _is_widget(widget, model):
             entry.widgets.append(widget)
             entry.owners.append(owner)

@@ -321,9 +321,8 @@ def read_value(field: Field, f: PdfField) -> tuple[Value, bool]:
         return _read_radio(field, f)
     if len(f.terminals) == 1:  # text and choices: one /V, however many widgets show it
         return decode_value(field, f), False
-    readings = [(decode_value(field, f.view(t)),
-                 lambda t=t: any(f.shown(i) for i, o in enumerate(f.owners) if o == t))
-                for t in range(len(f.terminals))]
+    readings = [(decode_value(field, f.view(t, picked)), lambda picked=picked: any(f.shown(i) for i in picked))
+                for t, picked in enumerate(f.by_terminal())]
     return _decide(readings)
 
 
@@ -342,9 +341,9 @@ def _read_checkbox(f: PdfField) -> tuple[Value, bool]:
     readings: list[tuple[Value, Callable[[], bool]]] = [
         (state not in (None, "Off"), lambda i=i: f.shown(i))
         for i, state in enumerate(map(_name_text, f.of_widgets("/AS")))]
-    for t in range(len(f.terminals)):
-        if t not in f.owners:
-            v = _name_text(f.view(t).value("/V"))
+    for t, picked in enumerate(f.by_terminal()):
+        if not picked:
+            v = _name_text(f.view(t, picked).value("/V"))
             readings.append((v not in (None, "", "Off"), lambda: False))
     return _decide(readings, fallback=False)
 
