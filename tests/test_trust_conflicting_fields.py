@@ -119,6 +119,12 @@ def hidden_checkbox_twin_off(pdf: pikepdf.Pdf) -> None:
     copy_widget(pdf, box, AS=pikepdf.Name.Off, V=pikepdf.Name.Off, F=NO_VIEW)
 
 
+def ticked_twin_without_widget(pdf: pikepdf.Pdf) -> None:
+    """An unticked box, and in /Fields a bare field of the same name claiming it ticked."""
+    pdf.Root.AcroForm.Fields.append(pdf.make_indirect(pikepdf.Dictionary(
+        T=pikepdf.String("concern.older_relationship"), FT=pikepdf.Name.Btn, V=pikepdf.Name("/Yes"))))
+
+
 SHOWN_WINS = {  # change → (field id, the value every viewer shows)
     "hidden-terminal-first-in-fields": (hidden_group_first_in_fields, "risk.drug_use", "5"),
     "hidden-radio-kid-on": (hidden_kid_on(HIDDEN), "risk.drug_use", "5"),
@@ -129,6 +135,7 @@ SHOWN_WINS = {  # change → (field id, the value every viewer shows)
     "hidden-text-twin": (hidden_text_twin, "client.dob", "11/11/2012"),
     "zero-size-dropdown-twin-first": (zero_size_dropdown_twin_first, "risk.category", "3"),
     "hidden-checkbox-twin-off": (hidden_checkbox_twin_off, "concern.disclosure", True),
+    "ticked-checkbox-twin-without-widget": (ticked_twin_without_widget, "concern.older_relationship", False),
 }
 
 
@@ -263,3 +270,17 @@ def test_ingest_puts_such_a_return_in_needs_review(tmp_path: Path, db_url: str) 
 
 def test_the_review_code_is_described_in_plain_words() -> None:
     assert "hidden" in REASONS["conflicting-values"] and "two ways" in REASONS["conflicting-values"]
+
+
+@pytest.mark.parametrize("case", ["hidden-terminal-first-in-fields", "hidden-text-twin", "off-page-radio-kid-on"])
+def test_the_stamped_copy_says_so_and_reads_as_shown(case: str, tmp_path: Path) -> None:
+    from cse_pdf.stamp import stamp
+
+    change, fid, shown = SHOWN_WINS[case]
+    stamped = stamp(hostile(tmp_path, change))
+    copy = tmp_path / "stamped.pdf"
+    copy.write_bytes(stamped.pdf)
+    summary = " ".join((PdfReader(copy).pages[0].extract_text() or "").split())
+    assert f"{fid} could be read more than one way" in summary
+    assert read_form(copy).values == read_form(HIGH).values
+    assert conflicts(copy) == []  # every twin now holds what was read, so the copy reads one way
