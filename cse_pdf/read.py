@@ -229,6 +229,10 @@ def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> 
                 f"was made from form {identity.form} version {identity.version}, not {spec.id} version {spec.version}",
                 path)
         warnings = []
+        marker = fields[IDENTITY_FIELD]
+        if len({str(marker.model.plain(marker.model.get(t, "/V"))) for t in marker.terminals}) > 1:
+            warnings.append(f"the form's identity field {CONFLICT_WARNING}: the file holds more than one (another "
+                            "tool's leftovers, or tampering); the first was used; check where the file came from")
         current = spec.version if _is_path_spec(spec) else find_form(spec.id).version
         if spec.version != current:
             warnings.append(f"made from version {spec.version} of form {spec.id} (current: {current}); values are "

@@ -284,3 +284,19 @@ def test_the_stamped_copy_says_so_and_reads_as_shown(case: str, tmp_path: Path) 
     assert f"{fid} could be read more than one way" in summary
     assert read_form(copy).values == read_form(HIGH).values
     assert conflicts(copy) == []  # every twin now holds what was read, so the copy reads one way
+
+
+def test_a_second_form_identity_is_reported_too(tmp_path: Path) -> None:
+    """The hidden identity field names the form, version and layout hash: a twin claiming another is news."""
+    def change(pdf: pikepdf.Pdf) -> None:
+        marker = collect_fields(pdf)["cse_pdf_form"].node
+        other = str(marker.V).replace("hash=78ccaec7", "hash=00000000")
+        pdf.Root.AcroForm.Fields.append(pdf.make_indirect(pikepdf.Dictionary(
+            T=pikepdf.String("cse_pdf_form"), FT=pikepdf.Name.Tx, V=pikepdf.String(other))))
+
+    path = hostile(tmp_path, change)
+    response = read_form(path)
+    assert response.values == read_form(HIGH).values
+    assert any(w.startswith("the form's identity field could be read more than one way") for w in response.warnings)
+    assert "conflicting-values" in review_reasons(response, assess_return(response),
+                                                  keys_of(response.spec, response.values))
