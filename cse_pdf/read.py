@@ -253,7 +253,7 @@ def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> 
                                 "(a hidden or zero-size copy, or widgets that disagree); "
                                 + ("read as what a viewer shows" if values[f.id] is not None
                                    else "read as unanswered") + "; check it against the original")
-            if values[f.id] is None and _holds_an_unknown_option(f, pdf_field):
+            if values[f.id] is None and not conflicting and _holds_an_unknown_option(f, pdf_field):
                 warnings.append(f"field {f.id} holds a value that is not one of its options (changed outside "
                                 "the form?); read as unanswered")
         unknown = sorted(n for n in fields if n not in spec.field_map and n != IDENTITY_FIELD

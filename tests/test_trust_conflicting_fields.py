@@ -197,6 +197,7 @@ def test_disagreement_in_what_is_shown_reads_as_unanswered_and_is_reported(case:
     response = read_form(path)
     assert response.values[fid] is None
     assert [w.split(" could be read")[0] for w in conflicts(path)] == [f"field {fid}"]
+    assert len(response.warnings) == 1  # said once, not also as "not one of its options"
 
 
 # -- a copy that agrees with itself is no news --------------------------------------------------------------
