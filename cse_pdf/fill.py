@@ -126,31 +126,38 @@ def _drop(obj: Any, key: str) -> None:
 
 
 def _set(drawn: _Drawn, field: Field, f: PdfField, value: Any) -> None:
-    node = f.node
+    # every terminal of the name gets the value: a second (hidden) one left as it was would make the
+    # written copy read two ways again
+    nodes = f.terminals
     if field.type == "checkbox":
         (on,) = on_states(f)[:1] or ("Yes",)
         state = Name("/" + on if value else "/Off")
-        node[Name.V] = state
+        for node in nodes:
+            node[Name.V] = state
         for w in f.widgets:
             w[Name.AP] = drawn.states(ap.CHECK, on, *ap.rect_size(w))
             w[Name.AS] = state
         return
     if field.type == "radio":
-        if value is None:
-            _drop(node, "/V")
-        else:
-            node[Name.V] = Name("/" + value)
+        for node in nodes:
+            if value is None:
+                _drop(node, "/V")
+            else:
+                node[Name.V] = Name("/" + value)
         for w, on in zip(f.widgets, on_states(f)):
             _drop(w, "/V")
             w[Name.AP] = drawn.states(ap.DOT, on, *ap.rect_size(w))
             w[Name.AS] = Name("/" + on if value is not None and on == value else "/Off")
         return
     # text, multiline, date, dropdown: /V is the text (or export value), the appearance shows it
+    for node in nodes:
+        if value is None or value == "":
+            _drop(node, "/V")
+        else:
+            node[Name.V] = pikepdf.String(value)
     if value is None or value == "":
-        _drop(node, "/V")
         shown = ""
     else:
-        node[Name.V] = pikepdf.String(value)
         shown = field.option_label(value) if field.type == "dropdown" else value
     for w in f.widgets:
         w[Name.AP] = drawn.text(shown, *ap.rect_size(w), field.type == "multiline")

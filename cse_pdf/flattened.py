@@ -79,10 +79,31 @@ def read_flattened_values(spec: FormSpec, pages: dict[int, Any]) -> tuple[dict[s
                 notes.append(f"{field.id}: more than one option looks ticked; read as unanswered")
         else:
             text = _text(pages[places[0].page], places[0])
+            if text is not None and is_glyph_garbage(text):
+                notes.append(f"{field.id}: {UNREADABLE_TEXT}; read as unanswered")
+                text = None
             if field.type == "dropdown" and text is not None:
-                text = next((o.value for o in field.options if text in (o.label, o.value)), text)
+                choice = next((o.value for o in field.options if text in (o.label, o.value)), None)
+                if choice is None:
+                    notes.append(f"{field.id}: {NO_SUCH_OPTION}; read as unanswered")
+                text = choice
             values[field.id] = text
     return values, notes
+
+
+# What review.py's "unreadable-text" looks for in a flattened copy's notes.
+UNREADABLE_TEXT = "the text in its box did not map to real characters (a font without a character map)"
+NO_SUCH_OPTION = "the text in its box matches none of its options"
+
+# pdfminer's marker for a glyph it could not map, the replacement character, private-use characters (what
+# some fonts map glyphs to) and control characters other than line breaks and tabs: none is a typed answer.
+_GARBAGE = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def is_glyph_garbage(text: str) -> bool:
+    """Text recovered from a page that is not all real characters: unanswered, never stored as an answer
+    (a name of '(cid:0)(cid:0)' would otherwise be recorded and printed on the summary page)."""
+    return _GARBAGE.search(text) is not None
 
 
 _PLACEMENTS: dict[tuple[str, str, str], list[Placement]] = {}

@@ -21,6 +21,9 @@ import pikepdf
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject
 
 MAX_DEPTH = 32
+HIDDEN, NO_VIEW = 2, 32  # annotation flags (/F) that keep a widget off the screen
+MIN_VISIBLE = 0.5  # points: a widget narrower or lower than this shows nothing a person could see
+Box = tuple[float, float, float, float]  # (left, bottom, right, top) in points
 
 
 class PdfName(str):
@@ -144,10 +147,68 @@ def model_of(pdf: Any) -> Model:
 
 @dataclass
 class PdfField:
+    """One fully qualified name and everything in the file that carries it.
+
+    Normally one terminal field with its widgets. A hostile or mangled file can hold several terminals
+    of the same name (a hidden leftover, or one at another place in the hierarchy): `node` is the first
+    found, `terminals` all of them, and `owners[i]` says which terminal `widgets[i]` belongs to, so a
+    reader can tell apart what a viewer shows from what it does not (see `shown`)."""
+
     name: str
     node: Any  # the terminal field's dictionary (for merged fields, also its only widget), pypdf or pikepdf
     widgets: list[Any] = field(default_factory=list)
     model: Model = _PypdfModel
+    terminals: list[Any] = field(default_factory=list)  # every terminal of this name, `node` first
+    owners: list[int] = field(default_factory=list)  # per widget: its terminal's index in `terminals`
+    placed: list[bool] = field(default_factory=list)  # per widget: in some page's /Annots
+    boxes: list[Box | None] = field(default_factory=list)  # per widget: the visible box of its page, if known
+    terminal_keys: dict[Any, int] = field(default_factory=dict, repr=False)  # terminal's key → its index
+
+    def __post_init__(self) -> None:
+        """A field made by hand (one terminal, widgets all placed): the same picture as one collected."""
+        if not self.terminals:
+            self.terminals = [self.node]
+        if len(self.owners) != len(self.widgets):
+            self.owners = [0] * len(self.widgets)
+        if len(self.placed) != len(self.widgets):
+            self.placed = [True] * len(self.widgets)
+        if len(self.boxes) != len(self.widgets):
+            self.boxes = [None] * len(self.widgets)
+
+    def by_terminal(self) -> list[list[int]]:
+        """For each terminal, the indices of its widgets."""
+        out: list[list[int]] = [[] for _ in self.terminals]
+        for i, owner in enumerate(self.owners):
+            out[owner].append(i)
+        return out
+
+    def view(self, terminal: int, picked: list[int] | None = None) -> "PdfField":
+        """This name as only one of its terminals (with that terminal's widgets, `picked`) would read."""
+        picked = [i for i, o in enumerate(self.owners) if o == terminal] if picked is None else picked
+        return PdfField(self.name, self.terminals[terminal], [self.widgets[i] for i in picked], self.model,
+                        [self.terminals[terminal]], [0] * len(picked), [self.placed[i] for i in picked],
+                        [self.boxes[i] for i in picked])
+
+    def shown(self, i: int) -> bool:
+        """Whether a viewer shows widget i at all: placed on a page, not flagged Hidden or NoView, and
+        with an area a person could see on that page (a zero-size /Rect, or one off the page, shows nothing)."""
+        if not self.placed[i]:
+            return False
+        widget, get = self.widgets[i], self.model.get
+        try:
+            flags = int(self.model.deref(get(widget, "/F")) or 0)
+        except (TypeError, ValueError):
+            flags = 0
+        if flags & (HIDDEN | NO_VIEW):
+            return False
+        rect = self.model.deref(get(widget, "/Rect"))
+        box = _box(rect, self.model)
+        if box is None:
+            return False  # no rectangle (or no numbers in it): nowhere on the page to show
+        page = self.boxes[i]
+        if page is not None:  # only the part on the page can be seen
+            box = (max(box[0], page[0]), max(box[1], page[1]), min(box[2], page[2]), min(box[3], page[3]))
+        return box[2] - box[0] >= MIN_VISIBLE and box[3] - box[1] >= MIN_VISIBLE
 
     def inherited(self, key: str) -> Any:
         """Look a key up the /Parent chain, as /FT, /Ff, /V and /DA inherit in PDF (the model's own object)."""
@@ -238,15 +299,43 @@ def _tree_widgets(pdf: Any, model: Model) -> Iterator[tuple[Any, Any]]:
             stack.extend((k, depth + 1) for k in reversed(list(kids)))
 
 
-def _page_annots(pdf: Any, model: Model) -> Iterator[tuple[Any, Any]]:
-    """(key, annotation) of every page's annotations, widgets or not (the caller skips those it has)."""
+def _page_annots(pdf: Any, model: Model) -> Iterator[tuple[Any, Any, Box | None]]:
+    """(key, annotation, page box) of every page's annotations, widgets or not (the caller skips those it
+    has). The page box is what a viewer shows of the page (CropBox within MediaBox, inherited), if readable."""
     for page in model.pages(pdf):
         annots = model.deref(model.get(page, "/Annots"))
         if annots is None:
             continue
+        box = _page_box(page, model)
         for ref in annots:
             annot = model.deref(ref)
-            yield model.key(annot), annot
+            yield model.key(annot), annot, box
+
+
+def _box(rect: Any, model: Model) -> Box | None:
+    """A rectangle as (left, bottom, right, top) floats, corners in either order; None if it is not one."""
+    try:
+        x0, y0, x1, y1 = (float(model.deref(v)) for v in list(rect)[:4])
+    except (TypeError, ValueError):
+        return None
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _page_box(page: Any, model: Model) -> Box | None:
+    """The page's CropBox (clipped to its MediaBox), both inheritable from the page tree."""
+    found: dict[str, Box | None] = {}
+    node, seen = page, 0
+    while node is not None and model.is_dict(node) and seen < MAX_DEPTH and len(found) < 2:
+        for key in ("/MediaBox", "/CropBox"):
+            if key not in found and key in node:
+                found[key] = _box(model.deref(node[key]), model)
+        node, seen = model.deref(model.get(node, "/Parent")), seen + 1
+    media, crop = found.get("/MediaBox"), found.get("/CropBox")
+    if media is None:
+        return None  # no box to check against: placement on the page is not judged
+    if crop is None:
+        return media
+    return max(media[0], crop[0]), max(media[1], crop[1]), min(media[2], crop[2]), min(media[3], crop[3])
 
 
 def collect_fields(pdf: Any) -> dict[str, PdfField]:
@@ -256,7 +345,9 @@ def collect_fields(pdf: Any) -> dict[str, PdfField]:
     names: dict[Any, str | None] = {}  # by the terminal's key: a radio group's kids share one
     widget_seen: set[Any] = set()
     tree = list(_tree_widgets(pdf, model))
-    for from_pages, (key, widget) in [(False, kw) for kw in tree] + [(True, kw) for kw in _page_annots(pdf, model)]:
+    annots = list(_page_annots(pdf, model))
+    on_pages = {key: box for key, _, box in annots}  # a widget only in /Fields is on no page: no viewer shows it
+    for from_pages, (key, widget) in [(False, kw) for kw in tree] + [(True, (k, a)) for k, a, _ in annots]:
         if key in widget_seen:  # most page annotations are the tree's widgets: known without a look inside
             continue
         widget_seen.add(key)
@@ -269,9 +360,18 @@ def collect_fields(pdf: Any) -> dict[str, PdfField]:
             names[terminal_key] = name
         if name is None:
             continue
-        entry = found.setdefault(name, PdfField(name, terminal, model=model))
+        entry = found.get(name)
+        if entry is None:
+            entry = found[name] = PdfField(name, terminal, model=model, terminal_keys={terminal_key: 0})
+        owner = entry.terminal_keys.get(terminal_key)
+        if owner is None:  # a second terminal of the same name: kept, so that a reader sees both
+            owner = entry.terminal_keys[terminal_key] = len(entry.terminals)
+            entry.terminals.append(terminal)
         if from_pages or _is_widget(widget, model):
             entry.widgets.append(widget)
+            entry.owners.append(owner)
+            entry.placed.append(from_pages or key in on_pages)
+            entry.boxes.append(on_pages.get(key))
     return found
 
 

@@ -14,7 +14,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pikepdf
 
@@ -236,6 +236,10 @@ def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> 
                 f"was made from form {identity.form} version {identity.version}, not {spec.id} version {spec.version}",
                 path)
         warnings = []
+        marker = fields[IDENTITY_FIELD]
+        if len({str(marker.model.plain(marker.model.get(t, "/V"))) for t in marker.terminals}) > 1:
+            warnings.append(f"the form's identity field {CONFLICT_WARNING}: the file holds more than one (another "
+                            "tool's leftovers, or tampering); the first was used; check where the file came from")
         current = spec.version if _is_path_spec(spec) else find_form(spec.id).version
         if spec.version != current:
             warnings.append(f"made from version {spec.version} of form {spec.id} (current: {current}); values are "
@@ -250,8 +254,13 @@ def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> 
                 warnings.append(f"field {f.id} is missing from the PDF")
                 values[f.id] = None
                 continue
-            values[f.id] = decode_value(f, pdf_field)
-            if values[f.id] is None and _holds_an_unknown_option(f, pdf_field):
+            values[f.id], conflicting = read_value(f, pdf_field)
+            if conflicting:
+                warnings.append(f"field {f.id} {CONFLICT_WARNING}: the file holds more than one value for it "
+                                "(a hidden or zero-size copy, or widgets that disagree); "
+                                + ("read as what a viewer shows" if values[f.id] is not None
+                                   else "read as unanswered") + "; check it against the original")
+            if values[f.id] is None and not conflicting and _holds_an_unknown_option(f, pdf_field):
                 warnings.append(f"field {f.id} holds a value that is not one of its options (changed outside "
                                 "the form?); read as unanswered")
         unknown = sorted(n for n in fields if n not in spec.field_map and n != IDENTITY_FIELD
@@ -307,6 +316,71 @@ def _name_text(v: Any) -> str | None:
     return s[1:] if s.startswith("/") else s
 
 
+CONFLICT_WARNING = "could be read more than one way"  # review.py's "conflicting-values" looks for it
+
+
+def read_value(field: Field, f: PdfField) -> tuple[Value, bool]:
+    """The value a viewer shows, and whether the file could also be read as saying something else.
+
+    A second terminal of the same name, or a widget that disagrees with the others, is never chosen
+    silently: where widgets a viewer shows (see PdfField.shown) agree, that is the value; where they
+    disagree, or only unseen parts hold a value, the field reads as unanswered; either way the caller
+    reports the disagreement."""
+    if field.type == "checkbox":
+        return _read_checkbox(f)
+    if field.type == "radio":
+        return _read_radio(field, f)
+    if len(f.terminals) == 1:  # text and choices: one /V, however many widgets show it
+        return decode_value(field, f), False
+    readings = [(decode_value(field, f.view(t, picked)), lambda picked=picked: any(f.shown(i) for i in picked))
+                for t, picked in enumerate(f.by_terminal())]
+    return _decide(readings)
+
+
+def _decide(readings: list[tuple[Value, Callable[[], bool]]], fallback: Value = None) -> tuple[Value, bool]:
+    """(value, conflicting) from (value, is it shown?) readings: where they disagree, the shown ones win
+    when they agree among themselves. Whether a part is shown is only asked on a disagreement (rare)."""
+    every = {v for v, _ in readings}
+    if len(every) <= 1:
+        return (next(iter(every)) if every else fallback), False
+    shown = {v for v, visible in readings if visible()}
+    return (next(iter(shown)) if len(shown) == 1 else None), True
+
+
+def _read_checkbox(f: PdfField) -> tuple[Value, bool]:
+    """Each widget's tick (/AS) is a reading; a terminal with no widget at all reads from its /V."""
+    readings: list[tuple[Value, Callable[[], bool]]] = [
+        (state not in (None, "Off"), lambda i=i: f.shown(i))
+        for i, state in enumerate(map(_name_text, f.of_widgets("/AS")))]
+    for t, picked in enumerate(f.by_terminal()):
+        if not picked:
+            v = _name_text(f.view(t, picked).value("/V"))
+            readings.append((v not in (None, "", "Off"), lambda: False))
+    return _decide(readings, fallback=False)
+
+
+def _read_radio(field: Field, f: PdfField) -> tuple[Value, bool]:
+    """A kid shown as on is a reading (seen or not); so is each /V (the group's, a kid's, a second group's).
+    A group whose seen kids are all off, with only an unseen kid on, shows nothing ticked."""
+    export = _radio_export(field, f)
+    on: list[tuple[str | None, bool]] = []
+    for i, (w, state) in enumerate(zip(f.widgets, map(_name_text, f.of_widgets("/AS")))):
+        if state not in (None, "Off") and f.on_state(w) == state:
+            on.append((export(state), f.shown(i)))
+    plain, get = f.model.plain, f.model.get
+    stated = [export(_name_text(plain(get(t, "/V")))) for t in f.terminals]
+    stated += [export(_name_text(v)) for v in f.of_widgets("/V")]
+    claims = {v for v, _ in on if v is not None} | {v for v in stated if v is not None}
+    seen_on = {v for v, visible in on if visible and v is not None}
+    if seen_on:
+        return (next(iter(seen_on)) if len(seen_on) == 1 else None), len(claims) > 1
+    if any(v is not None for v, _ in on) and any(f.shown(i) for i in range(len(f.widgets))):
+        return None, True  # the viewer shows no option ticked; only a widget it does not show says otherwise
+    if len(claims) > 1:
+        return None, True
+    return _radio_value(field, f), False
+
+
 def decode_value(field: Field, f: PdfField) -> Value:
     if field.type == "checkbox":
         states = [_name_text(s) for s in f.of_widgets("/AS")]
@@ -359,10 +433,9 @@ def _safe_name(name: str) -> str:
     return cleaned[:60] + ("…" if len(cleaned) > 60 else "")
 
 
-def _radio_value(field: Field, f: PdfField) -> str | None:
-    """The kid that shows as on wins; otherwise the group's /V (parent's, or a kid's).
-
-    Some writers name kids' states by index (/0, /1 …) and keep the export values in /Opt."""
+def _radio_export(field: Field, f: PdfField) -> Any:
+    """state name → the option it stands for (None if none). Some writers name kids' states by index
+    (/0, /1 …) and keep the export values in /Opt."""
     options = {o.value for o in field.options}
     opt = f.value("/Opt")
     exports = [str(o[0] if isinstance(o, list) else o) for o in opt] if isinstance(opt, list) else []
@@ -373,6 +446,12 @@ def _radio_value(field: Field, f: PdfField) -> str | None:
         if exports and state is not None and state.isdigit() and int(state) < len(exports):
             return exports[int(state)] if exports[int(state)] in options else None
         return None
+    return export
+
+
+def _radio_value(field: Field, f: PdfField) -> str | None:
+    """The kid that shows as on wins; otherwise the group's /V (parent's, or a kid's)."""
+    export = _radio_export(field, f)
 
     # a widget whose /AS is missing or Off cannot be the one shown as on: its appearances need no look
     shown = [export(state) for w, state in zip(f.widgets, map(_name_text, f.of_widgets("/AS")))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from .catalog import find_form
 from .errors import CsePdfError
+from .flattened import NO_SUCH_OPTION, UNREADABLE_TEXT
 from .live import CLAIM_PROBLEM_START
 from .person import PersonKeys
-from .read import Response
+from .read import CONFLICT_WARNING, Response
 from .score import Assessment
 
 REASONS: dict[str, str] = {
@@ -21,6 +22,11 @@ REASONS: dict[str, str] = {
     "older-layout": "made from an older version of the form's layout",
     "layout-changed": "the form's layout changed since this copy was made (identity hash differs)",
     "reading-warnings": "the reader reported problems with the form's fields",
+    "conflicting-values": "a question could be read two ways: the file holds a second, hidden or zero-size copy of "
+                          "its field, or its boxes disagree; what a viewer shows was read, or it was read as "
+                          "unanswered where that is unclear",
+    "unreadable-text": "text on a flattened copy's page did not map to real characters, or a choice's text matched "
+                       "none of its options: that question was read as unanswered",
     "date-problems": "a date could not be read, or dates contradict each other; a date rule was not applied",
     "calculated-differs": "a box the form calculates (total, category, …) says something other than cse-pdf's "
                           "own result: typed over, or computed by an older copy",
@@ -51,7 +57,13 @@ def review_reasons(response: Response, assessment: Assessment, keys: PersonKeys,
         found.add("layout-changed")
     if _is_older(response):
         found.add("older-layout")
-    if not response.flattened and any(not w.startswith(_KNOWN_WARNING_STARTS) for w in response.warnings):
+    if any(UNREADABLE_TEXT in w or NO_SUCH_OPTION in w for w in response.warnings):
+        found.add("unreadable-text")
+    conflicting = [w for w in response.warnings if CONFLICT_WARNING in w]
+    if conflicting:
+        found.add("conflicting-values")
+    if not response.flattened and any(not w.startswith(_KNOWN_WARNING_STARTS) and w not in conflicting
+                                      for w in response.warnings):
         found.add("reading-warnings")
     claims = [p for p in assessment.problems if p.startswith(CLAIM_PROBLEM_START)]
     if claims:

@@ -176,6 +176,8 @@ def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
             f = spec.field_map[fid]
             domains.append(DomainScore(fid, f.label, ctx.number(fid), f.option_label(values.get(fid))))
 
+    _check_dates(ctx)
+
     stated_level = stated_label = None
     if sc.stated and values.get(sc.stated) not in (None, ""):
         stated_level = int(values[sc.stated])
@@ -183,6 +185,34 @@ def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
 
     return Assessment(level, spec.level(level).label, total, answered or 0, domains, reasons, unanswered,
                       stated_level, stated_label, ctx.problems, base, flags, advice)
+
+
+def _check_dates(ctx: _Context) -> None:
+    """Every date on the form, not only those a rule reads: one that cannot be read is a problem (review
+    code date-problems) on every form, as is a date of birth after the date the form was completed.
+    Problems name the question, never what was typed."""
+    for f in ctx.spec.fields:
+        text = ctx.values.get(f.id)
+        if f.type != "date" or not isinstance(text, str) or not text.strip():
+            continue  # blank is unanswered, not unreadable
+        if any(f"({f.id})" in p for p in ctx.problems):
+            continue  # an age rule said so already
+        try:
+            parse_date(text)
+        except DateUnreadable as exc:
+            ctx.problem(f"{f.label} ({f.id}) could not be read: {exc}")
+    s = ctx.spec.summary
+    if s is not None and s.dob and s.completed:
+        dob, done = (_readable(ctx.values.get(ref)) for ref in (s.dob, s.completed))
+        if dob is not None and done is not None and dob > done and not any("is after" in p for p in ctx.problems):
+            ctx.problem(f"{ctx.label(s.dob)} ({s.dob}) is after {ctx.label(s.completed)} ({s.completed})")
+
+
+def _readable(text: Any) -> date | None:
+    try:
+        return parse_date(text) if isinstance(text, str) and text.strip() else None
+    except DateUnreadable:
+        return None
 
 
 def _label(spec: FormSpec, level: int) -> dict[str, object]:
@@ -259,8 +289,8 @@ def _age(cond: S.AgeCondition, ctx: _Context) -> dict[str, object] | None:
     dates = {}
     unreadable = False
     for ref, text in ((cond.dob, dob_text), (cond.on, on_text)):
-        if text in (None, ""):
-            continue
+        if not isinstance(text, str) or not text.strip():
+            continue  # blank (said below), not unreadable
         try:
             dates[ref] = parse_date(str(text))
         except DateUnreadable as exc:
@@ -272,7 +302,7 @@ def _age(cond: S.AgeCondition, ctx: _Context) -> dict[str, object] | None:
             ctx.problem(f"{ctx.label(cond.dob)} is after {ctx.label(cond.on)}; the age rule was not applied")
         elif age < cond.years:
             return {"age": age, "years": cond.years}
-    elif not unreadable and (dob_text or on_text):
+    elif not unreadable and any(isinstance(t, str) and t.strip() for t in (dob_text, on_text)):
         missing = cond.on if cond.dob in dates else cond.dob
         ctx.problem(f"{ctx.label(missing)} ({missing}) is blank; the age rule was not applied")
     return None

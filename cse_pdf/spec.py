@@ -455,10 +455,33 @@ class Summary(_Strict):
     agency: str | None = None  # who completed it: with name, dob and date, tells a re-submission from a new one
     unanswered_warning: str
     action: str | None = None  # e.g. the seed's "Take action now" contacts
-    write_category_to: str | None = None
     ticked: tuple[str, ...] = ()  # checklists whose ticked items (with their notes) the summary lists
     level_name: str = "risk category"  # what the form calls its levels
     agreement: str | None = None  # how the suggested level becomes an agreed one (who decides)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_category_overwrite(cls, data: Any) -> Any:
+        """The stamped copy keeps every answer as the worker gave it (issue 14): a layout still asking for
+        the suggestion to be written over the worker's own category is refused, not quietly obeyed."""
+        if isinstance(data, dict) and "write_category_to" in data:
+            raise ValueError("write_category_to is no longer supported: the stamped copy keeps the worker's own "
+                             "category and the suggestion is shown on the summary page; remove this line")
+        return data
+
+
+_HASH16 = r"^[0-9a-f]{16}$"
+
+
+class IdentityPin(_Strict):
+    """Keeps the identity hash that copies already issued carry across an edit that does not change the
+    form itself (e.g. a retired summary option removed), so those copies still read as this layout.
+
+    Valid only while the layout's content hashes to exactly `content`: any later edit voids it, and the
+    form's identity follows its content again (a changed layout is reported as before)."""
+
+    hash: Annotated[str, PydField(pattern=_HASH16)]
+    content: Annotated[str, PydField(pattern=_HASH16)]
 
 
 class FormSpec(_Strict):
@@ -470,6 +493,7 @@ class FormSpec(_Strict):
     sections: tuple[Section, ...]
     scoring: Scoring | None = None
     summary: Summary | None = None
+    keep_identity: IdentityPin | None = None
 
     @field_validator("version", mode="before")
     @classmethod
@@ -506,10 +530,18 @@ class FormSpec(_Strict):
 
     @cached_property
     def content_hash(self) -> str:
-        """A hash of what the form *means* (not YAML formatting or comments, nor defaults the engine
-        grows later, so a new engine option does not change existing forms' identity)."""
-        canonical = json.dumps(self.model_dump(mode="json", exclude_defaults=True, by_alias=True), sort_keys=True,
-                               ensure_ascii=False)
+        """The form's identity hash: what the form *means* (not YAML formatting or comments, nor defaults
+        the engine grows later, so a new engine option does not change existing forms' identity), or the
+        hash `keep_identity` pins for exactly this content."""
+        content = self.layout_hash
+        pin = self.keep_identity
+        return pin.hash if pin is not None and pin.content == content else content
+
+    @cached_property
+    def layout_hash(self) -> str:
+        """A hash of the layout's content itself (`keep_identity` aside): what a pin is checked against."""
+        dumped = self.model_dump(mode="json", exclude_defaults=True, by_alias=True, exclude={"keep_identity"})
+        canonical = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
     def level(self, number: int) -> Level:
@@ -529,7 +561,7 @@ class FormSpec(_Strict):
         if self.scoring:
             _check_scoring(self, self.scoring)
         if self.summary:
-            for name in ("name", "dob", "completed", "agency", "write_category_to"):
+            for name in ("name", "dob", "completed", "agency"):
                 ref = getattr(self.summary, name)
                 if ref is not None and ref not in self.field_map:
                     raise ValueError(f"summary.{name}: no field with id {ref!r}")

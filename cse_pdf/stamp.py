@@ -1,4 +1,4 @@
-"""A returned form → the same form with a summary page in front and the suggested category written in.
+"""A returned form → the same form with a summary page in front, every answer kept as the worker gave it.
 
 The original returned file is never changed; the stamped copy is a new file,
 readable only by its owner, since it holds case data.
@@ -66,12 +66,10 @@ def _stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, f
                 previous: PreviousAssessment | None, cautions: Sequence[str]) -> Stamped:
     spec, pdf = response.spec, opened.pdf
     if not response.flattened:  # a flattened copy has no fields left to write into
-        # Rewrite every answer as read: fresh appearances everywhere (some viewers delete them), and
-        # the suggested category in the form's own category field.
-        values = dict(response.values)
-        if spec.summary and spec.summary.write_category_to:
-            values[spec.summary.write_category_to] = str(assessment.level)
-        fill(pdf, spec, values, opened.fields())
+        # Rewrite every answer as read: fresh appearances everywhere (some viewers delete them). The
+        # worker's own category among them, never the suggestion: that lives on the summary page and in the
+        # calculated boxes, so scoring the stamped copy finds what scoring the return found (issue 14).
+        fill(pdf, spec, dict(response.values), opened.fields())
         fill_calculated(pdf, live_outputs(spec, assessment), opened.fields())  # cse-pdf's result, not the viewer's claim
         if "/NeedAppearances" in pdf.Root.AcroForm:  # every widget has its appearance now
             del pdf.Root.AcroForm["/NeedAppearances"]

@@ -1,4 +1,4 @@
-"""The stamped copy: a summary page in front, the suggested category written into the form."""
+"""The stamped copy: a summary page in front, every answer kept as the worker gave it."""
 
 from __future__ import annotations
 
@@ -69,13 +69,12 @@ def test_summary_page_comes_first_with_everything_a_manager_needs(returned: Path
     assert len(PdfReader(out).pages) == len(PdfReader(returned).pages) + summary_pages
 
 
-def test_stamped_copy_carries_the_suggested_category_and_every_answer(returned: Path, tmp_path: Path) -> None:
+def test_stamped_copy_keeps_the_workers_category_and_every_answer(returned: Path, tmp_path: Path) -> None:
     out = tmp_path / "stamped.pdf"
     stamp(returned, out)
     stamped, original = read_form(out).values, read_form(returned).values
-    assert stamped["risk.category"] == "3"
-    assert {k: v for k, v in stamped.items() if k != "risk.category"} == \
-        {k: v for k, v in original.items() if k != "risk.category"}
+    assert stamped["risk.category"] == "1"  # the worker's own, not the suggested 3
+    assert stamped == original
 
 
 def test_stamped_copy_is_private_and_the_original_untouched(returned: Path, tmp_path: Path) -> None:
