@@ -24,6 +24,7 @@ from .stamp import stamp as stamp_form
 
 if TYPE_CHECKING:
     from .purge import FileCounts, PurgeSummary
+    from .store import Store
 
 
 def _dump(data: Any) -> None:
@@ -256,6 +257,15 @@ def stamp(file: Path, output: Path, flatten: bool, layout: str | None, ask_passw
     _run(action)
 
 
+def _open_store(db: str | None, create: bool = False) -> "Store":
+    """The database for a command. Only `ingest` and `distribute` make one (`create`), and only the default
+    database's folder is ever made: a mistyped --db is refused, never turned into a new, empty database."""
+    from .store import Store
+    from .store.engine import is_default
+
+    return Store.open(db, create=create, make_folder=is_default(db))
+
+
 DB_OPTION = click.option("--db", metavar="URL", help="The database: a file path, sqlite:///PATH or postgresql://… "
                          "(default: $CSE_PDF_DB, else ~/.local/share/cse-pdf/cse-pdf.sqlite3).")
 
@@ -282,7 +292,6 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, no_
     from tqdm import tqdm
 
     from .ingest import FAILED, FileOutcome, discover, ingest as ingest_files
-    from .store import Store
 
     if verbose:
         _log_to_stderr()
@@ -293,7 +302,7 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, no_
         if not files and not missing:
             raise PdfInputError("no *.pdf files in " + ", ".join(map(str, paths)) + "; give returned forms or "
                                 "folders that hold them")
-        with Store.open(db) as store:
+        with _open_store(db, create=True) as store:
             copies = "no stamped copies" if no_stamp else f"stamped copies in {out}"
             click.echo(f"ingesting {len(files)} file(s) into {store.where}; {copies}", err=True)
             with tqdm(total=len(files), unit="file", file=sys.stderr, disable=not sys.stderr.isatty(),
@@ -352,10 +361,9 @@ def _closing_table(report: Any, out: Path, stamped: bool) -> None:
 @click.option("--failed", is_flag=True, help="List the files that failed instead.")
 def list_records(db: str | None, form: str | None, name: str | None, include_all: bool, failed: bool) -> None:
     """List recorded assessments: record id, form, date completed, level, status."""
-    from .store import Store
 
     def action() -> None:
-        with Store.open(db) as store:
+        with _open_store(db) as store:
             if failed:
                 click.echo("file\tattempts\treason")
                 for f in store.failures():
@@ -375,10 +383,9 @@ def list_records(db: str | None, form: str | None, name: str | None, include_all
 @DB_OPTION
 def show(record: int, db: str | None) -> None:
     """Print everything recorded about RECORD (an id from `cse-pdf list`) as JSON, without opening a PDF."""
-    from .store import Store
 
     def action() -> None:
-        with Store.open(db) as store:
+        with _open_store(db) as store:
             detail = store.record_detail(record)
             if detail is None:
                 raise CsePdfError(f"no record {record} in {store.where}; see `cse-pdf list`")
@@ -399,11 +406,10 @@ def export_command(db: str | None, form: str | None, fmt: str, output: Path, enc
     """Write every current assessment: one row each, a column per field, then the assessment and its
     previous one (date, level, trend)."""
     from .export import export
-    from .store import Store
 
     def action() -> None:
         password = _passwords(False, encrypt).output
-        with Store.open(db) as store:
+        with _open_store(db) as store:
             written = export(store, fmt, output, form, password)  # type: ignore[arg-type]
         for path, rows in written:
             click.echo(f"wrote {path} ({rows} assessment{'s' if rows != 1 else ''})")
@@ -445,7 +451,6 @@ def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool)
     deleted only inside --out, never through a link. The register of copies sent by `distribute` is kept.
     Shows counts only, then asks; exit 1 when refused or not confirmed."""
     from .purge import plan_purge, purge as run_purge, summarise
-    from .store import Store
 
     try:
         before = _day("--before", before_text)
@@ -454,7 +459,7 @@ def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool)
         sys.exit(2)
 
     def action() -> None:
-        with Store.open(db) as store:
+        with _open_store(db) as store:
             planned = plan_purge(store, before)
             due = summarise(planned, out)
             click.echo(f"{'would delete' if dry_run or not yes else 'deleting'} (before {before.isoformat()}, "
@@ -530,7 +535,6 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
     from .distribute import FAILED, SENT, WOULD_SEND, WRITTEN, Outcome, Sending, distribute as run, \
         refuse_non_layout
     from .mail import SmtpSender, SmtpSettings
-    from .store import Store
     from .store.distribution import IssuedCopy, record_issued
 
     def action() -> None:
@@ -547,7 +551,7 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
         settings = SmtpSettings.from_options(smtp, allow_plain, ca_file) if smtp else None
         target = out or Path("cse-pdf-mail")
         with ExitStack() as stack:
-            store = None if dry_run else stack.enter_context(Store.open(db))
+            store = None if dry_run else stack.enter_context(_open_store(db, create=True))
             sender_conn = stack.enter_context(SmtpSender(settings)) if settings else None
             if sender_conn is not None:
                 tls = (("TLS" if settings.implicit_tls else "STARTTLS") if sender_conn.encrypted  # type: ignore[union-attr]
@@ -587,13 +591,12 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
 @click.option("--form", metavar="ID", help="Only this form.")
 def returns(db: str | None, form: str | None) -> None:
     """Per agency: blank copies sent, copies returned (matched by instance id at ingest) and outstanding."""
-    from .store import Store
     from .store.distribution import returns_by_agency, unmatched_returns
 
     def action() -> None:
         if form:
             find_form(form)
-        with Store.open(db) as store:
+        with _open_store(db) as store:
             rows = returns_by_agency(store, form)
             unmatched = unmatched_returns(store, form)
         if not rows:
@@ -645,7 +648,6 @@ def report(db: str | None, form: str | None, date_from: str | None, date_to: str
     no count can be worked out by subtraction; the report holds no names or dates of birth."""
     from .report import build_report, write_report
     from .report.csv_out import write_csv
-    from .store import Store
 
     def action() -> None:
         start, end = _day("--from", date_from), _day("--to", date_to)
@@ -654,7 +656,7 @@ def report(db: str | None, form: str | None, date_from: str | None, date_to: str
         if form:
             find_form(form)
         kind = fmt or ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
-        with Store.open(db) as store:
+        with _open_store(db) as store:
             built = build_report(store, form, start, end, suppression=not no_suppression)
         write_report(built, output, kind)  # type: ignore[arg-type]
         counts = ", ".join(f"{s.form_id} {s.count_shown}" for s in built.sections)
