@@ -601,7 +601,7 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
         target = out or Path("cse-pdf-mail")
         if settings is None and not dry_run:  # before the database is opened or anything is made
             check_output_dir(target, make=False)
-            for agency in listed.agencies:
+            for agency in listed.agencies if target.is_dir() else ():
                 check_output(target / f"{agency.slug}.eml", force)
         with ExitStack() as stack:
             store = None if dry_run else stack.enter_context(_open_store(db, create=True))
