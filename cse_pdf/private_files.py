@@ -101,7 +101,7 @@ def same_file(a: Path, b: Path) -> bool:
 def check_folder_of(path: Path) -> None:
     """Refuse a file whose folder does not exist: a mistyped -o must not make folders, nor fail late."""
     folder = Path(os.path.abspath(path)).parent
-    if not folder.is_dir():
+    if not _is_dir(folder):
         what = "is not a folder" if os.path.lexists(folder) else "does not exist"
         raise OutputError(f"the folder {folder} {what}; create it first, or choose another place", path)
 
@@ -111,7 +111,7 @@ def check_output(path: Path, force: bool, inputs: Iterable[Path] = ()) -> None:
     replace one of the command's own inputs, or go into a folder that does not exist (never made)."""
     path = Path(path)
     check_folder_of(path)
-    if path.is_dir():
+    if _is_dir(path):
         raise OutputError("is a folder; give the name of a file to write", path)
     for source in inputs:
         if os.path.lexists(path) and same_file(path, source):
@@ -120,15 +120,21 @@ def check_output(path: Path, force: bool, inputs: Iterable[Path] = ()) -> None:
         raise OutputError("exists; give --force to replace it", path)
 
 
+def _is_dir(folder: Path) -> bool:
+    """Never an exception (a name too long, a folder that may not be searched): those are not folders
+    we can write in, and writing then says why, about the path."""
+    return os.path.isdir(folder)
+
+
 def check_output_dir(folder: Path, make: bool = True, parents: bool = False) -> Path:
     """Check that files can be made in the output folder `folder`, so a read-only place fails before any
     work is done. `make`: make it if missing; only its own level unless `parents` (a missing parent of a
     folder the user named is refused, never made). `make=False` only checks: nothing is made."""
     folder = Path(folder)
     parent = Path(os.path.abspath(folder)).parent
-    if not parents and not parent.is_dir():
+    if not parents and not _is_dir(parent):
         raise OutputError(f"the folder {parent} does not exist; create it first, or choose another place", folder)
-    if os.path.lexists(folder) and not folder.is_dir():
+    if os.path.lexists(folder) and not _is_dir(folder):
         raise OutputError("is not a folder; choose another place", folder)
     try:
         if not folder.is_dir():

@@ -376,3 +376,20 @@ def test_head_of_a_long_listing_ends_quietly(database: Path, tmp_path: Path) -> 
                           shell=True, capture_output=True, text=True, cwd=tmp_path, executable="/bin/bash")
     assert len(done.stdout) == 100
     assert done.stderr == ""
+
+
+# ---- names no file system takes ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["a" * 300 + ".pdf", "b" * 300 + "/x.pdf"], ids=["long name", "long folder"])
+def test_a_name_too_long_is_one_line_not_internal_error(tmp_path: Path, target: str) -> None:
+    a = _return(tmp_path / "a.pdf", "Alex Example")
+    for args in (("generate", RV, "-o", target), ("stamp", a, "-o", target)):
+        line = one_line(cli(*args, cwd=tmp_path))
+        assert "too long" in line or "does not exist" in line
+
+
+@pytest.mark.parametrize("command", [("list",), ("report", "-o", "r.pdf"), ("ingest", "inbox")])
+def test_a_database_name_too_long_is_one_line(tmp_path: Path, command: tuple[str, ...]) -> None:
+    _return(tmp_path / "inbox" / "a.pdf", "Alex Example")
+    one_line(cli(*command, "--db", "c" * 300 + ".sqlite3", "--out", "out", cwd=tmp_path)
+             if command[0] == "ingest" else cli(*command, "--db", "c" * 300 + ".sqlite3", cwd=tmp_path), code=5)

@@ -99,11 +99,11 @@ def _check_sqlite_made(path: Path) -> None:
 def _sqlite_engine(url: URL, create: bool, make_folder: bool) -> Engine:
     path = Path(url.database or "")
     if not create:
-        if not path.is_file():
+        if not os.path.isfile(path):
             raise StoreError(f"no database here; check --db (or {ENV_VAR}), or run `cse-pdf ingest` first to "
                              "make one", path)
         _check_sqlite_made(path)
-    elif not path.parent.is_dir() and not make_folder:
+    elif not os.path.isdir(path.parent) and not make_folder:
         raise StoreError(f"the folder {path.parent} does not exist; create it first, or give --db a path in an "
                          "existing folder", path)
     else:
