@@ -131,3 +131,16 @@ def test_page_breaks_first_and_last_make_no_blank_page(tmp_path: Path) -> None:
     # title and section bar; the notes (the break after them is the new section's); the second section.
     # The break at the very end has nothing after it.
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 3
+
+
+@pytest.mark.parametrize("sample", ["low-pdfium", "high-mupdf"])
+def test_a_flattened_copy_of_a_blank_sent_before_the_fix_still_reads_its_last_page(sample: str, tmp_path: Path) -> None:
+    # the samples were filled from the six-page blank (page 5 empty, the analysis on page 6)
+    source = REPO / "samples" / f"{sample}.pdf"
+    assert len(PdfReader(source).pages) == 6
+    flat = tmp_path / "flat.pdf"
+    qpdf_flatten(source, flat)
+    analysis = {k: v for k, v in read_form(source).values.items() if k.startswith("analysis.")}
+    assert any(analysis.values())
+    read = read_form(flat)
+    assert read.flattened and {k: read.values[k] for k in analysis} == analysis
