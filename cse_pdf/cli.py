@@ -6,24 +6,25 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 import click
 
 from .catalog import current_forms, find_form
 from .encryption import (MIN_PASSWORD_LENGTH, PASSWORD_ENV, READ_PASSWORD_ENV, Passwords, check_output_password,
                          encrypt_pdf)
-from .errors import CsePdfError, PdfInputError, ValuesError
+from .errors import CsePdfError, OutputError, PdfInputError, ValuesError
 from .generate import generate as generate_pdf
 from .guard import GuardedReader, guarded
 from .read import read_form
 from .live import assess_return
 from .spec import FormSpec
-from .private_files import write_private
+from .private_files import check_folder_of, check_output, check_output_dir, same_file, write_output
 from .stamp import stamp as stamp_form
 
 if TYPE_CHECKING:
     from .purge import FileCounts, PurgeSummary
+    from .store import Store
 
 
 def _dump(data: Any) -> None:
@@ -34,10 +35,31 @@ def _fail(exc: CsePdfError) -> None:
     click.echo(f"cse-pdf: error: {exc}", err=True)
 
 
+BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE: what reads the output went away
+
+
+def _broken_pipe() -> NoReturn:
+    """What reads our output went away (`cse-pdf list | head -1`): stop quietly. Both streams are pointed
+    at /dev/null first, so that Python's flush at exit finds nothing to complain about."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                os.dup2(devnull, stream.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
+        os.close(devnull)
+    except OSError:
+        pass
+    sys.exit(BROKEN_PIPE)
+
+
 def _run(action: Callable[[], None]) -> None:
     """One line on stderr and a meaningful exit code for every failure; never a traceback."""
     try:
         action()
+    except BrokenPipeError:
+        _broken_pipe()
     except CsePdfError as exc:
         _fail(exc)
         sys.exit(exc.exit_code)
@@ -125,7 +147,25 @@ def _asked(ask_password: bool, encrypt: bool = False) -> Passwords:
         sys.exit(exc.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Every command: a closed output pipe ends it quietly, wherever the write happened."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:  # what is still buffered goes now, where a closed pipe can be caught, not at exit
+                sys.stdout.flush()
+                sys.stderr.flush()
+        except BrokenPipeError:
+            _broken_pipe()
+
+
+FORCE_OPTION = click.option("--force", is_flag=True, help="Replace files that already exist (without it, an "
+                            "existing file is never replaced: exit 7).")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cse-pdf")
 def main() -> None:
     """Fillable PDF forms for CSE risk assessment: generate blanks, read returned forms, score and stamp them."""
@@ -180,21 +220,21 @@ def _load_values(path: Path) -> dict[str, Any]:
 @click.option("--prefill", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSON of field id → value (the shape `cse-pdf read` prints) to fill in; still editable.")
 @click.option("--instance", default="", metavar="ID", help="A copy id to carry in the form (letters, digits, - _ .).")
-def generate(form: str, output: Path | None, prefill: Path | None, instance: str) -> None:
+@FORCE_OPTION
+def generate(form: str, output: Path | None, prefill: Path | None, instance: str, force: bool) -> None:
     """Write the fillable PDF of FORM (an id or a layout YAML path)."""
 
     def action() -> None:
         spec = find_form(form)
+        out = output or Path(f"{spec.id}.pdf")
+        inputs = [p for p in (prefill, Path(form)) if p is not None and p.exists()]
+        check_output(out, force, inputs)  # before any work: a file there is kept unless --force
         values = _load_values(prefill) if prefill else None
         try:
             data = generate_pdf(spec, values, instance)
         except ValueError as exc:
             raise ValuesError(str(exc)) from None
-        out = output or Path(f"{spec.id}.pdf")
-        if values:
-            write_private(out, data)  # a prefilled form may hold case data
-        else:
-            out.write_bytes(data)
+        write_output(out, data, force, private=bool(values))  # a prefilled form may hold case data
         click.echo(f"wrote {out} ({spec.id} version {spec.version}{', prefilled' if values else ''})")
 
     _run(action)
@@ -233,12 +273,17 @@ def score(files: tuple[Path, ...], layout: str | None, ask_password: bool) -> No
 @LAYOUT_OPTION
 @PASSWORD_OPTION
 @ENCRYPT_OPTION
-def stamp(file: Path, output: Path, flatten: bool, layout: str | None, ask_password: bool, encrypt: bool) -> None:
+@FORCE_OPTION
+def stamp(file: Path, output: Path, flatten: bool, layout: str | None, ask_password: bool, encrypt: bool,
+          force: bool) -> None:
     """Write FILE with a summary page in front and the suggested risk category filled in."""
 
     def action() -> None:
-        if output.resolve() == file.resolve():
-            raise ValuesError("the stamped copy must not overwrite the returned form; choose another -o", output)
+        if os.path.lexists(output) and same_file(output, file) and not force:
+            raise OutputError("the stamped copy must not overwrite the returned form it is made from; choose "
+                              "another -o (or give --force to replace the return with its stamped copy)", output)
+        if not same_file(output, file):
+            check_output(output, force, [Path(layout)] if layout else [])
         spec = _layout(layout)
         passwords = _passwords(ask_password, encrypt)
 
@@ -248,12 +293,21 @@ def stamp(file: Path, output: Path, flatten: bool, layout: str | None, ask_passw
             return pdf, result.assessment.label, result.assessment.differs
 
         pdf, label, differs = guarded(work, file)
-        write_private(output, pdf)
+        write_output(output, pdf, force)  # atomic: even replacing its own return (--force) leaves one whole file
         flag = " (differs from the worker's category)" if differs else ""
         locked = ", AES-256 encrypted" if encrypt else ""
         click.echo(f"wrote {output}{locked}: suggested {label}{flag}")
 
     _run(action)
+
+
+def _open_store(db: str | None, create: bool = False) -> "Store":
+    """The database for a command. Only `ingest` and `distribute` make one (`create`), and only the default
+    database's folder is ever made: a mistyped --db is refused, never turned into a new, empty database."""
+    from .store import Store
+    from .store.engine import is_default
+
+    return Store.open(db, create=create, make_folder=is_default(db))
 
 
 DB_OPTION = click.option("--db", metavar="URL", help="The database: a file path, sqlite:///PATH or postgresql://… "
@@ -282,7 +336,6 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, no_
     from tqdm import tqdm
 
     from .ingest import FAILED, FileOutcome, discover, ingest as ingest_files
-    from .store import Store
 
     if verbose:
         _log_to_stderr()
@@ -293,7 +346,8 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, no_
         if not files and not missing:
             raise PdfInputError("no *.pdf files in " + ", ".join(map(str, paths)) + "; give returned forms or "
                                 "folders that hold them")
-        with Store.open(db) as store:
+        with _open_store(db, create=True) as store:
+            check_output_dir(out, parents=True)  # a read-only or unmakeable --out: one line now, not a failed batch
             copies = "no stamped copies" if no_stamp else f"stamped copies in {out}"
             click.echo(f"ingesting {len(files)} file(s) into {store.where}; {copies}", err=True)
             with tqdm(total=len(files), unit="file", file=sys.stderr, disable=not sys.stderr.isatty(),
@@ -352,10 +406,9 @@ def _closing_table(report: Any, out: Path, stamped: bool) -> None:
 @click.option("--failed", is_flag=True, help="List the files that failed instead.")
 def list_records(db: str | None, form: str | None, name: str | None, include_all: bool, failed: bool) -> None:
     """List recorded assessments: record id, form, date completed, level, status."""
-    from .store import Store
 
     def action() -> None:
-        with Store.open(db) as store:
+        with _open_store(db) as store:
             if failed:
                 click.echo("file\tattempts\treason")
                 for f in store.failures():
@@ -375,10 +428,9 @@ def list_records(db: str | None, form: str | None, name: str | None, include_all
 @DB_OPTION
 def show(record: int, db: str | None) -> None:
     """Print everything recorded about RECORD (an id from `cse-pdf list`) as JSON, without opening a PDF."""
-    from .store import Store
 
     def action() -> None:
-        with Store.open(db) as store:
+        with _open_store(db) as store:
             detail = store.record_detail(record)
             if detail is None:
                 raise CsePdfError(f"no record {record} in {store.where}; see `cse-pdf list`")
@@ -395,16 +447,17 @@ def show(record: int, db: str | None) -> None:
               help="The file to write (csv without --form: one file per form, FILE-STEM-FORM.csv; with --encrypt, "
               "csv and json go into one encrypted FILE.zip).")
 @ENCRYPT_OPTION
-def export_command(db: str | None, form: str | None, fmt: str, output: Path, encrypt: bool) -> None:
+@FORCE_OPTION
+def export_command(db: str | None, form: str | None, fmt: str, output: Path, encrypt: bool, force: bool) -> None:
     """Write every current assessment: one row each, a column per field, then the assessment and its
     previous one (date, level, trend)."""
     from .export import export
-    from .store import Store
 
     def action() -> None:
+        check_folder_of(output)  # refused before the database is read; each file is checked before any is written
         password = _passwords(False, encrypt).output
-        with Store.open(db) as store:
-            written = export(store, fmt, output, form, password)  # type: ignore[arg-type]
+        with _open_store(db) as store:
+            written = export(store, fmt, output, form, password, force)  # type: ignore[arg-type]
         for path, rows in written:
             click.echo(f"wrote {path} ({rows} assessment{'s' if rows != 1 else ''})")
 
@@ -445,7 +498,6 @@ def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool)
     deleted only inside --out, never through a link. The register of copies sent by `distribute` is kept.
     Shows counts only, then asks; exit 1 when refused or not confirmed."""
     from .purge import plan_purge, purge as run_purge, summarise
-    from .store import Store
 
     try:
         before = _day("--before", before_text)
@@ -454,7 +506,7 @@ def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool)
         sys.exit(2)
 
     def action() -> None:
-        with Store.open(db) as store:
+        with _open_store(db) as store:
             planned = plan_purge(store, before)
             due = summarise(planned, out)
             click.echo(f"{'would delete' if dry_run or not yes else 'deleting'} (before {before.isoformat()}, "
@@ -525,8 +577,10 @@ def _checked_address(option: str, text: str) -> str:
 @click.option("--dry-run", is_flag=True, help="Check the list, make every copy and (with --smtp) log in to the "
               "server, but write, send and record nothing.")
 @DB_OPTION
+@FORCE_OPTION
 def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None, out: Path | None,
-               smtp: str | None, allow_plain: bool, ca_file: Path | None, dry_run: bool, db: str | None) -> None:
+               smtp: str | None, allow_plain: bool, ca_file: Path | None, dry_run: bool, db: str | None,
+               force: bool) -> None:
     """Send each partner agency in AGENCIES.csv a blank FORM with its agency block filled in.
 
     The CSV's first row names the columns: agency, address, cse_lead_contact, send_to. Every copy has its own
@@ -538,7 +592,6 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
     from .distribute import FAILED, SENT, WOULD_SEND, WRITTEN, Outcome, Sending, distribute as run, \
         refuse_non_layout
     from .mail import SmtpSender, SmtpSettings
-    from .store import Store
     from .store.distribution import IssuedCopy, record_issued
 
     def action() -> None:
@@ -554,8 +607,12 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
             raise AgencyListError("has no agency that can be sent to; fix the rows above", agencies_csv)
         settings = SmtpSettings.from_options(smtp, allow_plain, ca_file) if smtp else None
         target = out or Path("cse-pdf-mail")
+        if settings is None and not dry_run:  # before the database is opened or anything is made
+            check_output_dir(target, make=False)
+            for agency in listed.agencies if target.is_dir() else ():
+                check_output(target / f"{agency.slug}.eml", force)
         with ExitStack() as stack:
-            store = None if dry_run else stack.enter_context(Store.open(db))
+            store = None if dry_run else stack.enter_context(_open_store(db, create=True))
             sender_conn = stack.enter_context(SmtpSender(settings)) if settings else None
             if sender_conn is not None:
                 tls = (("TLS" if settings.implicit_tls else "STARTTLS") if sender_conn.encrypted  # type: ignore[union-attr]
@@ -578,7 +635,7 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
                     click.echo(f"would {'send' if settings else 'write'} {o.path or who}\t{who}")
 
             report = run(spec, listed.agencies, sending, out=None if settings else target, smtp=sender_conn,
-                         dry_run=dry_run, record=None if dry_run else record, on_outcome=show)
+                         dry_run=dry_run, record=None if dry_run else record, on_outcome=show, force=force)
         report.skipped = listed.problems
         done = len(report.of(SENT)) + len(report.of(WRITTEN)) + len(report.of(WOULD_SEND))
         verb = "would go" if dry_run else ("sent" if settings else "written")
@@ -595,13 +652,12 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
 @click.option("--form", metavar="ID", help="Only this form.")
 def returns(db: str | None, form: str | None) -> None:
     """Per agency: blank copies sent, copies returned (matched by instance id at ingest) and outstanding."""
-    from .store import Store
     from .store.distribution import returns_by_agency, unmatched_returns
 
     def action() -> None:
         if form:
             find_form(form)
-        with Store.open(db) as store:
+        with _open_store(db) as store:
             rows = returns_by_agency(store, form)
             unmatched = unmatched_returns(store, form)
         if not rows:
@@ -646,14 +702,14 @@ def _day(option: str, text: str | None):  # type: ignore[no-untyped-def]
               help="Also write each table as CSV into this folder.")
 @click.option("--no-suppression", is_flag=True, help="Show small numbers exactly: for internal use only, never to "
               "share; every page says so.")
+@FORCE_OPTION
 def report(db: str | None, form: str | None, date_from: str | None, date_to: str | None, output: Path,
-           fmt: str | None, csv_dir: Path | None, no_suppression: bool) -> None:
+           fmt: str | None, csv_dir: Path | None, no_suppression: bool, force: bool) -> None:
     """Write the Board's report: counts and charts of current assessments by level, by the young people's
     circumstances, month by month, reviews, incomplete forms and flags. Counts from 1 to 4 are shown as <5 and
     no count can be worked out by subtraction; the report holds no names or dates of birth."""
     from .report import build_report, write_report
     from .report.csv_out import write_csv
-    from .store import Store
 
     def action() -> None:
         start, end = _day("--from", date_from), _day("--to", date_to)
@@ -662,13 +718,18 @@ def report(db: str | None, form: str | None, date_from: str | None, date_to: str
         if form:
             find_form(form)
         kind = fmt or ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
-        with Store.open(db) as store:
+        check_output(output, force)  # before the database is read
+        if csv_dir is not None:
+            check_output_dir(csv_dir, make=False)
+            for existing in (p for p in csv_dir.glob("*.csv") if p.name == "index.csv" or "--" in p.name):
+                check_output(existing, force)  # any table of an earlier report: kept unless --force
+        with _open_store(db) as store:
             built = build_report(store, form, start, end, suppression=not no_suppression)
-        write_report(built, output, kind)  # type: ignore[arg-type]
+        write_report(built, output, kind, force)  # type: ignore[arg-type]
         counts = ", ".join(f"{s.form_id} {s.count_shown}" for s in built.sections)
         click.echo(f"wrote {output} ({kind}; {built.period}: {counts})")
         if csv_dir is not None:
-            files = write_csv(built, csv_dir)
+            files = write_csv(built, csv_dir, force)
             click.echo(f"wrote {len(files)} CSV files to {csv_dir} (index.csv lists them)")
         if no_suppression:
             click.echo("cse-pdf: warning: small numbers are not suppressed: for internal use only, do not "

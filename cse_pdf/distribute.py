@@ -38,7 +38,7 @@ from .headers import split_address
 from .identity import new_instance_id
 from .mail import (Letter, MessageRefused, SmtpSender, attachment_name, checked_bytes, compose, needs_smtputf8,
                    wire_address)
-from .private_files import make_private_dir, write_private
+from .private_files import check_output, check_output_dir, write_output
 from .read import parse_pdf, read_opened
 from .spec import FormSpec
 
@@ -155,16 +155,24 @@ Record = Callable[[Agency, str, str], None]  # (agency, instance id, method) →
 
 def distribute(spec: FormSpec, agencies: Iterable[Agency], sending: Sending, *, out: Path | None = None,
                smtp: SmtpSender | None = None, dry_run: bool = False, record: Record | None = None,
-               on_outcome: Callable[[Outcome], None] | None = None) -> DistributionReport:
+               on_outcome: Callable[[Outcome], None] | None = None, force: bool = False) -> DistributionReport:
     """Make and deliver one copy per agency: to `smtp` when given, else as `.eml` files in `out`.
 
     A copy is recorded (through `record`) only once it has been sent or written; on a dry run nothing is
-    written, sent or recorded, but every copy is still made and checked."""
+    written, sent or recorded, but every copy is still made and checked.
+
+    Before anything is made or sent, every `.eml` to be written in `out` is checked: one that exists
+    (from an earlier run) is replaced only with `force`, so no copy is sent twice by accident."""
     if smtp is None and out is None:
         raise CsePdfError("give an output folder for the .eml files or a mail server to send through")
     report = DistributionReport()
-    if out is not None and not dry_run:
-        make_private_dir(out)
+    agencies = list(agencies)
+    if smtp is None and out is not None:
+        if not dry_run:
+            check_output_dir(out)
+        if out.is_dir():
+            for agency in agencies:
+                check_output(out / f"{agency.slug}.eml", force)
 
     def add(outcome: Outcome) -> None:
         report.outcomes.append(outcome)
@@ -206,11 +214,9 @@ def distribute(spec: FormSpec, agencies: Iterable[Agency], sending: Sending, *, 
         else:
             assert out is not None
             path = out / f"{agency.slug}.eml"
-            try:
-                write_private(path, data)
-            except OSError as exc:
-                add(Outcome(agency, FAILED, reason=f"cannot write {path} ({exc.strerror})"))
-                continue
+            # A full disk or a read-only folder ends the run (OutputError, one line): every later copy would
+            # fail the same way. The copies written before it are recorded; this one is neither.
+            write_output(path, data, force)
             kind, method = WRITTEN, "eml"
         if record is not None:
             try:

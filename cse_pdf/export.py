@@ -31,7 +31,7 @@ from .catalog import current_forms, find_form
 from .csv_safe import encode_rows
 from .errors import CsePdfError, UnknownFormError
 from .encryption import encrypt_xlsx, encrypted_zip
-from .private_files import write_private
+from .private_files import check_output, write_output
 from .store import ExportRecord, Store
 from .storable import storable_text
 from .store.repository import iso_time
@@ -106,8 +106,11 @@ def tables(store: Store, form: str | None = None) -> dict[str, tuple[list[str], 
 
 
 def export(store: Store, fmt: Format, output: Path, form: str | None = None,
-           password: str | None = None) -> list[tuple[Path, int]]:
+           password: str | None = None, force: bool = False) -> list[tuple[Path, int]]:
     """Write the export; returns (file written, rows in it) for each file.
+
+    Every file is checked before any is written: one that exists is replaced only with `force`, and each
+    failure to write is an OutputError naming the file.
 
     With `password`, an xlsx is an encrypted workbook and csv/json files go into one AES-256 zip
     (`output`, with `.zip` added unless it has it), since those formats cannot be encrypted themselves."""
@@ -122,8 +125,9 @@ def export(store: Store, fmt: Format, output: Path, form: str | None = None,
         doc = {fid: [{k: _json_cell(v) for k, v in row.items()} for row in rows] for fid, (_, rows) in data.items()}
         files = [(output, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), total)]
     elif fmt == "xlsx":
+        check_output(output, force)
         xlsx = _xlsx(data)
-        write_private(output, encrypt_xlsx(xlsx, password) if password is not None else xlsx)
+        write_output(output, encrypt_xlsx(xlsx, password) if password is not None else xlsx, force)
         return [(output, total)]
     elif fmt == "csv":
         files = [(output if form else output.with_name(f"{output.stem}-{fid}{output.suffix or '.csv'}"),
@@ -131,10 +135,13 @@ def export(store: Store, fmt: Format, output: Path, form: str | None = None,
     else:
         raise CsePdfError(f"unknown export format {fmt!r}; use csv, xlsx or json")
     if archive is not None:
-        write_private(archive, encrypted_zip([(path.name, contents) for path, contents, _ in files], password))
+        check_output(archive, force)
+        write_output(archive, encrypted_zip([(path.name, contents) for path, contents, _ in files], password), force)
         return [(archive, total)]
+    for path, _, _ in files:
+        check_output(path, force)
     for path, contents, _ in files:
-        write_private(path, contents)
+        write_output(path, contents, force)
     return [(path, rows) for path, _, rows in files]
 
 

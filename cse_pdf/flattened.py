@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import pdfplumber
+from pypdf import PdfReader
 
 from .catalog import find_form
 from .identity import Identity
@@ -60,7 +61,7 @@ def _identify(pdf: Any) -> tuple[Identity, dict[int, Any]] | None:
 
 def read_flattened_values(spec: FormSpec, pages: dict[int, Any]) -> tuple[dict[str, Any], list[str]]:
     """Values by field id from the printed pages, with a note for each form page that is missing."""
-    placements = _placements(spec)
+    placements = _placements(spec, max(pages, default=0) + 1)
     by_field = placements_by_field(placements)
     missing_pages = sorted({p.page for p in placements} - set(pages))
     notes = [f"page {n + 1} of the form is missing from the flattened copy; its answers read as blank"
@@ -106,15 +107,28 @@ def is_glyph_garbage(text: str) -> bool:
     return _GARBAGE.search(text) is not None
 
 
-_PLACEMENTS: dict[tuple[str, str, str], list[Placement]] = {}
+_PLACEMENTS: dict[tuple[str, str, str, bool], tuple[list[Placement], int]] = {}
 
 
-def _placements(spec: FormSpec) -> list[Placement]:
-    """Where every box is: laid out once per form version, not once per flattened file in a batch."""
-    key = (spec.id, spec.version, spec.content_hash)
+def _layout(spec: FormSpec, legacy: bool) -> tuple[list[Placement], int]:
+    """Where every box is, and how many pages: laid out once per form version, not once per file in a batch."""
+    key = (spec.id, spec.version, spec.content_hash, legacy)
     if key not in _PLACEMENTS:
-        _PLACEMENTS[key] = render_pages(spec)[1]
+        pdf, placements = render_pages(spec, legacy)
+        _PLACEMENTS[key] = placements, len(PdfReader(io.BytesIO(pdf)).pages)
     return _PLACEMENTS[key]
+
+
+def _placements(spec: FormSpec, last_page: int) -> list[Placement]:
+    """The boxes of the layout the copy was printed from. Blanks generated before cse-pdf stopped leaving
+    a page empty have more pages (a later page numbered past this layout's last one): their boxes lie
+    where that older layout put them, so reading them with today's would take answers from the wrong page."""
+    placements, count = _layout(spec, legacy=False)
+    if last_page > count:
+        old, old_count = _layout(spec, legacy=True)
+        if old_count > count and last_page <= old_count:
+            return old
+    return placements
 
 
 def _bbox(page: Any, p: Placement, inset: float) -> tuple[float, float, float, float]:

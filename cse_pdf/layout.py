@@ -19,6 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    ActionFlowable,
     CondPageBreak,
     Flowable,
     KeepTogether,
@@ -124,12 +125,57 @@ class FieldFrame(Flowable):
         self.sink.append(Placement(self.field_id, self.kind, c.getPageNumber() - 1, rect, self.export))
 
 
+class Gap(Spacer):
+    """White space that ends with the page: never carried over to the top of the next one, where it would
+    push content down or (before a new page) leave a page holding nothing at all."""
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        return avail_width, max(0.0, min(self.height, avail_height))
+
+
+class NewPage(ActionFlowable):
+    """Start the next page unless nothing has been drawn on this one yet.
+
+    A section that starts on a new page, or an explicit page break, can follow a page that content has
+    just filled: a plain PageBreak would then leave a page with only its header and footer."""
+
+    def __init__(self) -> None:
+        super().__init__(("pageBreak",))
+
+    def apply(self, doc) -> None:  # type: ignore[no-untyped-def]
+        if getattr(doc, "page_has_content", True):
+            doc.handle_pageBreak()
+
+
+class FormDocTemplate(SimpleDocTemplate):
+    """Knows whether the page being laid out shows anything yet (white space and page breaks do not count)."""
+
+    page_has_content = False
+
+    def beforePage(self) -> None:
+        self.page_has_content = False
+
+    def afterFlowable(self, flowable: Flowable) -> None:
+        if not isinstance(flowable, (Spacer, ActionFlowable)):  # CondPageBreak is a Spacer too
+            self.page_has_content = True
+
+
 class StoryBuilder:
     """Turns each block kind into flowables; every widget goes into `placements`."""
 
-    def __init__(self, spec: S.FormSpec) -> None:
+    def __init__(self, spec: S.FormSpec, legacy: bool = False) -> None:
         self.spec = spec
         self.placements: list[Placement] = []
+        # `legacy`: the layout of cse-pdf before NewPage and Gap, which could leave a page blank; only
+        # to find the boxes on a flattened copy of a form generated then (see flattened.py).
+        self.legacy = legacy
+
+    def gap(self, width: float, height: float) -> Spacer:
+        return Spacer(width, height) if self.legacy else Gap(width, height)
+
+    def new_page(self) -> Flowable:
+        return PageBreak() if self.legacy else NewPage()
 
     # -- fields --------------------------------------------------------------------------------
     def frame(self, field: S.Field, width: float | None = None, export: str | None = None,
@@ -159,8 +205,8 @@ class StoryBuilder:
     def labelled(self, field: S.Field, label_width: float, width: float = FRAME_WIDTH) -> Flowable:
         label = Paragraph(markup(field.label), STYLES["label"])
         if field.type == "multiline" and field.lines > 3:  # long answers: label above, full width box
-            return KeepTogether([Paragraph(markup(field.label), STYLES["label_bold"]), Spacer(0, 2),
-                                 self.frame(field), Spacer(0, 6)])
+            return KeepTogether([Paragraph(markup(field.label), STYLES["label_bold"]), self.gap(0, 2),
+                                 self.frame(field), self.gap(0, 6)])
         right = width - label_width
         return _row([label, self.input_for(field, right - 4)], [label_width, right], width)
 
@@ -172,33 +218,33 @@ class StoryBuilder:
         if isinstance(block, S.Subheading):
             return [Paragraph(markup(block.subheading), STYLES["subheading"])]
         if isinstance(block, S.Paragraph):
-            return [Paragraph(markup(block.paragraph), STYLES["body"]), Spacer(0, 4)]
+            return [Paragraph(markup(block.paragraph), STYLES["body"]), self.gap(0, 4)]
         if isinstance(block, S.Note):
-            return [_boxed(Paragraph(markup(block.note), STYLES["label_bold"]), width), Spacer(0, 6)]
+            return [_boxed(Paragraph(markup(block.note), STYLES["label_bold"]), width), self.gap(0, 6)]
         if isinstance(block, S.FieldBlock):
-            return [self.labelled(block.field, 0.32 * width, width), Spacer(0, 3)]
+            return [self.labelled(block.field, 0.32 * width, width), self.gap(0, 3)]
         if isinstance(block, S.FieldsBlock):
             out: list[Flowable] = []
             for f in block.fields:
-                out += [self.labelled(f, block.label_width * width, width), Spacer(0, 3)]
+                out += [self.labelled(f, block.label_width * width, width), self.gap(0, 3)]
             return out
         if isinstance(block, S.Checklist):
             if block.notes:  # one item a row: may run across pages, header repeated
-                out = [self.noted_checklist(block, width), Spacer(0, 3)]
+                out = [self.noted_checklist(block, width), self.gap(0, 3)]
             else:  # a column-major grid split over two pages would read out of order: keep it whole
                 grid = self.checklist_grid(block, width)
-                out = [grid if nested else KeepTogether([grid]), Spacer(0, 3)]
+                out = [grid if nested else KeepTogether([grid]), self.gap(0, 3)]
             if block.other:
-                out += [self.labelled(block.other, 0.32 * width, width), Spacer(0, 3)]
+                out += [self.labelled(block.other, 0.32 * width, width), self.gap(0, 3)]
             return out
         if isinstance(block, S.Repeat):
-            return [self.repeat(block, width), Spacer(0, 6)]
+            return [self.repeat(block, width), self.gap(0, 6)]
         if isinstance(block, S.Table):
-            return [self.table(block, width), Spacer(0, 6)]
+            return [self.table(block, width), self.gap(0, 6)]
         if isinstance(block, S.Scale):
-            return [self.scale(block.scale, width), Spacer(0, 6)]
+            return [self.scale(block.scale, width), self.gap(0, 6)]
         if isinstance(block, S.PageBreak):
-            return [PageBreak()]
+            return [self.new_page()]
         if isinstance(block, S.SideBySide):
             n = len(block.side_by_side)
             gap = 10.0
@@ -213,16 +259,16 @@ class StoryBuilder:
                     widths.append(gap)
             t = Table([cells], colWidths=widths)
             t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_NO_PADDING]))
-            return [t, Spacer(0, 4)]
+            return [t, self.gap(0, 4)]
         if isinstance(block, S.Live):
-            return [self.live(block, width), Spacer(0, 6)]
+            return [self.live(block, width), self.gap(0, 6)]
         raise TypeError(f"unknown block {type(block).__name__}")
 
     def live(self, block: S.Live, width: float) -> Flowable:
         """The calculated fields, boxed and labelled as calculated, read-only grey."""
         inner = width - 12
         rows: list[Flowable] = [Paragraph(markup(block.live), STYLES["label_bold"]),
-                                Paragraph(markup(block.hint), STYLES["hint"]), Spacer(0, 4)]
+                                Paragraph(markup(block.hint), STYLES["hint"]), self.gap(0, 4)]
         for name in live_fields(self.spec):
             label = S.LIVE_FIELDS[name]
             if name == "category":
@@ -232,7 +278,7 @@ class StoryBuilder:
             height = lines * LINE_HEIGHT + 4 if lines else TEXT_HEIGHT
             box = FieldFrame(self.placements, f"{S.LIVE_PREFIX}.{name}", "calculated", height)
             rows += [_row([Paragraph(markup(f"{label} (calculated)"), STYLES["label"]), box],
-                          [0.32 * inner, 0.68 * inner], inner), Spacer(0, 3)]
+                          [0.32 * inner, 0.68 * inner], inner), self.gap(0, 3)]
         t = Table([[rows]], colWidths=[width])
         t.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, FIELD_EDGE),
                                ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
@@ -319,11 +365,11 @@ class StoryBuilder:
     def section(self, section: S.Section, first: bool) -> list[Flowable]:
         out: list[Flowable] = []
         if section.new_page and not first:
-            out.append(PageBreak())
+            out.append(self.new_page())
         bar = Table([[Paragraph(markup(section.title), STYLES["section"])]], colWidths=[FRAME_WIDTH])
         bar.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), ACCENT),
                                  ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]))
-        out += [CondPageBreak(80), bar, Spacer(0, 5)]
+        out += [CondPageBreak(80), bar, self.gap(0, 5)]
         pending: list[Flowable] = []  # a heading waits to be kept on the page of what it heads
         for block in section.blocks:
             flowables = self.block(block)
@@ -341,9 +387,11 @@ class StoryBuilder:
         out: list[Flowable] = []
         if self.spec.issuer:
             out.append(Paragraph(markup(self.spec.issuer), STYLES["issuer"]))
-        out += [Paragraph(markup(self.spec.title), STYLES["title"]), Spacer(0, 4)]
+        out += [Paragraph(markup(self.spec.title), STYLES["title"]), self.gap(0, 4)]
         for i, section in enumerate(self.spec.sections):
             out += self.section(section, first=i == 0)
+        while not self.legacy and out and isinstance(out[-1], (Spacer, NewPage)):  # nothing to show after them: no last blank page
+            out.pop()
         return out
 
 
@@ -392,11 +440,12 @@ def _boxed(flowable: Flowable, width: float) -> Table:
     return t
 
 
-def render_pages(spec: S.FormSpec) -> tuple[bytes, list[Placement]]:
-    """The form's pages without any fields yet, and where each widget belongs."""
-    builder = StoryBuilder(spec)
+def render_pages(spec: S.FormSpec, legacy: bool = False) -> tuple[bytes, list[Placement]]:
+    """The form's pages without any fields yet, and where each widget belongs (`legacy`: as laid out by
+    cse-pdf before blank pages were prevented, for flattened copies of blanks generated then)."""
+    builder = StoryBuilder(spec, legacy)
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4,
+    doc = FormDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4,
                             bottomMargin=MARGIN + 2, title=spec.title, author=spec.issuer,
                             subject=f"cse-pdf form {spec.id} version {spec.version}", creator="cse-pdf",
                             invariant=True)

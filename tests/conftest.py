@@ -126,6 +126,7 @@ def postgres():
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A new, empty database of each kind: a SQLite file path, or a postgresql:// URL."""
     if request.param == "sqlite":
+        (tmp_path / "records").mkdir()  # an explicit --db is never given a folder it names but lacks
         return str(tmp_path / "records" / "cse-pdf.sqlite3")
     import uuid
 

@@ -192,6 +192,7 @@ def test_everything_written_that_holds_case_data_is_owner_only(tmp_path: Path) -
     agencies = tmp_path / "agencies.csv"
     agencies.write_text("agency,address,cse_lead_contact,send_to\nA Youth Trust,1 Road,0123,lead@trust.example\n")
     db = tmp_path / "data" / "db.sqlite3"
+    db.parent.mkdir(mode=0o700)  # an explicit --db is never given a folder that is missing
     commands = [
         ("generate", HIL, "--prefill", values, "-o", "w/prefilled.pdf"),
         ("stamp", "inbox/one.pdf", "-o", "w/stamped.pdf"),

@@ -154,7 +154,7 @@ def test_the_default_database_is_created_owner_only_under_the_home_folder(tmp_pa
     env_db = tmp_path / "elsewhere.sqlite3"
     env = {**os.environ, "HOME": str(tmp_path), "CSE_PDF_DB": str(env_db)}
     listed = subprocess.run([sys.executable, "-m", "cse_pdf", "list"], capture_output=True, text=True, env=env)
-    assert listed.returncode == 0 and env_db.is_file() and listed.stdout.count("\n") == 1  # a new, empty one
+    assert listed.returncode == 5 and not env_db.exists() and str(env_db) in listed.stderr  # never a new, empty one
 
 
 def test_a_corrected_resubmission_is_a_new_revision_and_the_earlier_one_is_kept(tmp_path: Path,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..catalog import current_forms, find_form
-from ..private_files import write_private
+from ..private_files import check_output, write_output
 from ..store import Store
 from ..store.reports import current_facts
 from .tables import CountTable, FormSection, fields_needed, form_section
@@ -66,8 +66,10 @@ def build_report(store: Store, form: str | None = None, date_from: date | None =
     return Report(sections, date_from, date_to, produced or date.today(), suppression)
 
 
-def write_report(report: Report, output: Path, fmt: Format) -> None:
-    """Write the report as PDF or HTML, readable by its owner only until they choose to share it."""
+def write_report(report: Report, output: Path, fmt: Format, force: bool = False) -> None:
+    """Write the report as PDF or HTML, readable by its owner only until they choose to share it; an
+    existing file is replaced only with `force` (OutputError otherwise, as for every failure to write)."""
+    check_output(output, force)
     if fmt == "html":
         from .render_html import render_html
 
@@ -76,7 +78,7 @@ def write_report(report: Report, output: Path, fmt: Format) -> None:
         from .render_pdf import render_pdf
 
         data = render_pdf(report)
-    write_private(output, data)
+    write_output(output, data, force)
 
 
 __all__ = ["CountTable", "FormSection", "Report", "build_report", "write_report"]

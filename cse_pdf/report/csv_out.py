@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..csv_safe import encode_rows
-from ..private_files import make_private_dir, write_private
+from ..private_files import check_output, check_output_dir, write_output
 from . import Report
 
 
@@ -21,10 +21,14 @@ def _encode(rows: list[list[str]]) -> bytes:
     return encode_rows(rows)  # every field quoted, no formula (an agency's name is typed by someone else)
 
 
-def write_csv(report: Report, folder: Path) -> list[Path]:
-    """Write every published table; returns the files written (index first)."""
-    make_private_dir(folder)
+def write_csv(report: Report, folder: Path, force: bool = False) -> list[Path]:
+    """Write every published table; returns the files written (index first).
+
+    `folder` is made if missing (its parent must exist); every file is checked before any is written, so a
+    table that exists (without `force`) or a place that cannot be written leaves the folder as it was."""
+    check_output_dir(folder)
     written: list[Path] = []
+    contents: dict[Path, bytes] = {}
     index = [["File", "Form", "Table", "Rows add up to the total", "Assessments", "Small numbers suppressed",
               "Period"]]
     for section in report.sections:
@@ -37,10 +41,14 @@ def write_csv(report: Report, folder: Path) -> list[Path]:
                 rows.append(["Total" if t.partition else "Assessments counted", str(t.base),
                              "100%" if t.partition else ""])
             path = folder / name
-            write_private(path, _encode(rows))
+            contents[path] = _encode(rows)
             written.append(path)
             index.append([name, section.form_id, t.title, "yes" if t.partition else "no", str(t.base),
                           "yes" if report.suppression else "NO: internal use only", report.period])
     path = folder / "index.csv"
-    write_private(path, _encode(index))
+    contents[path] = _encode(index)
+    for target in contents:
+        check_output(target, force)
+    for target, data in contents.items():
+        write_output(target, data, force)
     return [path, *written]

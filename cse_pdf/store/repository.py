@@ -26,8 +26,8 @@ from ..history import PreviousAssessment, pick_previous
 from ..person import PersonKeys, normalise_name, read_date
 from ..review import describe
 from ..storable import storable_text
-from .engine import BUSY_TIMEOUT_MS, WRITE, create_engine, display, resolve_url
-from .migrate import upgrade
+from .engine import BUSY_TIMEOUT_MS, NEVER_SET_UP, WRITE, create_engine, display, resolve_url
+from .migrate import current_revisions, upgrade
 from .models import AssessmentRecord, FailureRecord, SettingRecord, SubmissionRecord, ValueRecord
 
 KEY_SECRET = "key_secret"  # the settings row made by migration 0003
@@ -103,12 +103,19 @@ class Store:
         self._key_secret: bytes | None = None
 
     @classmethod
-    def open(cls, db: str | None = None, *, migrate: bool = True) -> "Store":
+    def open(cls, db: str | None = None, *, migrate: bool = True, create: bool = True,
+             make_folder: bool = True) -> "Store":
         """Open (creating it on first use) the database named by `db`, CSE_PDF_DB or the default file,
-        and bring its schema up to date."""
+        and bring its schema up to date.
+
+        `create=False` (commands that only read or delete records): a database that does not exist, or
+        holds no cse-pdf tables, is refused and nothing is made, so a mistyped --db is never taken for an
+        empty database. `make_folder=False`: a SQLite file's missing folder is refused, never made."""
         url = resolve_url(db)
-        store = cls(create_engine(url), url)
+        store = cls(create_engine(url, create, make_folder), url)
         try:
+            if not create:
+                store._check_made()
             store._open(migrate)
         except StoreError:
             store.close()
@@ -141,6 +148,11 @@ class Store:
                     raise
                 self.engine.dispose()
                 time.sleep(0.2)
+
+    def _check_made(self) -> None:
+        """Refuse a database cse-pdf has never set up (an empty file, a new PostgreSQL database)."""
+        if not current_revisions(self.engine):
+            raise StoreError(NEVER_SET_UP, self.where)
 
     @property
     def key_secret(self) -> bytes:
