@@ -466,6 +466,8 @@ class Batch:
             data = read_regular(path, max_file_bytes()) if failed.sha256 is not None else None
         except CsePdfError:
             data = None
+        if data is not None and hashlib.sha256(data).hexdigest() != failed.sha256:
+            data = None  # changed since it was read: what failed is no longer there to copy
         if data is not None and failed.sha256 is not None:
             try:
                 make_private_dir(self.quarantine)
