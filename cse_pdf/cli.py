@@ -300,8 +300,8 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, no_
             raise PdfInputError("no *.pdf files in " + ", ".join(map(shown, paths)) + "; give returned forms or "
                                 "folders that hold them")
         with Store.open(db) as store:
-            copies = "no stamped copies" if no_stamp else f"stamped copies in {out}"
-            click.echo(f"ingesting {len(files)} file(s) into {store.where}; {copies}", err=True)
+            copies = "no stamped copies" if no_stamp else f"stamped copies in {shown(out)}"
+            click.echo(f"ingesting {len(files)} file(s) into {printable(store.where)}; {copies}", err=True)
             with tqdm(total=len(files), unit="file", file=sys.stderr, disable=not sys.stderr.isatty(),
                       dynamic_ncols=True) as bar:
                 try:

@@ -28,12 +28,12 @@ from typing import Callable, Iterable, Iterator
 from .catalog import current_forms
 from .disarm import own_scripts
 from .encryption import Passwords, encrypt_pdf
-from .errors import CsePdfError, PdfInputError
+from .errors import CsePdfError, OverLimitError, PdfInputError
 from .history import PreviousAssessment
 from .person import PersonKeys, keys_of
 from .safe_names import safe_file, safe_part, shown, stored_path
-from .regular_files import check_regular, read_regular, refusal, sha256_regular
-from .private_files import make_private_dir, sweep_stale_temps, write_private
+from .regular_files import check_regular, iter_regular, read_regular, refusal, sha256_regular
+from .private_files import make_private_dir, sweep_stale_temps, write_private, write_private_chunks
 from .form_font import can_draw, register_for_measuring
 from .identity import Identity
 from .read import Response, parse_pdf, read_opened
@@ -234,6 +234,19 @@ def sha256_of(path: Path) -> str | None:
         return None
 
 
+# A file that failed over the size limit is still fingerprinted (streamed) and set aside, so that its
+# failure is one row however often it is sent, and it is in quarantine with the others; up to this size.
+MAX_SET_ASIDE = 1024 * MB
+
+
+def fingerprint(path: Path) -> str | None:
+    """The SHA-256 of a file that failed, streamed, if it is a regular file of at most MAX_SET_ASIDE."""
+    try:
+        return sha256_regular(path, max(MAX_SET_ASIDE, max_file_bytes()))
+    except CsePdfError:
+        return None
+
+
 def source_of(path: Path) -> str:
     """The absolute path as recorded: any bytes (stored_path), and a link loop or vanished folder on the way
     is no reason to fail (the path as given, made absolute)."""
@@ -324,8 +337,8 @@ def process_file(path: str) -> Processed | Failed | Skipped:
         if _worker_reader is None:  # forked from this worker, warmed up, on its first file
             _worker_reader = GuardedReader(_read_score_stamp)
         return _worker_reader.read(p)
-    except CsePdfError as exc:  # e.g. over a limit: fingerprinted (streamed, within the size limit) if it can be
-        return Failed(path, sha256_of(p), exc.message, exc.exit_code)
+    except CsePdfError as exc:  # e.g. over a limit: fingerprinted (streamed, up to MAX_SET_ASIDE) if it can be
+        return Failed(path, fingerprint(p), exc.message, exc.exit_code)
     except Exception as exc:  # a bug on one file must not stop the batch; its message may quote the form
         return Failed(path, None, f"internal error ({type(exc).__name__}) while reading it; please report it", 70)
 
@@ -458,28 +471,40 @@ class Batch:
             return stamp_read(opened, response, assess_return(response), previous=previous, path=path,
                               cautions=notes).pdf
 
+    def _set_aside(self, path: Path, failed: Failed) -> Path | None:
+        """Copy the file that failed into quarantine, streamed (never whole in memory) and read as safely
+        as for reading it; only the very bytes that failed (a file changed since is not copied)."""
+        assert failed.sha256 is not None
+        make_private_dir(self.quarantine)
+        suffix = ".pdf" if path.suffix.lower() == ".pdf" else ".bin"
+        target = safe_file(self.quarantine, "failed", failed.sha256[:12], suffix=suffix)
+        digest = hashlib.sha256()
+
+        def chunks() -> Iterator[bytes]:
+            for chunk in iter_regular(path, max(MAX_SET_ASIDE, max_file_bytes())):
+                digest.update(chunk)
+                yield chunk
+
+        write_private_chunks(target, chunks())
+        if digest.hexdigest() != failed.sha256:
+            target.unlink(missing_ok=True)
+            return None
+        write_private(target.with_name(target.name + ".reason.txt"),
+                      f"{shown(path.name)}: {failed.reason}\n".encode("utf-8", "backslashreplace"))
+        return target
+
     def fail(self, path: Path, failed: Failed) -> None:
-        """Set the file aside with a note of why, record the failure, report it. Only a regular file within
-        the size limit is copied (read as safely as for reading it); nothing here may stop the batch."""
+        """Set the file aside with a note of why, record the failure, report it; nothing here may stop the
+        batch. A file without a fingerprint (not a regular file, gone, over MAX_SET_ASIDE) is not copied."""
         quarantined = None
-        try:
-            data = read_regular(path, max_file_bytes()) if failed.sha256 is not None else None
-        except CsePdfError:
-            data = None
-        if data is not None and hashlib.sha256(data).hexdigest() != failed.sha256:
-            data = None  # changed since it was read: what failed is no longer there to copy
-        if data is not None and failed.sha256 is not None:
+        if failed.sha256 is not None:
             try:
-                make_private_dir(self.quarantine)
-                suffix = ".pdf" if path.suffix.lower() == ".pdf" else ".bin"
-                target = safe_file(self.quarantine, "failed", failed.sha256[:12], suffix=suffix)
-                write_private(target, data)
-                write_private(target.with_name(target.name + ".reason.txt"),
-                              f"{shown(path.name)}: {failed.reason}\n".encode("utf-8", "backslashreplace"))
-                quarantined = target
-            except (OSError, CsePdfError) as exc:  # e.g. a full disk: said in the reason, the batch goes on
-                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-                failed = replace(failed, reason=f"{failed.reason} (not copied to {shown(self.quarantine)}: {why})")
+                quarantined = self._set_aside(path, failed)
+            except CsePdfError:
+                pass  # gone or changed since it failed: nothing to copy (it says so in its line already)
+            except OSError as exc:  # e.g. a full disk: said in the reason, the batch goes on
+                failed = replace(failed, reason=f"{failed.reason} (not copied to {shown(self.quarantine)}: "
+                                                f"{exc.strerror or type(exc).__name__})")
         try:
             self.store.record_failure(source_of(path), failed.sha256, failed.reason, failed.exit_code,
                                       str(quarantined) if quarantined else None)
@@ -503,7 +528,9 @@ def ingest(files: list[Path], store: Store, out: Path, workers: int = 1,
     for path in files:  # hashed here, streamed, after the checks the reading child makes: size, regular file
         try:
             shas[path] = sha256_regular(path, limit)
-        except CsePdfError as exc:  # over the limit, gone, not a regular file (any more): one line, never read
+        except OverLimitError as exc:  # never read; fingerprinted and set aside (streamed) if not absurdly big
+            batch.fail(path, Failed(str(path), fingerprint(path), exc.message, exc.exit_code))
+        except CsePdfError as exc:  # gone, not a regular file (any more): one line, never read
             batch.fail(path, Failed(str(path), None, exc.message, exc.exit_code))
     known = store.known(shas.values())
     first_of: dict[str, Path] = {}

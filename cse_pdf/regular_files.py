@@ -92,7 +92,7 @@ def open_regular(path: Path, max_bytes: int | None = None) -> tuple[int, int]:
     return fd, st.st_size
 
 
-def _chunks(path: Path, max_bytes: int | None) -> Iterator[bytes]:
+def iter_regular(path: Path, max_bytes: int | None = None) -> Iterator[bytes]:
     """A regular file's bytes in bounded chunks; one that grows past `max_bytes` while read is refused."""
     fd, _ = open_regular(path, max_bytes)
     total = 0
@@ -111,12 +111,12 @@ def _chunks(path: Path, max_bytes: int | None) -> Iterator[bytes]:
 
 def read_regular(path: Path, max_bytes: int | None = None) -> bytes:
     """The whole of a regular file of at most `max_bytes` (PdfInputError/OverLimitError otherwise)."""
-    return b"".join(_chunks(path, max_bytes))
+    return b"".join(iter_regular(path, max_bytes))
 
 
 def sha256_regular(path: Path, max_bytes: int | None = None) -> str:
     """The SHA-256 of a regular file of at most `max_bytes`, streamed: memory stays at one chunk."""
     digest = hashlib.sha256()
-    for chunk in _chunks(path, max_bytes):
+    for chunk in iter_regular(path, max_bytes):
         digest.update(chunk)
     return digest.hexdigest()

@@ -133,7 +133,8 @@ def test_names_that_are_not_utf8_or_hold_escapes_are_shown_escaped_in_every_line
     (inbox / ESCAPES).write_bytes(b"%PDF-1.7 cut short")
     shutil.copy(REPO / "samples" / "none-poppler.pdf", inbox / f"review \x1b]0;owned\x07 me.pdf")
 
-    done = cse("ingest", inbox, "--db", db_url, "--out", tmp_path / "out", "-v")
+    out = tmp_path / "out \x1b[1m\u202e"  # the folder names the administrator typed are shown escaped too
+    done = cse("ingest", inbox, "--db", db_url, "--out", out, "-v")
     stdout, stderr = text(done)
 
     assert done.returncode == 2
@@ -142,7 +143,8 @@ def test_names_that_are_not_utf8_or_hold_escapes_are_shown_escaped_in_every_line
     assert "\\xff\\xfe form from windows.pdf: is not a PDF file" in stdout
     assert "esc\\x1b[31m red \\u202efdp.exe\\u2066.pdf: is truncated or damaged" in stdout
     assert "review \\x1b]0;owned\\x07 me.pdf" in stderr  # the verbose log too
-    reasons = "".join(p.read_text("utf-8") for p in (tmp_path / "out" / "quarantine").glob("*.reason.txt"))
+    assert "out \\x1b[1m\\u202e/quarantine" in stdout
+    reasons = "".join(p.read_text("utf-8") for p in (out / "quarantine").glob("*.reason.txt"))
     assert "\x1b" not in reasons and "\\xff\\xfe form from windows.pdf: is not a PDF file" in reasons
     with Store.open(db_url) as store:
         failed = {path_from_stored(f.source_path).name for f in store.failures()}
