@@ -321,3 +321,23 @@ def test_a_file_that_vanishes_or_changes_kind_after_discovery_is_one_failed_line
     assert outcomes["becomes-loop.pdf"][0] == FAILED and "link loop" in outcomes["becomes-loop.pdf"][1]
     with Store.open(db_url) as store:
         assert len(store.records()) == 1
+
+
+def test_a_file_over_the_size_limit_is_set_aside_whole_and_fails_as_one_row(tmp_path: Path, db_url: str,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSE_PDF_MAX_FILE_MB", "1")
+    big = tmp_path / "in" / "big.pdf"
+    big.parent.mkdir()
+    big.write_bytes(b"%PDF-1.7\n" + os.urandom(3 * 1024 * 1024 + 17))
+    sparse(tmp_path / "in" / "sparse.pdf")
+    with Store.open(db_url) as store:
+        for _ in range(2):
+            report = ingest(discover([big.parent]).files, store, tmp_path / "out", workers=1)
+        failures = {path_from_stored(f.source_path).name: f for f in store.failures()}
+    outcomes = {o.path.name: o for o in report.outcomes}
+    assert outcomes["big.pdf"].kind == FAILED and "over the 1 MB limit" in outcomes["big.pdf"].reason
+    assert outcomes["big.pdf"].quarantined.read_bytes() == big.read_bytes()  # copied whole, in chunks
+    note = Path(str(outcomes["big.pdf"].quarantined) + ".reason.txt").read_text()
+    assert note.startswith("big.pdf: is 3 MB, over the 1 MB limit")
+    assert outcomes["sparse.pdf"].kind == FAILED and outcomes["sparse.pdf"].quarantined is None  # a terabyte: not copied
+    assert failures["big.pdf"].attempts == 2 and failures["sparse.pdf"].attempts == 2
