@@ -116,14 +116,33 @@ def mark_stamped(opened: OpenedPdf, response: Response) -> None:
     if identity is not None and not response.flattened:
         identity.node["/V"] = pikepdf.String(replace(response.identity, stamped=mark).encode())
     opened.pdf.docinfo[STAMPED_INFO_KEY] = pikepdf.String(mark)
+    # XMP too (PDF 2.0 deprecates the document information): the copy's own packet, written whole rather
+    # than merged into the return's, so no XML from the returned file is ever parsed here
+    opened.pdf.Root.Metadata = opened.pdf.make_stream(_XMP.replace(b"MARK", mark.encode("ascii")),
+                                                      Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+
+
+XMP_MARK = b"<csepdf:stamped>"
+_XMP = (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+        b'xmlns:csepdf="urn:x-cse-pdf:ns/1.0/">' + XMP_MARK + b"MARK</csepdf:stamped></rdf:Description></rdf:RDF>"
+        b'</x:xmpmeta>\n<?xpacket end="w"?>')
+MAX_XMP = 256 * 1024  # a metadata packet is a few kilobytes; a bigger (or inflating) one is not looked into
 
 
 def is_stamped_copy(opened: OpenedPdf, response: Response) -> bool:
-    """A stamped copy made by cse-pdf (any of its marks: identity, document information, summary page)."""
+    """A stamped copy made by cse-pdf: any of its marks (identity, document information, XMP, summary page).
+    The XMP is searched as bytes for the mark, never parsed as XML."""
     if response.identity.stamped:
         return True
     try:
         info = opened.pdf.trailer.get("/Info")
-        return isinstance(info, pikepdf.Dictionary) and STAMPED_INFO_KEY in info
+        if isinstance(info, pikepdf.Dictionary) and STAMPED_INFO_KEY in info:
+            return True
+        meta = opened.pdf.Root.get("/Metadata")
+        if not isinstance(meta, pikepdf.Stream) or len(meta.read_raw_bytes()) > MAX_XMP:
+            return False
+        filtered = "/Filter" in meta and meta.Filter != pikepdf.Array()
+        return XMP_MARK in (meta.read_bytes()[:4 * MAX_XMP] if filtered else meta.read_raw_bytes())
     except QPDF_ERRORS:
-        return False  # a broken information dictionary marks nothing
+        return False  # a broken information dictionary or metadata stream marks nothing

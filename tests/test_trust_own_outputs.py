@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -24,8 +25,9 @@ from pypdf import PdfReader, PdfWriter
 from cse_pdf.catalog import find_form
 from cse_pdf.identity import STAMPED_INFO_KEY, Identity
 from cse_pdf.ingest import SKIPPED, discover
-from cse_pdf.read import read_form
+from cse_pdf.read import open_pdf, read_form, read_opened
 from cse_pdf.spec import IDENTITY_FIELD
+from cse_pdf.stamp import is_stamped_copy
 from cse_pdf.store import Store
 
 from conftest import REPO, fictional_return, qpdf_flatten, write_return
@@ -285,3 +287,38 @@ def test_discovery_skips_the_default_out_folder_even_when_this_run_writes_elsewh
     (tmp_path / "r.pdf").write_bytes(b"%PDF-")
     found = discover([Path(".")], exclude=tmp_path / "elsewhere")
     assert [p.name for p in found.files] == ["r.pdf"]
+
+
+def _only_mark(src: Path, dst: Path, keep: str) -> None:
+    """The stamped copy with every mark but `keep` taken away (a viewer that dropped the others)."""
+    with pikepdf.open(src) as pdf:
+        if keep != "info":
+            del pdf.docinfo[STAMPED_INFO_KEY]
+        if keep != "xmp":
+            del pdf.Root["/Metadata"]
+        else:  # compressed, as some writers keep it
+            pdf.Root.Metadata = pdf.make_stream(zlib.compress(pdf.Root.Metadata.read_bytes()),
+                                                Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML,
+                                                Filter=pikepdf.Name.FlateDecode)
+        if keep != "identity":
+            field = next(f for f in pdf.Root.AcroForm.Fields if str(f.get("/T")) == IDENTITY_FIELD)
+            unmarked = Identity.decode(str(field.V))
+            field.V = pikepdf.String(Identity(unmarked.form, unmarked.version, unmarked.hash,
+                                              unmarked.instance).encode())
+        if keep != "summary-page":
+            del pdf.pages[0]  # the summary page
+        pdf.save(dst)
+
+
+@pytest.mark.parametrize("keep", ["identity", "info", "xmp", "summary-page"])
+def test_each_mark_alone_tells_a_stamped_copy(stamped: dict[str, Path], keep: str, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.pdf"
+    _only_mark(stamped[HIL], copy, keep)
+    if keep == "summary-page":  # the printed page is read when the fields are gone: printed to PDF
+        qpdf_flatten(copy, tmp_path / "printed.pdf")
+        copy = tmp_path / "printed.pdf"
+    with open_pdf(copy) as opened:
+        assert is_stamped_copy(opened, read_opened(opened, copy)), keep
+    _only_mark(stamped[HIL], tmp_path / "none.pdf", keep="nothing")  # every mark gone: it reads as a return
+    with open_pdf(tmp_path / "none.pdf") as opened:
+        assert not is_stamped_copy(opened, read_opened(opened, tmp_path / "none.pdf"))
