@@ -20,6 +20,7 @@ from .read import read_form
 from .live import assess_return
 from .spec import FormSpec
 from .private_files import check_folder_of, check_output, check_output_dir, same_file, write_output
+from .safe_names import path_from_stored, printable, shown
 from .stamp import stamp as stamp_form
 
 if TYPE_CHECKING:
@@ -32,7 +33,9 @@ def _dump(data: Any) -> None:
 
 
 def _fail(exc: CsePdfError) -> None:
-    click.echo(f"cse-pdf: error: {exc}", err=True)
+    """The one line for a refusal: whatever a path or name in it holds, no control character reaches the
+    terminal (a file name can carry ESC sequences or bidi overrides) and no byte fails to print."""
+    click.echo(printable(f"cse-pdf: error: {exc}"), err=True)
 
 
 BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE: what reads the output went away
@@ -103,13 +106,14 @@ def _read_one(reader: GuardedReader, path: Path, alone: bool, codes: list[int]) 
     except Exception as exc:  # one file's bug must not stop the others
         if os.environ.get("CSE_PDF_DEBUG"):
             raise
-        click.echo(f"cse-pdf: error: {path}: internal error ({type(exc).__name__}); please report it", err=True)
+        click.echo(f"cse-pdf: error: {shown(path)}: internal error ({type(exc).__name__}); please report it",
+                   err=True)
         codes.append(70)
         return
     if alone:
         _dump(result)
     else:
-        click.echo(json.dumps({"file": str(path), **result}, ensure_ascii=False))
+        click.echo(json.dumps({"file": shown(path), **result}, ensure_ascii=False))
 
 
 LAYOUT_OPTION = click.option("--layout", metavar="YAML", help="Read with this layout file instead of the installed ones.")
@@ -331,25 +335,27 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, no_
            ask_password: bool, encrypt: bool) -> None:
     """Read, score, stamp and record every returned form in PATHS (files, or folders searched for *.pdf).
 
-    Exit code 0 when every file was ingested or already known, 4 when some recorded forms need review,
-    2 when some files failed (they are copied to OUT/quarantine with the reason)."""
+    Only regular files are read; cse-pdf's own stamped copies and the OUT folder are skipped, never recorded
+    again. Exit code 0 when every file was ingested, already known or skipped, 4 when some recorded forms need
+    review, 2 when some files failed (they are copied to OUT/quarantine with the reason)."""
     from tqdm import tqdm
 
-    from .ingest import FAILED, FileOutcome, discover, ingest as ingest_files
+    from .ingest import discover, ingest as ingest_files
 
     if verbose:
         _log_to_stderr()
 
     def action() -> None:
         passwords = _passwords(ask_password, encrypt)
-        files, missing = discover(paths, exclude=out)
-        if not files and not missing:
-            raise PdfInputError("no *.pdf files in " + ", ".join(map(str, paths)) + "; give returned forms or "
+        found = discover(paths, exclude=out)
+        files = found.files
+        if not files and not found.refused:
+            raise PdfInputError("no *.pdf files in " + ", ".join(map(shown, paths)) + "; give returned forms or "
                                 "folders that hold them")
         with _open_store(db, create=True) as store:
             check_output_dir(out, parents=True)  # a read-only or unmakeable --out: one line now, not a failed batch
-            copies = "no stamped copies" if no_stamp else f"stamped copies in {out}"
-            click.echo(f"ingesting {len(files)} file(s) into {store.where}; {copies}", err=True)
+            copies = "no stamped copies" if no_stamp else f"stamped copies in {shown(out)}"
+            click.echo(f"ingesting {len(files)} file(s) into {printable(store.where)}; {copies}", err=True)
             with tqdm(total=len(files), unit="file", file=sys.stderr, disable=not sys.stderr.isatty(),
                       dynamic_ncols=True) as bar:
                 try:
@@ -360,8 +366,7 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, no_
                     click.echo("cse-pdf: interrupted; every form finished so far is recorded: run the same command "
                                "again to finish", err=True)
                     sys.exit(130)
-        for path in missing:
-            report.outcomes.append(FileOutcome(path, FAILED, reason="no such file or folder; check the path"))
+        report.outcomes[:0] = found.refused  # said before the files that were read, as found
         _closing_table(report, out, stamped=not no_stamp)
         sys.exit(report.exit_code)
 
@@ -382,20 +387,25 @@ def _log_to_stderr() -> None:
 
 
 def _closing_table(report: Any, out: Path, stamped: bool) -> None:
-    from .ingest import FAILED, INGESTED, KNOWN, NEEDS_REVIEW
+    from .ingest import FAILED, INGESTED, KNOWN, NEEDS_REVIEW, SKIPPED
 
     for label, kind in (("ingested", INGESTED), ("already known", KNOWN), ("needs review", NEEDS_REVIEW),
-                        ("failed", FAILED)):
+                        ("failed", FAILED), ("skipped", SKIPPED)):
         click.echo(f"{label:<14}{len(report.of(kind)):>6}")
     if report.of(NEEDS_REVIEW):
         done = "recorded and stamped" if stamped else "recorded"
         click.echo(f"\nNeeds review ({done}; `cse-pdf show RECORD` says why):")
         for o in report.of(NEEDS_REVIEW):
-            click.echo(f"  record {o.record_id}\t{o.path}\t{', '.join(o.review)}")
+            click.echo(f"  record {o.record_id}\t{shown(o.path)}\t{', '.join(o.review)}")
+    if report.of(SKIPPED):
+        click.echo("\nSkipped (not returned forms; nothing recorded):")
+        for o in report.of(SKIPPED):
+            click.echo(f"  {shown(o.path)}: skipped: {printable(o.reason or '')}")
     if report.of(FAILED):
-        click.echo(f"\nFailed (copied to {out / 'quarantine'} with the reason):")
+        where = f"copied to {shown(out / 'quarantine')} with the reason where it could be read"
+        click.echo(f"\nFailed ({where}):")
         for o in report.of(FAILED):
-            click.echo(f"  {o.path}: {o.reason}")
+            click.echo(f"  {shown(o.path)}: {printable(o.reason or '')}")
 
 
 @main.command(name="list")
@@ -412,7 +422,7 @@ def list_records(db: str | None, form: str | None, name: str | None, include_all
             if failed:
                 click.echo("file\tattempts\treason")
                 for f in store.failures():
-                    click.echo(f"{f.source_path}\t{f.attempts}\t{f.reason}")
+                    click.echo(f"{shown(path_from_stored(f.source_path))}\t{f.attempts}\t{printable(f.reason)}")
                 return
             click.echo("record\tform\tdate completed\tlevel\tstatus\trevision")
             for r in store.records(form, name, include_all):

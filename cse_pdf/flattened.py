@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from typing import Any
 
 import pdfplumber
@@ -22,6 +23,9 @@ from .spec import FormSpec
 
 _FOOTER = re.compile(r"form ([a-z0-9][a-z0-9-]*) · version ([A-Za-z0-9._-]+)")
 _PAGE = re.compile(r"\bPage (\d+)\b")
+# The footer of the summary page stamping puts in front (summary.py): a copy that has one is a stamped
+# copy made by cse-pdf, not a return, even with its fields and metadata gone.
+_SUMMARY_FOOTER = re.compile(r"by cse-pdf from the returned form that follows.*Summary page \d+", re.S)
 FOOTER_BAND = 40.0  # points at the bottom of a page where the footer is printed
 INSET = 1.5  # look strictly inside a box, so its own printed frame does not count as a mark
 MAX_PAGES = 60  # a flattened cse-pdf form is a handful of pages (plus a summary); past this it is not one
@@ -46,16 +50,20 @@ def _identify(pdf: Any) -> tuple[Identity, dict[int, Any]] | None:
     """The form named in the page footers and, for each form page number, its page."""
     found: Identity | None = None
     pages: dict[int, Any] = {}
+    summary = False
     for page in pdf.pages[:MAX_PAGES]:
         footer = page.crop((0, page.height - FOOTER_BAND, page.width, page.height)).extract_text() or ""
         form, number = _FOOTER.search(footer), _PAGE.search(footer)
         if not form or not number:
-            continue  # e.g. a summary page put in front
+            summary = summary or bool(_SUMMARY_FOOTER.search(footer))  # cse-pdf's summary page put in front
+            continue
         identity = Identity(form.group(1), form.group(2), hash="")
         if found is None:
             found = identity
         if identity == found:
             pages.setdefault(int(number.group(1)) - 1, page)
+    if found is not None and summary:
+        found = replace(found, stamped="summary-page")
     return (found, pages) if found else None
 
 

@@ -2,6 +2,10 @@
 
 It lives in the value of a hidden read-only field, because field values are
 what every viewer keeps when it re-saves a form (document metadata is not).
+
+A stamped copy (cse-pdf's own output: a summary page in front of a return) says so
+in the same value, `stamped=MARK`, so that it is never taken for a new return. An
+older cse-pdf reading it ignores the extra part and reads the form as before.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ class Identity:
     version: str
     hash: str
     instance: str = ""  # empty on the committed blank; set on copies made for someone
+    stamped: str = ""  # set on a stamped copy made by cse-pdf: not a return (see STAMPED_INFO_KEY)
 
     def encode(self) -> str:
         parts = {"form": self.form, "version": self.version, "hash": self.hash, "instance": self.instance}
+        if self.stamped:
+            parts["stamped"] = self.stamped
         for key, value in parts.items():
             if not _TOKEN.match(value):
                 raise ValueError(f"identity {key} may only hold letters, digits, '.', '_' and '-'")
@@ -41,7 +48,13 @@ class Identity:
             fields[key] = value
         if not {"form", "version", "hash"} <= fields.keys():
             return None
-        return cls(fields["form"], fields["version"], fields["hash"], fields.get("instance", ""))
+        return cls(fields["form"], fields["version"], fields["hash"], fields.get("instance", ""),
+                   fields.get("stamped", ""))
+
+
+# The stamped copy's mark in the document information too (a flattened copy has no fields left);
+# its summary page's printed footer is the third place (flattened.py reads it).
+STAMPED_INFO_KEY = "/CsePdfStamped"
 
 
 def new_instance_id() -> str:

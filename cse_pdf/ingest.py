@@ -16,28 +16,31 @@ import logging
 import multiprocessing
 import os
 import signal
+import stat
 from collections import deque
 from datetime import date
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .catalog import current_forms
 from .disarm import own_scripts
 from .encryption import Passwords, encrypt_pdf
-from .errors import CsePdfError
+from .errors import CsePdfError, OverLimitError, PdfInputError
+from .history import PreviousAssessment
 from .person import PersonKeys, keys_of
-from .safe_names import safe_file, safe_part
-from .private_files import make_private_dir, sweep_stale_temps, write_private
+from .safe_names import safe_file, safe_part, shown, stored_path
+from .regular_files import check_regular, iter_regular, read_regular, refusal, sha256_regular
+from .private_files import make_private_dir, sweep_stale_temps, write_private, write_private_chunks
 from .form_font import can_draw, register_for_measuring
 from .identity import Identity
 from .read import Response, parse_pdf, read_opened
 from .review import cautions, review_reasons, with_not_issued
-from .guard import GuardedReader
+from .guard import MB, GuardedReader, Limits
 from .live import assess_return
-from .stamp import stamp, stamp_read
+from .stamp import STAMPED_COPY, is_stamped_copy, stamp_read
 from .store import NewSubmission, Store
 from .store.distribution import was_issued
 from .summary import render_summary
@@ -49,6 +52,8 @@ EXIT_FAILED = 2  # some files were set aside (as for any unusable file elsewhere
 EXIT_NEEDS_REVIEW = 4  # nothing failed, but some recorded forms need review
 
 INGESTED, KNOWN, NEEDS_REVIEW, FAILED = "ingested", "known", "needs_review", "failed"
+SKIPPED = "skipped"  # not a return, on purpose not read or recorded: cse-pdf's own stamped copy, its output folder
+OWN_COPY = f"{STAMPED_COPY}; nothing recorded (the return it was made from is ingested as itself)"
 CRASHED = ("the reading process crashed on this file, twice; it may be damaged: ask the sender to send it again, "
            "and report it")
 
@@ -58,9 +63,9 @@ class FileOutcome:
     """What became of one file; never anything typed into it."""
 
     path: Path
-    kind: str  # INGESTED, KNOWN, NEEDS_REVIEW or FAILED
+    kind: str  # INGESTED, KNOWN, NEEDS_REVIEW, FAILED or SKIPPED
     record_id: int | None = None
-    reason: str | None = None  # FAILED: the one-line reason
+    reason: str | None = None  # FAILED, SKIPPED: the one-line reason
     review: tuple[str, ...] = ()  # NEEDS_REVIEW: the codes (cse_pdf.review.REASONS)
     revision: int = 1
     stamped: Path | None = None
@@ -71,6 +76,8 @@ class FileOutcome:
         record = f" as record {self.record_id}" if self.record_id is not None else ""
         if self.kind == FAILED:
             return f"failed: {self.reason}"
+        if self.kind == SKIPPED:
+            return f"skipped: {self.reason}"
         if self.kind == KNOWN:
             return f"already known{record}"
         revision = f", revision {self.revision}" if self.revision > 1 else ""
@@ -87,7 +94,8 @@ class BatchReport:
 
     @property
     def exit_code(self) -> int:
-        """0 only when every file was ingested or already known; failures outrank needs-review."""
+        """0 only when every file was ingested, already known or skipped on purpose (cse-pdf's own
+        output); failures outrank needs-review."""
         if self.of(FAILED):
             return EXIT_FAILED
         return EXIT_NEEDS_REVIEW if self.of(NEEDS_REVIEW) else EXIT_OK
@@ -96,33 +104,157 @@ class BatchReport:
 # ---- finding the files ------------------------------------------------------------------------
 
 
-def discover(paths: Iterable[Path], exclude: Path | None = None) -> tuple[list[Path], list[Path]]:
-    """(files to ingest, paths that do not exist). Folders are searched for *.pdf at any depth, skipping
-    `exclude` (the output folder: stamped copies are forms too) and hidden files; a file named directly
-    is taken whatever its name."""
-    skip = exclude.resolve() if exclude is not None else None
+DEFAULT_OUT = Path("cse-pdf-out")  # the CLI's default --out; never searched, whatever --out this run has
+OUTPUT_PARTS = ("stamped", "quarantine")
+
+
+@dataclass
+class Discovered:
+    """What `discover` found: the regular files to ingest, and one outcome for each path it will not read
+    (a FIFO, a device, a link loop, a folder that cannot be listed…), in the order found."""
+
+    files: list[Path] = field(default_factory=list)
+    refused: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[Path]:
+        return [o.path for o in self.refused if o.reason == NO_SUCH_PATH]
+
+    def __iter__(self) -> Iterator[list[Path]]:
+        """`files, missing = discover(...)`, as before `refused` said more than "missing"."""
+        return iter((self.files, self.missing))
+
+
+NO_SUCH_PATH = "no such file or folder; check the path"
+
+
+def _folder_id(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+
+
+def output_folders(out: Path | None) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """(folders never searched, folders searched only if named): cse-pdf's output, known by device and inode,
+    so a relative --out, a link to it or a folder inside the input is the same folder. Its stamped/ and
+    quarantine/ (and the default --out's) are never searched; --out itself only when named (ingest P --out P)."""
+    never: set[tuple[int, int]] = set()
+    named_only: set[tuple[int, int]] = set()
+    for base in ([out] if out is not None else []) + [DEFAULT_OUT]:
+        for part in OUTPUT_PARTS:
+            if (found := _folder_id(base / part)) is not None:
+                never.add(found)
+        if (found := _folder_id(base)) is not None:
+            named_only.add(found)
+    return never, named_only
+
+
+def discover(paths: Iterable[Path], exclude: Path | None = None) -> Discovered:
+    """The files to ingest. Folders are searched for *.pdf at any depth, skipping hidden names, links to
+    folders and cse-pdf's own output (`exclude`, the --out folder: its stamped copies are not returns);
+    a file named directly is taken whatever its name. Only regular files are taken: everything else
+    (and every folder that cannot be listed) is one outcome in `refused`, never opened."""
+    never, named_only = output_folders(exclude)
     found: dict[Path, None] = {}
-    missing: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            for root, dirs, names in os.walk(path):
-                here = Path(root)
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() != skip)
-                for name in sorted(names):
-                    if name.lower().endswith(".pdf") and not name.startswith("."):
-                        found.setdefault(here / name)
-        elif path.exists():
-            found.setdefault(path)
+    refused: list[FileOutcome] = []
+    for path in map(Path, paths):
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError) as exc:
+            if not os.path.lexists(path):
+                refused.append(FileOutcome(path, FAILED, reason=NO_SUCH_PATH))
+            else:
+                refused.append(FileOutcome(path, FAILED, reason=refusal(exc) if isinstance(exc, OSError) else
+                                           "has a name that cannot be a file name; check the path"))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            if (st.st_dev, st.st_ino) in never:
+                refused.append(FileOutcome(path, SKIPPED, reason="cse-pdf's own output folder (stamped copies or "
+                                           "set-aside files), not returned forms; not searched"))
+            else:
+                _walk(path, never | named_only, found, refused)
+        elif (reason := check_regular(path)) is not None:
+            refused.append(FileOutcome(path, FAILED, reason=reason))
         else:
-            missing.append(path)
-    return list(found), missing
+            found.setdefault(path)
+    return Discovered(list(found), refused)
+
+
+def _walk(root: Path, skip: set[tuple[int, int]], found: dict[Path, None], refused: list[FileOutcome]) -> None:
+    """Every regular *.pdf under `root`, depth first in name order; what cannot be read is said, not skipped."""
+    stack = [root]
+    while stack:
+        here = stack.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            why = exc.strerror.lower() if exc.strerror else type(exc).__name__
+            refused.append(FileOutcome(here, FAILED, reason=f"is a folder that cannot be read ({why}): its files "
+                                       "were not ingested; check its permissions and run again"))
+            continue
+        folders: list[Path] = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+                is_link = entry.is_symlink()
+            except OSError:
+                is_folder = is_link = False
+            full = Path(entry.path)
+            if is_folder:
+                if _folder_id(full) not in skip:
+                    folders.append(full)
+                else:
+                    log.info("%s: not searched: cse-pdf's own output", shown(full))
+            elif entry.name.lower().endswith(".pdf"):
+                if (reason := check_regular(full)) is not None:
+                    refused.append(FileOutcome(full, FAILED, reason=reason))
+                else:
+                    found.setdefault(full)
+            elif is_link and _folder_id(full) is not None:
+                refused.append(FileOutcome(full, SKIPPED, reason="a link to a folder; links to folders are not "
+                                           "followed (name the folder itself to ingest it)"))
+        stack.extend(reversed(folders))
+
+
+def max_file_bytes() -> int:
+    """The per-file size limit (guard.py's, CSE_PDF_MAX_FILE_MB): nothing bigger is read, hashed or copied."""
+    return int(Limits.from_env().max_file_mb * MB)
 
 
 def sha256_of(path: Path) -> str | None:
+    """The file's SHA-256, streamed; None for anything not a regular file within the size limit."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return sha256_regular(path, max_file_bytes())
+    except CsePdfError:
         return None
+
+
+# A file that failed over the size limit is still fingerprinted (streamed) and set aside, so that its
+# failure is one row however often it is sent, and it is in quarantine with the others; up to this size.
+MAX_SET_ASIDE = 1024 * MB
+
+
+def fingerprint(path: Path) -> str | None:
+    """The SHA-256 of a file that failed, streamed, if it is a regular file of at most MAX_SET_ASIDE."""
+    try:
+        return sha256_regular(path, max(MAX_SET_ASIDE, max_file_bytes()))
+    except CsePdfError:
+        return None
+
+
+def source_of(path: Path) -> str:
+    """The absolute path as recorded: any bytes (stored_path), and a link loop or vanished folder on the way
+    is no reason to fail (the path as given, made absolute)."""
+    try:
+        full = path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python 3.11)
+        full = path.absolute()
+    return stored_path(full)
 
 
 # ---- the work done in worker processes --------------------------------------------------------
@@ -143,6 +275,14 @@ class Failed:
     sha256: str | None
     reason: str  # one line, no form contents
     exit_code: int
+
+
+@dataclass
+class Skipped:
+    """A file read and found to be no return at all (cse-pdf's own stamped copy): nothing recorded."""
+
+    path: str
+    reason: str
 
 
 _worker_store: Store | None = None
@@ -186,7 +326,7 @@ def _warm_queries(store: Store) -> None:
     store.engine.dispose()
 
 
-def process_file(path: str) -> Processed | Failed:
+def process_file(path: str) -> Processed | Failed | Skipped:
     """Read, score and stamp one file (in a worker process); a bad file gives Failed, never an exception.
 
     The work itself runs in a child of the worker under the per-file limits (guard.py): a hostile
@@ -197,31 +337,26 @@ def process_file(path: str) -> Processed | Failed:
         if _worker_reader is None:  # forked from this worker, warmed up, on its first file
             _worker_reader = GuardedReader(_read_score_stamp)
         return _worker_reader.read(p)
-    except CsePdfError as exc:
-        try:
-            sha = hashlib.sha256(p.read_bytes()).hexdigest() if p.stat().st_size <= MAX_HASHED else None
-        except OSError:
-            sha = None
-        return Failed(path, sha, exc.message, exc.exit_code)
+    except CsePdfError as exc:  # e.g. over a limit: fingerprinted (streamed, up to MAX_SET_ASIDE) if it can be
+        return Failed(path, fingerprint(p), exc.message, exc.exit_code)
     except Exception as exc:  # a bug on one file must not stop the batch; its message may quote the form
         return Failed(path, None, f"internal error ({type(exc).__name__}) while reading it; please report it", 70)
 
 
-MAX_HASHED = 1024 * 1024 * 1024  # a file over the size limit is still fingerprinted for the failure record, up to 1 GB
-
-
-def _read_score_stamp(p: Path) -> Processed | Failed:
+def _read_score_stamp(p: Path) -> Processed | Failed | Skipped:
     path = str(p)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        return Failed(path, None, f"cannot be opened ({exc.strerror}); check it exists and can be read", 2)
+    try:  # a regular file only, opened without blocking, within the size limit: read_regular says why not
+        data = read_regular(p, max_file_bytes())
+    except CsePdfError as exc:
+        return Failed(path, None, exc.message, exc.exit_code)
     sha = hashlib.sha256(data).hexdigest()
     store = None
     opened = None
     try:
         opened = parse_pdf(data, p, _worker_passwords.read)
         response = read_opened(opened, p)
+        if is_stamped_copy(opened, response):  # cse-pdf's own output: never a new assessment or revision
+            return Skipped(path, OWN_COPY)
         spec = response.spec
         assessment = assess_return(response)
         keys = keys_of(spec, response.values)
@@ -243,7 +378,7 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
         if opened is not None:
             opened.close()  # qpdf's copy of the file: freed now, not whenever the collector gets to it
     submission = NewSubmission(
-        sha256=sha, source_path=str(p.resolve()), form_id=spec.id, form_version=spec.version,
+        sha256=sha, source_path=source_of(p), form_id=spec.id, form_version=spec.version,
         layout_hash=response.identity.hash, instance_id=response.identity.instance, flattened=response.flattened,
         review=review, warnings=list(response.warnings), stamped_path=None,
         keys=keys, values=dict(response.values), field_types={f.id: f.type for f in spec.fields},
@@ -256,7 +391,7 @@ def _read_score_stamp(p: Path) -> Processed | Failed:
 
 # ---- the batch --------------------------------------------------------------------------------
 
-Process = Callable[[str], "Processed | Failed"]
+Process = Callable[[str], "Processed | Failed | Skipped"]
 
 
 class Batch:
@@ -279,13 +414,16 @@ class Batch:
 
     def add(self, outcome: FileOutcome) -> None:
         self.report.outcomes.append(outcome)
-        log.info("%s: %s", outcome.path, outcome.describe())
+        log.info("%s: %s", shown(outcome.path), outcome.describe())
         if self.on_outcome:
             self.on_outcome(outcome)
 
-    def finish(self, path: Path, result: Processed | Failed) -> None:
+    def finish(self, path: Path, result: Processed | Failed | Skipped) -> None:
         if isinstance(result, Failed):
             self.fail(path, result)
+            return
+        if isinstance(result, Skipped):
+            self.add(FileOutcome(path, SKIPPED, reason=result.reason))
             return
         try:
             self.add(self._record(path, result))
@@ -304,7 +442,7 @@ class Batch:
                             or sub.review != done.submission.review):
             # A record of the same young person landed after the worker looked (earlier in this batch, or
             # from another ingest), or the register changed: stamp again so the summary says so.
-            pdf = stamp(path, previous=previous, password=self.passwords.read, cautions=cautions(sub.review)).pdf
+            pdf = self._restamp(path, sub.sha256, previous, cautions(sub.review))
             if self.passwords.output:
                 pdf = encrypt_pdf(pdf, self.passwords.output)
         target = None
@@ -327,22 +465,53 @@ class Batch:
         return FileOutcome(path, kind, recorded.record_id, review=tuple(sub.review), revision=recorded.revision,
                            stamped=target)
 
+    def _restamp(self, path: Path, sha: str, previous: PreviousAssessment | None, notes: list[str]) -> bytes:
+        """Stamp the file again, from bytes read as safely as the worker read them, and only if they are still
+        the bytes the worker read and recorded (a file replaced meanwhile is refused, not mixed up)."""
+        data = read_regular(path, max_file_bytes())
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise PdfInputError("changed while the batch was reading it; run the ingest again", path)
+        with parse_pdf(data, path, self.passwords.read) as opened:
+            response = read_opened(opened, path)
+            return stamp_read(opened, response, assess_return(response), previous=previous, path=path,
+                              cautions=notes).pdf
+
+    def _set_aside(self, path: Path, failed: Failed) -> Path | None:
+        """Copy the file that failed into quarantine, streamed (never whole in memory) and read as safely
+        as for reading it; only the very bytes that failed (a file changed since is not copied)."""
+        assert failed.sha256 is not None
+        make_private_dir(self.quarantine)
+        suffix = ".pdf" if path.suffix.lower() == ".pdf" else ".bin"
+        target = safe_file(self.quarantine, "failed", failed.sha256[:12], suffix=suffix)
+        digest = hashlib.sha256()
+
+        def chunks() -> Iterator[bytes]:
+            for chunk in iter_regular(path, max(MAX_SET_ASIDE, max_file_bytes())):
+                digest.update(chunk)
+                yield chunk
+
+        write_private_chunks(target, chunks())
+        if digest.hexdigest() != failed.sha256:
+            target.unlink(missing_ok=True)
+            return None
+        write_private(target.with_name(target.name + ".reason.txt"),
+                      f"{shown(path.name)}: {failed.reason}\n".encode("utf-8", "backslashreplace"))
+        return target
+
     def fail(self, path: Path, failed: Failed) -> None:
-        """Set the file aside with a note of why, record the failure, report it."""
+        """Set the file aside with a note of why, record the failure, report it; nothing here may stop the
+        batch. A file without a fingerprint (not a regular file, gone, over MAX_SET_ASIDE) is not copied."""
         quarantined = None
+        if failed.sha256 is not None:
+            try:
+                quarantined = self._set_aside(path, failed)
+            except CsePdfError:
+                pass  # gone or changed since it failed: nothing to copy (it says so in its line already)
+            except OSError as exc:  # e.g. a full disk: said in the reason, the batch goes on
+                failed = replace(failed, reason=f"{failed.reason} (not copied to {shown(self.quarantine)}: "
+                                                f"{exc.strerror or type(exc).__name__})")
         try:
-            data = path.read_bytes()
-        except OSError:
-            data = None
-        if data is not None and failed.sha256 is not None:
-            make_private_dir(self.quarantine)
-            suffix = ".pdf" if path.suffix.lower() == ".pdf" else ".bin"
-            quarantined = safe_file(self.quarantine, "failed", failed.sha256[:12], suffix=suffix)
-            write_private(quarantined, data)
-            write_private(quarantined.with_name(quarantined.name + ".reason.txt"),
-                          f"{path.name}: {failed.reason}\n".encode("utf-8"))
-        try:
-            self.store.record_failure(str(path.resolve()), failed.sha256, failed.reason, failed.exit_code,
+            self.store.record_failure(source_of(path), failed.sha256, failed.reason, failed.exit_code,
                                       str(quarantined) if quarantined else None)
         except CsePdfError:
             pass  # the quarantine note and the closing table still say it; the next run records it
@@ -360,30 +529,44 @@ def ingest(files: list[Path], store: Store, out: Path, workers: int = 1,
     that crashes)."""
     store.key_secret  # a database that lost its linking-key secret is refused before any file is touched
     batch = Batch(store, out, on_outcome, passwords, stamps)
-    shas = {path: sha256_of(path) for path in files}
-    known = store.known(s for s in shas.values() if s)
+    shas: dict[Path, str] = {}
+    limit = max_file_bytes()
+    for path in files:  # hashed here, streamed, after the checks the reading child makes: size, regular file
+        try:
+            shas[path] = sha256_regular(path, limit)
+        except OverLimitError as exc:  # never read; fingerprinted and set aside (streamed) if not absurdly big
+            batch.fail(path, Failed(str(path), fingerprint(path), exc.message, exc.exit_code))
+        except CsePdfError as exc:  # gone, not a regular file (any more): one line, never read
+            batch.fail(path, Failed(str(path), None, exc.message, exc.exit_code))
+    known = store.known(shas.values())
     first_of: dict[str, Path] = {}
     todo: list[Path] = []
     repeats: list[tuple[Path, Path]] = []  # (this path, the earlier path in this batch with the same bytes)
     for path in files:
+        if path not in shas:
+            continue
         sha = shas[path]
         if sha in known:
             batch.add(FileOutcome(path, KNOWN, known[sha]))
-        elif sha is not None and sha in first_of:
+        elif sha in first_of:
             repeats.append((path, first_of[sha]))
         else:
-            if sha is not None:
-                first_of[sha] = path
+            first_of[sha] = path
             todo.append(path)
-    log.info("%d file(s): %d already recorded, %d repeated in this batch, %d to read with %d worker(s)",
-             len(files), len(files) - len(todo) - len(repeats), len(repeats), len(todo), max(1, workers))
+    log.info("%d file(s): %d refused before reading, %d already recorded, %d repeated in this batch, %d to read "
+             "with %d worker(s)", len(files), len(files) - len(shas), len(shas) - len(todo) - len(repeats),
+             len(repeats), len(todo), max(1, workers))
     _run_pool(todo, batch, store, max(1, workers), process, passwords, stamps)
     by_path = {o.path: o for o in batch.report.outcomes}
     for path, first in repeats:  # the same file sent twice: known once its first copy is recorded
         o = by_path[first]
-        batch.add(FileOutcome(path, KNOWN, o.record_id) if o.kind != FAILED
-                  else FileOutcome(path, FAILED, reason=f"{o.reason} (same file as {first.name})",
-                                   quarantined=o.quarantined))
+        if o.kind == FAILED:
+            batch.add(FileOutcome(path, FAILED, reason=f"{o.reason} (same file as {shown(first.name)})",
+                                  quarantined=o.quarantined))
+        elif o.kind == SKIPPED:
+            batch.add(FileOutcome(path, SKIPPED, reason=o.reason))
+        else:
+            batch.add(FileOutcome(path, KNOWN, o.record_id))
     return batch.report
 
 

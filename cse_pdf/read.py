@@ -23,6 +23,7 @@ from .flattened import WARNING, read_flattened
 from .errors import DamagedPdfError, EncryptedPdfError, NotACsePdfFormError, NotAPdfError, PdfInputError
 from .encryption import READ_PASSWORD_ENV
 from .identity import Identity
+from .regular_files import read_regular
 from .pdf_fields import PdfField, PdfName, collect_fields
 from .spec import IDENTITY_FIELD, LIVE_PREFIX, Field, FormSpec
 from .storable import storable_values
@@ -136,13 +137,10 @@ def _check_memory(pdf: pikepdf.Pdf) -> None:
 
 def open_pdf(path: Path, password: str | None = None) -> OpenedPdf:
     """Open a file as a PDF or fail with one line saying what is wrong and what to do."""
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise PdfInputError("is a folder, not a PDF file", path) from None
-    except OSError as exc:
-        raise PdfInputError(f"cannot be opened ({exc.strerror})", path) from None
-    return parse_pdf(data, path, password)
+    if os.path.isdir(path):
+        raise PdfInputError("is a folder, not a PDF file", path)
+    # a regular file only, opened without blocking: a FIFO or a device named here is refused at once
+    return parse_pdf(read_regular(path), path, password)
 
 
 def parse_pdf(data: bytes, path: Path, password: str | None = None) -> OpenedPdf:

@@ -2,12 +2,16 @@
 
 The original returned file is never changed; the stamped copy is a new file,
 readable only by its owner, since it holds case data.
+
+A stamped copy is cse-pdf's own output, never a new return: it carries a mark that
+ingest recognises (see `mark_stamped`), and stamping one again is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -19,10 +23,11 @@ from .live import assess_return, live_outputs
 from .history import PreviousAssessment
 from .private_files import write_private  # noqa: F401  (kept importable from here for callers)
 from .disarm import disarm
-from .errors import DamagedPdfError
+from .errors import DamagedPdfError, PdfInputError
+from .identity import STAMPED_INFO_KEY
 from .read import QPDF_ERRORS, OpenedPdf, Response, open_pdf, raise_if_out_of_memory, read_opened
 from .score import Assessment
-from .spec import FormSpec
+from .spec import IDENTITY_FIELD, FormSpec
 from .summary import render_summary
 
 
@@ -54,6 +59,8 @@ def stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, fl
 
     Saving touches all of the file, not only the fields read: a hostile or broken structure that
     reading got past can stop it, and says so in one line."""
+    if is_stamped_copy(opened, response):
+        raise PdfInputError(f"is {STAMPED_COPY}; stamp the returned form it was made from", path)
     try:
         return _stamp_read(opened, response, assessment, flatten_fields, previous, cautions)
     except QPDF_ERRORS as exc:
@@ -74,6 +81,7 @@ def _stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, f
         if "/NeedAppearances" in pdf.Root.AcroForm:  # every widget has its appearance now
             del pdf.Root.AcroForm["/NeedAppearances"]
     disarm(pdf, spec)  # the copy is opened in Acrobat: nothing added to the return may run there (nor XFA)
+    mark_stamped(opened, response)
     with pikepdf.open(io.BytesIO(render_summary(response, assessment, previous=previous,
                                                 cautions=cautions))) as summary:
         for i, page in enumerate(summary.pages):
@@ -86,3 +94,53 @@ def _stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, f
         # just written are left uncompressed: a third less saving time for a file about 4% larger.
         pdf.save(out, encryption=False, compress_streams=False)
     return Stamped(response, assessment, out.getvalue())
+
+
+STAMPED_COPY = "a stamped copy made by cse-pdf, not a returned form"
+
+
+def stamp_mark(data: bytes) -> str:
+    """The mark a stamped copy carries: the start of the SHA-256 of the return it was made from, which
+    says which return (found by `cse-pdf list`/the database) without saying anything in it."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def mark_stamped(opened: OpenedPdf, response: Response) -> None:
+    """Mark the copy being stamped as cse-pdf's own output, in two places besides its summary page's
+    printed footer: the form identity's field value (kept by every viewer's save, as the identity
+    itself is) and the document information (kept by a flattened copy, which has no fields)."""
+    mark = stamp_mark(opened.data)
+    identity = opened.fields().get(IDENTITY_FIELD)
+    if identity is not None and not response.flattened:
+        identity.node["/V"] = pikepdf.String(replace(response.identity, stamped=mark).encode())
+    opened.pdf.docinfo[STAMPED_INFO_KEY] = pikepdf.String(mark)
+    # XMP too (PDF 2.0 deprecates the document information): the copy's own packet, written whole rather
+    # than merged into the return's, so no XML from the returned file is ever parsed here
+    opened.pdf.Root.Metadata = opened.pdf.make_stream(_XMP.replace(b"MARK", mark.encode("ascii")),
+                                                      Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+
+
+XMP_MARK = b"<csepdf:stamped>"
+_XMP = (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+        b'xmlns:csepdf="urn:x-cse-pdf:ns/1.0/">' + XMP_MARK + b"MARK</csepdf:stamped></rdf:Description></rdf:RDF>"
+        b'</x:xmpmeta>\n<?xpacket end="w"?>')
+MAX_XMP = 256 * 1024  # a metadata packet is a few kilobytes; a bigger (or inflating) one is not looked into
+
+
+def is_stamped_copy(opened: OpenedPdf, response: Response) -> bool:
+    """A stamped copy made by cse-pdf: any of its marks (identity, document information, XMP, summary page).
+    The XMP is searched as bytes for the mark, never parsed as XML."""
+    if response.identity.stamped:
+        return True
+    try:
+        info = opened.pdf.trailer.get("/Info")
+        if isinstance(info, pikepdf.Dictionary) and STAMPED_INFO_KEY in info:
+            return True
+        meta = opened.pdf.Root.get("/Metadata")
+        if not isinstance(meta, pikepdf.Stream) or len(meta.read_raw_bytes()) > MAX_XMP:
+            return False
+        filtered = "/Filter" in meta and meta.Filter != pikepdf.Array()
+        return XMP_MARK in (meta.read_bytes()[:4 * MAX_XMP] if filtered else meta.read_raw_bytes())
+    except QPDF_ERRORS:
+        return False  # a broken information dictionary or metadata stream marks nothing

@@ -291,8 +291,10 @@ class Store:
         for _ in range(RETRIES):
             try:
                 with self._writing() as s:
-                    row = (s.scalar(sa.select(FailureRecord).where(FailureRecord.sha256 == sha256))
-                           if sha256 is not None else None)
+                    # a file never read (over the size limit, gone) has no hash: it is the same failure by path
+                    same = (FailureRecord.sha256 == sha256 if sha256 is not None else
+                            sa.and_(FailureRecord.sha256.is_(None), FailureRecord.source_path == source_path))
+                    row = s.scalars(sa.select(FailureRecord).where(same).limit(1)).first()
                     if row is None:
                         s.add(FailureRecord(sha256=sha256, source_path=source_path, reason=reason,
                                             exit_code=exit_code, quarantined_path=quarantined_path,
