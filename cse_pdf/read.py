@@ -25,6 +25,7 @@ from .encryption import READ_PASSWORD_ENV
 from .identity import Identity
 from .pdf_fields import PdfField, PdfName, collect_fields
 from .spec import IDENTITY_FIELD, LIVE_PREFIX, Field, FormSpec
+from .stream_limits import check_opened, check_raw
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # structure warnings are noise to a user, never content
 logging.getLogger("pikepdf").setLevel(logging.ERROR)  # qpdf's repair notes, likewise
@@ -148,6 +149,7 @@ def parse_pdf(data: bytes, path: Path, password: str | None = None) -> OpenedPdf
         raise NotAPdfError("is not a PDF file; ask the sender for the completed form as a PDF", path)
     if b"%%EOF" not in data[-2048:]:
         raise DamagedPdfError("is truncated or damaged (no end-of-file marker); ask the sender to send it again", path)
+    check_raw(data, path)  # a decompression bomb is refused before qpdf (or later pdfminer) inflates anything
     try:
         with warnings.catch_warnings():  # a batch's read password meets unencrypted files too: not news
             warnings.simplefilter("ignore", UserWarning)
@@ -161,12 +163,17 @@ def parse_pdf(data: bytes, path: Path, password: str | None = None) -> OpenedPdf
     except QPDF_ERRORS as exc:
         raise _damaged(exc, "cannot be read", path) from None
     try:
+        if pdf.is_encrypted:  # its raw streams were ciphertext to check_raw: look again, decrypted
+            check_opened(pdf, data, path)
         if not isinstance(pdf.Root, pikepdf.Dictionary):
             raise TypeError("the document catalog is not a dictionary")
         _ = len(pdf.pages)
     except QPDF_ERRORS as exc:
         pdf.close()
         raise _damaged(exc, "cannot be read", path) from None
+    except PdfInputError:
+        pdf.close()
+        raise
     return OpenedPdf(pdf, data, path, decrypt=bool(password) and pdf.is_encrypted)
 
 
