@@ -57,7 +57,11 @@ def stream_limit_mb() -> float:
 
 
 class _TooBig(Exception):
-    pass
+    """A stream (or all of them together, `total`) decodes past the limit."""
+
+    def __init__(self, total: bool) -> None:
+        super().__init__()
+        self.total = total
 
 
 @dataclass
@@ -68,8 +72,10 @@ class _Budget:
 
     def spend(self, stream_so_far: int, n: int) -> None:
         self.used += n
-        if stream_so_far > self.per_stream or self.used > self.total:
-            raise _TooBig
+        if stream_so_far > self.per_stream:
+            raise _TooBig(total=False)
+        if self.used > self.total:
+            raise _TooBig(total=True)
 
 
 # ---- the decoders: each takes chunks and gives chunks, and knows when its data has ended ----------------
@@ -334,7 +340,12 @@ def raw_streams(data: bytes) -> Iterator[RawStream]:
                         int(header.group(2)) if header else 0)
 
 
-def _refuse(path: Path, limit_mb: float, number: int | None) -> OverLimitError:
+def _refuse(path: Path, limit_mb: float, number: int | None, total: bool) -> OverLimitError:
+    if total:
+        return OverLimitError(f"has compressed streams that together inflate to more than {limit_mb * TOTAL_FACTOR:g} "
+                              f"MB, {TOTAL_FACTOR} times the limit for one stream (a damaged or hostile file: a "
+                              "decompression bomb?); it was not opened. Ask the sender for a new copy "
+                              "(CSE_PDF_MAX_STREAM_MB raises the limit)", path)
     which = f" (object {number})" if number is not None else ""
     return OverLimitError(f"has a compressed stream{which} that inflates to more than {limit_mb:g} MB, the limit "
                           "for one stream (a damaged or hostile file: a decompression bomb?); it was not opened. "
@@ -349,8 +360,8 @@ def _check(raw: memoryview, filters: list[str], budget: _Budget, path: Path, lim
                              "(a damaged or hostile file); it was not opened. Ask the sender for a new copy", path)
     try:
         _decoded_size(raw, filters, budget, hint)
-    except _TooBig:
-        raise _refuse(path, limit_mb, number) from None
+    except _TooBig as too_big:
+        raise _refuse(path, limit_mb, number, too_big.total) from None
 
 
 def _budget(limit_mb: float) -> _Budget:
