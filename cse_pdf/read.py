@@ -19,13 +19,13 @@ from typing import Any
 import pikepdf
 
 from .catalog import current_forms, find_form
-from .flattened import WARNING, read_flattened
+from .flattened import MAX_PAGES, WARNING, read_flattened
 from .errors import DamagedPdfError, EncryptedPdfError, NotACsePdfFormError, NotAPdfError, PdfInputError
 from .encryption import READ_PASSWORD_ENV
 from .identity import Identity
 from .pdf_fields import PdfField, PdfName, collect_fields
 from .spec import IDENTITY_FIELD, LIVE_PREFIX, Field, FormSpec
-from .stream_limits import check_opened, check_raw
+from .stream_limits import check_opened, check_page_content, check_raw
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # structure warnings are noise to a user, never content
 logging.getLogger("pikepdf").setLevel(logging.ERROR)  # qpdf's repair notes, likewise
@@ -225,6 +225,7 @@ def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> 
             if not fields and _is_xfa(opened.pdf):
                 raise NotACsePdfFormError("is an XFA form (Adobe LiveCycle), not a cse-pdf form; ask the sender to "
                                           "fill in the form made by `cse-pdf generate`", path) from None
+            check_page_content(opened.pdf, path, MAX_PAGES)  # before pdfminer parses any of it
             flat = _read_flattened(path, spec, opened.plain_bytes())
             if flat is None:
                 raise

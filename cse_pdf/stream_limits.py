@@ -406,3 +406,62 @@ def check_opened(pdf: Any, data: bytes, path: Path, limit_mb: float | None = Non
         except (pikepdf.PdfError, ValueError, TypeError, KeyError, RuntimeError):
             continue  # qpdf cannot read it either: it reports the damage itself when it gets there
         _check(memoryview(raw), names, budget, path, limit_mb, s.number)
+
+
+PAGE_CONTENT_MB = 16.0  # a flattened form's pages hold well under 1 MB of content; pdfminer parses all of it
+
+
+def check_page_content(pdf: Any, path: Path, pages: int, limit_mb: float = PAGE_CONTENT_MB) -> None:
+    """Before pdfminer parses the first `pages` pages of a file for a flattened copy: their content
+    (and the form XObjects they draw, at any depth) must decode to under `limit_mb` in all.
+
+    Content well within the per-stream limit can still be a bomb for pdfminer, which builds a Python
+    object for every operator it reads: 60 MB of `0 0 m 1 1 l S` (120 KB compressed) took it past 60 s
+    and 300 MB. A flattened cse-pdf form has about 15 KB a page."""
+    import pikepdf
+
+    budget = _Budget(int(limit_mb * MB), int(limit_mb * MB))
+    seen: set[tuple[int, int]] = set()
+
+    def streams_of(obj: Any) -> list[Any]:
+        if isinstance(obj, pikepdf.Stream):
+            return [obj]
+        if isinstance(obj, pikepdf.Array):
+            return [o for o in obj if isinstance(o, pikepdf.Stream)]
+        return []
+
+    def count(stream: Any, depth: int) -> None:
+        if stream.objgen in seen and stream.objgen != (0, 0):
+            return
+        seen.add(stream.objgen)
+        filters = stream.get("/Filter")
+        names = ([str(f)[1:] for f in filters] if isinstance(filters, pikepdf.Array)
+                 else [str(filters)[1:]] if isinstance(filters, pikepdf.Name) else [])
+        raw = stream.read_raw_bytes()
+        if not _chain(names):
+            budget.spend(len(raw), len(raw))
+        elif len(names) <= MAX_FILTERS:
+            _decoded_size(memoryview(raw), names, budget)
+        if depth < 16:
+            walk(stream.get("/Resources"), depth + 1)
+
+    def walk(resources: Any, depth: int) -> None:
+        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        if not isinstance(xobjects, pikepdf.Dictionary):
+            return
+        for key in list(xobjects.keys()):
+            x = xobjects.get(key)
+            if isinstance(x, pikepdf.Stream) and x.get("/Subtype") == "/Form":
+                count(x, depth)
+
+    try:
+        for page in list(pdf.pages)[:pages]:
+            for stream in streams_of(page.obj.get("/Contents")):
+                count(stream, 0)
+            walk(page.obj.get("/Resources"), 0)
+    except _TooBig:
+        raise OverLimitError(f"has page content that inflates to more than {limit_mb:g} MB on its first {pages} "
+                             "pages, far more than any form (a damaged or hostile file?); it was not read. Ask "
+                             "the sender for the completed form as they received it", path) from None
+    except (pikepdf.PdfError, ValueError, TypeError, KeyError, RuntimeError):
+        return  # damaged: pdfminer meets the same damage and says so

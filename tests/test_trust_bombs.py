@@ -20,7 +20,8 @@ import pytest
 from cse_pdf.errors import OverLimitError
 from cse_pdf.read import read_form
 from cse_pdf.stream_limits import _Budget, _decoded_size, check_raw, raw_streams
-from hostile.corpus import BOMB_REASON, BOMBS, SOURCES, _bomb_stream, _bytes, _deflate_zeros, _writer, lzw_encode
+from hostile.corpus import (BOMB_REASON, BOMBS, CONTENT_REASON, SOURCES, _bomb_stream, _bytes, _deflate_zeros,
+                            _writer, content_bomb, lzw_encode)
 
 from conftest import REPO
 
@@ -226,3 +227,27 @@ def test_endstream_inside_the_compressed_data_does_not_cut_the_count_short(tmp_p
     with pytest.raises(OverLimitError, match=r"x.pdf: has a compressed stream \(object 3\) that inflates to more "
                                              r"than 64 MB"):
         check_raw(data, tmp_path / "x.pdf")
+
+
+# ---- content that pdfminer would parse, for a flattened copy ----------------------------------------------------
+
+
+@pytest.mark.parametrize("via_form_xobject", [False, True])
+def test_page_content_that_would_swamp_pdfminer_is_refused_before_it_parses(tmp_path: Path,
+                                                                            via_form_xobject: bool) -> None:
+    path = tmp_path / "drawing.pdf"
+    path.write_bytes(content_bomb(via_form_xobject=via_form_xobject))
+    check_raw(path.read_bytes(), path)  # every stream is under the one-stream limit …
+
+    code, out, err, peak = measured("read", path)  # … but not under the limit for pages pdfminer reads
+
+    assert code == 2 and out == ""
+    [line] = err.strip().splitlines()
+    assert line.startswith(f"cse-pdf: error: {path}: {CONTENT_REASON} 16 MB on its first 60 pages")
+    assert 2 * peak < TREE_LIMIT_KIB
+
+
+def test_flattened_copies_are_still_read() -> None:
+    for name in ("flat-high-mupdf.pdf", "flat-rv-medium-pdfium.pdf"):
+        response = read_form(REPO / "samples" / name)
+        assert response.flattened and any(v not in (None, False) for v in response.values.values())

@@ -449,6 +449,26 @@ def encrypted_bomb(source: str, size: int = GB) -> bytes:
     return _bytes(w)
 
 
+def content_bomb(megabytes: int = 40, via_form_xobject: bool = False) -> bytes:
+    """No form, so the reader looks for a flattened copy in the page text: 40 MB of drawing operators
+    (about 100 KB compressed, well under the one-stream limit), each of which pdfminer makes an object of.
+    Drawn directly, or through a form XObject that also draws itself (a cycle)."""
+    ops = b"0 0 m 1 1 l S\n" * (megabytes * 1024 * 1024 // 14)
+    z = zlib.compress(ops, 9)
+    drawing = b"<< /Length %d /Filter /FlateDecode%s >>\nstream\n%s\nendstream"
+    if not via_form_xobject:
+        return _hand_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                          b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+                          drawing % (len(z), b"", z)], root=1)
+    form = b" /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /XObject << /Self 5 0 R >> >>"
+    page = b"/X Do"
+    return _hand_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                      b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+                      b"/Resources << /XObject << /X 5 0 R >> >> >>",
+                      b"<< /Length %d >>\nstream\n%s\nendstream" % (len(page), page),
+                      drawing % (len(z), form, z)], root=1)
+
+
 BOMBS: dict[str, Callable[[], bytes]] = {
     "bomb-zero-page": zero_page_bomb,
     "bomb-object-stream": object_stream_bomb,
@@ -466,6 +486,7 @@ BOMBS: dict[str, Callable[[], bytes]] = {
     "bomb-encrypted": lambda: encrypted_bomb("hillingdon"),
 }
 BOMB_REASON = "inflates to more than"
+CONTENT_REASON = "has page content that inflates to more than"
 
 
 def huge_file(source: str, megabytes: int = 200) -> Path | bytes:
@@ -556,6 +577,9 @@ def build_corpus(folder: Path, *, seed: int = 7, flips: int = 20, cuts: int = 8,
         Case("five-thousand-blank-pages", "trap", "reason", reason="not a cse-pdf form"): lambda: many_pages(None),
         Case("object-stream-in-itself", "trap", "reason"): self_referencing_object_stream,
         **{Case(name, "trap", "reason", reason=BOMB_REASON): make for name, make in BOMBS.items()},
+        Case("content-bomb-page", "trap", "reason", reason=CONTENT_REASON): content_bomb,
+        Case("content-bomb-form-xobject", "trap", "reason", reason=CONTENT_REASON):
+            lambda: content_bomb(via_form_xobject=True),
         Case("empty", "foreign", "reason", reason="is not a PDF file"): lambda: b"",
         Case("a-letter-named-pdf", "foreign", "reason", reason="is not a PDF file"):
             lambda: b"Dear colleague,\nplease find the form attached.\n",
