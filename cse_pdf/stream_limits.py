@@ -31,6 +31,7 @@ TOTAL_FACTOR = 16  # all streams together: a file of many streams each just unde
 CHUNK = 256 * 1024  # compressed bytes fed at a time; no stage ever holds more than CHUNK of output at once
 
 _STREAM = re.compile(rb">>[\x00\t\n\f\r ]*stream(?:\r\n|\n|\r)")
+_ANY_HEADER = re.compile(rb"(?<!\d)(\d{1,10})[\x00\t\n\f\r ]+(\d{1,5})[\x00\t\n\f\r ]+obj\b")
 _HEADER_END = re.compile(rb"(\d{1,10})[\x00\t\n\f\r ]+(\d{1,5})[\x00\t\n\f\r ]+obj$")
 _FILTER = re.compile(rb"/Filter[\x00\t\n\f\r ]*(\[[^\]]*\]|/[^\x00\t\n\f\r /\[\]<>()]+|\d+[\x00\t\n\f\r ]+\d+"
                      rb"[\x00\t\n\f\r ]+R)")
@@ -281,18 +282,25 @@ def _names(text: bytes) -> list[str]:
     return [_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), n).decode("latin-1") for n in _NAME.findall(text)]
 
 
-def _object_text(data: bytes, number: int, generation: int) -> bytes | None:
-    """The body of object `number` (the last definition wins, as after an incremental update)."""
-    found = None
-    for m in re.finditer(rb"(?<!\d)%d[\x00\t\n\f\r ]+%d[\x00\t\n\f\r ]+obj\b" % (number, generation), data):
-        found = m
-    if found is None:
-        return None
-    end = data.find(b"endobj", found.end())
-    return data[found.end():end if end >= 0 else found.end() + 4096][:4096]
+class _Objects:
+    """Where each object of the raw bytes starts, found once (for filters given by reference)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._at: dict[tuple[int, int], int] | None = None
+
+    def text(self, number: int, generation: int) -> bytes | None:
+        """The start of object `number`'s body (the last definition wins, as after an incremental update)."""
+        if self._at is None:
+            self._at = {(int(m.group(1)), int(m.group(2))): m.end() for m in _ANY_HEADER.finditer(self.data)}
+        at = self._at.get((number, generation))
+        if at is None:
+            return None
+        end = self.data.find(b"endobj", at, at + 4096)
+        return self.data[at:end if end >= 0 else at + 4096]
 
 
-def _filters(dictionary: bytes, data: bytes) -> list[list[str]]:
+def _filters(dictionary: bytes, objects: _Objects) -> list[list[str]]:
     """Every /Filter value in a stream's dictionary text (one, unless a nested dictionary has its own key
     of that name): each is checked, so no nesting trick hides the real one."""
     found = []
@@ -300,7 +308,7 @@ def _filters(dictionary: bytes, data: bytes) -> list[list[str]]:
         value = m.group(1)
         if value.endswith(b"R"):
             number, generation = map(int, value.split()[:2])
-            target = _object_text(data, number, generation)
+            target = objects.text(number, generation)
             if target is None:
                 continue  # a filter that is not there: qpdf reads the stream as unfiltered
             found.append(_names(target.split(b"]")[0] if b"[" in target else target))
@@ -316,15 +324,16 @@ class RawStream:
     filters: list[list[str]]  # each /Filter value its dictionary holds
     number: int | None  # object number, when its header was found
     generation: int
+    object_stream: bool = False  # its dictionary says /Type /ObjStm
 
 
-def _header(data: bytes, before: int) -> re.Match[bytes] | None:
-    """The `N G obj` nearest before a stream's dictionary."""
-    lowest = max(0, before - LOOKBACK)
+def _header(data: bytes, before: int, lowest: int) -> re.Match[bytes] | None:
+    """The `N G obj` nearest before a stream's dictionary (and after the previous stream)."""
+    lowest = max(lowest, before - LOOKBACK)
     pos = data.rfind(b"obj", lowest, before)
     while pos >= 0:
         m = _HEADER_END.search(data, max(lowest, pos - 40), pos + 3)
-        if m is not None and m.start(1) > 0 and not data[m.start(1) - 1:m.start(1)].isdigit():
+        if m is not None and not data[m.start(1) - 1:m.start(1)].isdigit():
             return m
         pos = data.rfind(b"obj", lowest, pos)
     return None
@@ -332,12 +341,16 @@ def _header(data: bytes, before: int) -> re.Match[bytes] | None:
 
 def raw_streams(data: bytes) -> Iterator[RawStream]:
     """Every stream in the raw bytes of a PDF, with the filters its dictionary names."""
+    objects = _Objects(data)
+    previous = 0
     for m in _STREAM.finditer(data):
-        header = _header(data, m.start())
-        dictionary = data[header.end() if header else max(0, m.start() - LOOKBACK):m.start() + 2]
+        header = _header(data, m.start(), previous)
+        dictionary = data[header.end() if header else max(previous, m.start() - LOOKBACK):m.start() + 2]
         end = data.find(b"endstream", m.end())
-        yield RawStream(m.end(), (end if end >= 0 else len(data)) - m.end(), _filters(dictionary, data), int(header.group(1)) if header else None,
-                        int(header.group(2)) if header else 0)
+        yield RawStream(start=m.end(), hint=(end if end >= 0 else len(data)) - m.end(),
+                        filters=_filters(dictionary, objects), number=int(header.group(1)) if header else None,
+                        generation=int(header.group(2)) if header else 0, object_stream=b"/ObjStm" in dictionary)
+        previous = m.end()
 
 
 def _refuse(path: Path, limit_mb: float, number: int | None, total: bool) -> OverLimitError:
@@ -391,7 +404,8 @@ def check_opened(pdf: Any, data: bytes, path: Path, limit_mb: float | None = Non
     limit_mb = limit_mb or stream_limit_mb()
     budget = _budget(limit_mb)
     seen: set[tuple[int, int]] = set()
-    for s in raw_streams(data):
+    # Object streams first: asking qpdf for any other object may make it inflate the one holding it.
+    for s in sorted(raw_streams(data), key=lambda s: not s.object_stream):
         if s.number is None or (s.number, s.generation) in seen:
             continue
         seen.add((s.number, s.generation))
