@@ -84,8 +84,8 @@ def test_score_refuses_each_bomb_and_scores_the_good_file_after_it(bombs: dict[s
     assert 2 * peak < TREE_LIMIT_KIB
 
 
-def test_ingest_fails_every_bomb_and_ingests_the_good_returns_beside_them(bombs: dict[str, Path],
-                                                                         tmp_path: Path) -> None:
+def test_ingest_fails_every_bomb_and_ingests_the_good_returns_beside_them(bombs: dict[str, Path], tmp_path: Path,
+                                                                         db_url: str) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for path in bombs.values():
@@ -94,7 +94,7 @@ def test_ingest_fails_every_bomb_and_ingests_the_good_returns_beside_them(bombs:
     for path in good:
         shutil.copy(path, inbox / path.name)
 
-    code, out, err, peak = measured("ingest", inbox, "--db", tmp_path / "db.sqlite3", "--out", tmp_path / "out",
+    code, out, err, peak = measured("ingest", inbox, "--db", db_url, "--out", tmp_path / "out",
                                     "--workers", "1", env={"HOME": str(tmp_path)})
 
     assert code == 2, out + err

@@ -125,10 +125,11 @@ def _copies(folder: Path, count: int) -> list[Path]:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_killed_ingest_leaves_no_worker_reader_or_resource_tracker(tmp_path: Path, workers: int) -> None:
+def test_a_killed_ingest_leaves_no_worker_reader_or_resource_tracker(tmp_path: Path, workers: int,
+                                                                     db_url: str) -> None:
     _copies(tmp_path / "inbox", 30)
     mark = uuid.uuid4().hex
-    proc = _start(["ingest", "inbox", "--db", "db.sqlite3", "--out", "out", "--workers", str(workers)], mark, tmp_path)
+    proc = _start(["ingest", "inbox", "--db", db_url, "--out", "out", "--workers", str(workers)], mark, tmp_path)
     # each worker and its reading child, and the resource tracker
     _kill_and_check(proc, mark, wanted=2 * workers + 1)
 
