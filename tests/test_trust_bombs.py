@@ -21,7 +21,7 @@ from cse_pdf.errors import OverLimitError
 from cse_pdf.read import read_form
 from cse_pdf.stream_limits import _Budget, _decoded_size, check_raw, raw_streams
 from hostile.corpus import (BOMB_REASON, BOMBS, CONTENT_REASON, SOURCES, _bomb_stream, _bytes, _deflate_zeros,
-                            _writer, content_bomb, lzw_encode)
+                            _writer, content_bomb, encrypted_bomb, lzw_encode)
 
 from conftest import REPO
 
@@ -81,6 +81,28 @@ def test_score_refuses_each_bomb_and_scores_the_good_file_after_it(bombs: dict[s
     assert [m.group(1) for m in refused if m] == [str(p) for p in picked]
     assert all(BOMB_REASON in m.group(2) for m in refused if m)
     assert str(good) in out and "internal error" not in out + err
+    assert 2 * peak < TREE_LIMIT_KIB
+
+
+@pytest.mark.parametrize("algorithm", ["AES-256", "AES-128", "RC4-128"])
+def test_a_bomb_in_a_return_sent_with_a_password_is_refused_once_opened(tmp_path: Path, algorithm: str) -> None:
+    path = tmp_path / "locked.pdf"
+    path.write_bytes(encrypted_bomb("rv", user_password="fictional-secret-42", algorithm=algorithm))
+
+    code, out, err, peak = measured("read", "--password", path, env={"CSE_PDF_PASSWORD": "fictional-secret-42"})
+
+    assert code == 2 and out == ""
+    [line] = err.strip().splitlines()
+    assert line.startswith(f"cse-pdf: error: {path}: has a compressed stream (object ") and BOMB_REASON in line
+    assert 2 * peak < TREE_LIMIT_KIB
+
+
+def test_stamp_refuses_a_bomb_and_writes_nothing(bombs: dict[str, Path], tmp_path: Path) -> None:
+    target = tmp_path / "stamped.pdf"
+    code, out, err, peak = measured("stamp", bombs["bomb-unused-object"], "-o", target)
+    assert code == 2 and not target.exists()
+    [line] = err.strip().splitlines()
+    assert line.startswith(f"cse-pdf: error: {bombs['bomb-unused-object']}: has a compressed stream")
     assert 2 * peak < TREE_LIMIT_KIB
 
 

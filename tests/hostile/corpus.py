@@ -440,12 +440,12 @@ def xref_stream_bomb(size: int = GB) -> bytes:
     return bytes(body)
 
 
-def encrypted_bomb(source: str, size: int = GB) -> bytes:
+def encrypted_bomb(source: str, size: int = GB, user_password: str = "", algorithm: str = "AES-256") -> bytes:
     """A return locked against editing only (it opens without a password) whose streams are therefore
-    encrypted: a raw scan sees ciphertext, not the bomb inside."""
+    encrypted: a raw scan sees ciphertext, not the bomb inside. With `user_password`, one sent locked."""
     w = _writer(source)
     _bomb_stream(w, _deflate_zeros(size), ["/FlateDecode"])
-    w.encrypt(user_password="", owner_password="owner-only-secret-1", algorithm="AES-256")
+    w.encrypt(user_password=user_password, owner_password="owner-only-secret-1", algorithm=algorithm)
     return _bytes(w)
 
 
