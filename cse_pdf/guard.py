@@ -98,7 +98,9 @@ def die_with_parent(parent: int) -> None:
     every `kill -9` of an ingest leaves its workers and their reading children (about 100 MB each)
     waiting for ever. On Linux the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere a thread
     looks every half second. Called first thing in every child: if the parent died before that, the
-    child is already an orphan (its parent pid changed) and ends at once."""
+    child is already an orphan (its parent pid changed) and ends at once. (Linux ties the signal to the
+    thread that started the child: cse-pdf starts them all from the main thread, which lives as long as
+    the process.)"""
     armed = False
     if sys.platform.startswith("linux"):
         try:

@@ -127,7 +127,7 @@ def _copies(folder: Path, count: int) -> list[Path]:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_killed_ingest_leaves_no_worker_reader_or_resource_tracker(tmp_path: Path, workers: int,
                                                                      db_url: str) -> None:
-    _copies(tmp_path / "inbox", 30)
+    _copies(tmp_path / "inbox", 80)
     mark = uuid.uuid4().hex
     proc = _start(["ingest", "inbox", "--db", db_url, "--out", "out", "--workers", str(workers)], mark, tmp_path)
     # each worker and its reading child, and the resource tracker
@@ -136,7 +136,7 @@ def test_a_killed_ingest_leaves_no_worker_reader_or_resource_tracker(tmp_path: P
 
 def test_an_ingest_killed_while_its_workers_start_leaves_nothing(tmp_path: Path) -> None:
     """Killed before the workers are ready (still importing): they end once they find their parent gone."""
-    _copies(tmp_path / "inbox", 30)
+    _copies(tmp_path / "inbox", 80)
     mark = uuid.uuid4().hex
     proc = _start(["ingest", "inbox", "--db", "db.sqlite3", "--out", "out", "--workers", "2"], mark, tmp_path)
     _kill_and_check(proc, mark, wanted=2)
@@ -144,7 +144,7 @@ def test_an_ingest_killed_while_its_workers_start_leaves_nothing(tmp_path: Path)
 
 @pytest.mark.parametrize("command", ["read", "score"])
 def test_a_killed_read_or_score_of_many_files_leaves_no_reader(tmp_path: Path, command: str) -> None:
-    files = _copies(tmp_path / "inbox", 40)
+    files = _copies(tmp_path / "inbox", 80)
     mark = uuid.uuid4().hex
     proc = _start([command, *map(str, files)], mark, tmp_path)
     _kill_and_check(proc, mark, wanted=1)
