@@ -5,6 +5,8 @@ chained, abbreviated, escaped or indirect filters, LZW and RunLength, and inside
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import re
@@ -142,19 +144,17 @@ def _pdf_with_streams(streams: list[tuple[bytes, list[str]]]) -> tuple[bytes, di
         stream.write(raw, filter=pikepdf.Array([pikepdf.Name(f) for f in filters]) if filters else None)
         numbers.append(pdf.make_indirect(stream).objgen[0])
     pdf.Root.Extra = pikepdf.Array([pdf.get_object((n, 0)) for n in numbers])
-    out = __import__("io").BytesIO()
+    out = io.BytesIO()
     pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none,
              object_stream_mode=pikepdf.ObjectStreamMode.disable)
     data = out.getvalue()
-    with pikepdf.open(__import__("io").BytesIO(data)) as again:  # (saving renumbers the objects)
+    with pikepdf.open(io.BytesIO(data)) as again:  # (saving renumbers the objects)
         sizes = {s.objgen[0]: len(s.read_bytes(pikepdf.StreamDecodeLevel.specialized)) for s in again.Root.Extra}
     return data, sizes
 
 
 def test_decoded_sizes_are_what_qpdf_decodes_for_each_filter_and_chain() -> None:
     text = b"BT /F1 12 Tf 72 700 Td (A fictional line of text) Tj ET\n" * 500 + bytes(range(256)) * 20
-    import base64
-
     streams = [
         (zlib.compress(text), ["/FlateDecode"]),
         (text.hex().encode() + b">", ["/ASCIIHexDecode"]),
