@@ -42,6 +42,11 @@ _WHITE = re.compile(rb"[\x00\t\n\f\r ]")
 LOOKBACK = 64 * 1024  # how far before `stream` its object header is looked for (no dictionary is longer)
 MAX_FILTERS = 32  # filters on one stream; real files use one or two
 
+# A /Filter given by reference to an object the raw bytes do not show (one inside an object stream): the
+# chains a bomb would use are each tried (data that does not decode under one costs nothing).
+_UNRESOLVED = [["FlateDecode", "FlateDecode", "FlateDecode"], ["ASCII85Decode", "FlateDecode", "FlateDecode"],
+               ["ASCIIHexDecode", "FlateDecode", "FlateDecode"], ["LZWDecode"]]
+
 # The filters qpdf and pdfminer decode, by full name and by the abbreviations qpdf also accepts.
 _ALIASES = {"Fl": "FlateDecode", "AHx": "ASCIIHexDecode", "A85": "ASCII85Decode", "LZW": "LZWDecode",
             "RL": "RunLengthDecode"}
@@ -309,8 +314,9 @@ def _filters(dictionary: bytes, objects: _Objects) -> list[list[str]]:
         if value.endswith(b"R"):
             number, generation = map(int, value.split()[:2])
             target = objects.text(number, generation)
-            if target is None:
-                continue  # a filter that is not there: qpdf reads the stream as unfiltered
+            if target is None:  # inside an object stream (or missing): every likely chain is tried
+                found.extend(_UNRESOLVED)
+                continue
             found.append(_names(target.split(b"]")[0] if b"[" in target else target))
         else:
             found.append(_names(value))

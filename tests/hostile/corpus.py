@@ -440,6 +440,33 @@ def xref_stream_bomb(size: int = GB) -> bytes:
     return bytes(body)
 
 
+def filter_in_object_stream_bomb(size: int = GB) -> bytes:
+    """The page content's /Filter is a reference to an array kept inside an object stream, so the raw
+    bytes never show which filters it has: [/FlateDecode /FlateDecode] over a nested bomb."""
+    body = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    top = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+           b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R >>"]
+    for n, o in enumerate(top, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n%s\nendobj\n" % (n, o)
+    inner = zlib.compress(b"5 0 [/FlateDecode /FlateDecode]")
+    offsets.append(len(body))
+    body += (b"4 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n" % len(inner)
+             + inner + b"\nendstream\nendobj\n")
+    bomb = zlib.compress(_deflate_zeros(size), 9)
+    six = len(body)
+    body += b"6 0 obj\n<< /Length %d /Filter 5 0 R >>\nstream\n" % len(bomb) + bomb + b"\nendstream\nendobj\n"
+    xref_at = len(body)
+    rows = [b"\x00\x00\x00\x00\xff\xff"] + [b"\x01" + o.to_bytes(4, "big") + b"\x00" for o in offsets]
+    rows += [b"\x02" + (4).to_bytes(4, "big") + b"\x00", b"\x01" + six.to_bytes(4, "big") + b"\x00",
+             b"\x01" + xref_at.to_bytes(4, "big") + b"\x00"]
+    raw = b"".join(rows)
+    body += (b"7 0 obj\n<< /Type /XRef /Size 8 /W [1 4 1] /Root 1 0 R /Length %d >>\nstream\n" % len(raw)
+             + raw + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at)
+    return bytes(body)
+
+
 def encrypted_bomb(source: str, size: int = GB, user_password: str = "", algorithm: str = "AES-256") -> bytes:
     """A return locked against editing only (it opens without a password) whose streams are therefore
     encrypted: a raw scan sees ciphertext, not the bomb inside. With `user_password`, one sent locked."""
@@ -478,6 +505,7 @@ BOMBS: dict[str, Callable[[], bytes]] = {
     "bomb-image": lambda: image_bomb("hillingdon"),
     "bomb-ascii85-flate-flate": lambda: chain_bomb("rv"),
     "bomb-indirect-filter": lambda: disguised_filter_bomb("hillingdon", "indirect"),
+    "bomb-filter-inside-an-object-stream": filter_in_object_stream_bomb,
     "bomb-escaped-filter-name": lambda: disguised_filter_bomb("hillingdon", "escaped"),
     "bomb-abbreviated-filter": lambda: disguised_filter_bomb("rv", "abbreviated"),
     "bomb-run-length": lambda: run_length_bomb("hillingdon"),
