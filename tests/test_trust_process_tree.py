@@ -93,13 +93,23 @@ def _start(args: list[str], mark: str, tmp_path: Path) -> subprocess.Popen:
                             stderr=subprocess.DEVNULL, cwd=tmp_path)
 
 
-def _kill_and_check(proc: subprocess.Popen, mark: str, wanted: int) -> None:
-    """Wait until `proc` has `wanted` descendants, SIGKILL it alone, and see every one of them end."""
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _kill_and_check(proc: subprocess.Popen, mark: str, wanted: int, tracker: bool = False) -> None:
+    """Wait until `proc` has `wanted` descendants, SIGKILL it alone, and see every one of them end
+    (with `tracker`, one of them must be multiprocessing's resource tracker)."""
     try:
         assert _wait_until(lambda: len(_descendants(proc.pid)) >= wanted or proc.poll() is not None, 240)
         assert proc.poll() is None, "finished before it could be killed"
         before = _descendants(proc.pid)
         assert len(before) >= wanted
+        if tracker:
+            assert sum(b"resource_tracker" in _cmdline(pid) for pid in before) == 1
         os.kill(proc.pid, signal.SIGKILL)  # the parent only: its children must see to themselves
         proc.wait()
         assert _wait_until(lambda: not any(_alive(p) for p in before) and not _marked(mark), 45), \
@@ -131,7 +141,7 @@ def test_a_killed_ingest_leaves_no_worker_reader_or_resource_tracker(tmp_path: P
     mark = uuid.uuid4().hex
     proc = _start(["ingest", "inbox", "--db", db_url, "--out", "out", "--workers", str(workers)], mark, tmp_path)
     # each worker and its reading child, and the resource tracker
-    _kill_and_check(proc, mark, wanted=2 * workers + 1)
+    _kill_and_check(proc, mark, wanted=2 * workers + 1, tracker=True)
 
 
 def test_an_ingest_killed_while_its_workers_start_leaves_nothing(tmp_path: Path) -> None:
