@@ -23,7 +23,7 @@ TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
 from hostile.corpus import Case  # noqa: E402
 
-REASONS = [("over the size limit", r"over the [\d.]+ MB limit"), ("over the memory limit", r"more than \d+ MB of memory"),
+REASONS = [("decompression bomb", r"inflates? to more than"), ("over the size limit", r"over the [\d.]+ MB limit"), ("over the memory limit", r"more than \d+ MB of memory"),
            ("over the time limit", r"took longer than"), ("not a PDF", r"is not a PDF file"),
            ("truncated", r"truncated"), ("password", r"password-protected"), ("XFA form", r"XFA"),
            ("not a cse-pdf form", r"not a cse-pdf form"), ("damaged", r"damaged"),

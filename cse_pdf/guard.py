@@ -8,10 +8,14 @@ the caller gets the result or a one-line OverLimitError, and the batch goes on.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import resource
 import signal
+import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -84,15 +88,49 @@ def _send(conn: Any, message: tuple[str, Any]) -> bool:
     return True
 
 
-def _limit_self(limits: Limits, parents_end: Any) -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process the moment `parent` (the pid that started it) dies, however it dies.
+
+    A parent killed with SIGKILL runs no clean-up, so its children must see to it themselves: else
+    every `kill -9` of an ingest leaves its workers and their reading children (about 100 MB each)
+    waiting for ever. On Linux the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere a thread
+    looks every half second. Called first thing in every child: if the parent died before that, the
+    child is already an orphan (its parent pid changed) and ends at once. (Linux ties the signal to the
+    thread that started the child: cse-pdf starts them all from the main thread, which lives as long as
+    the process.)"""
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="cse-pdf-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _limit_self(limits: Limits, parents_end: Any, parent: int) -> None:
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     parents_end.close()  # else a killed parent leaves the pipe "open" and a send blocks for ever
     limit = limits.memory_mb * MB
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _child(work: Callable[[Path], Any], path: Path, limits: Limits, conn: Any, parents_end: Any) -> None:
-    _limit_self(limits, parents_end)
+def _child(work: Callable[[Path], Any], path: Path, limits: Limits, conn: Any, parents_end: Any,
+           parent: int) -> None:
+    _limit_self(limits, parents_end, parent)
     signal.alarm(int(limits.seconds) + 5)  # ends the child even when nobody is left to kill it
     try:
         _send(conn, _attempt(work, path))
@@ -100,9 +138,9 @@ def _child(work: Callable[[Path], Any], path: Path, limits: Limits, conn: Any, p
         conn.close()
 
 
-def _serve(work: Callable[[Path], Any], limits: Limits, conn: Any, parents_end: Any) -> None:
+def _serve(work: Callable[[Path], Any], limits: Limits, conn: Any, parents_end: Any, parent: int) -> None:
     """A reader that reads file after file, each under the same limits, until its parent closes the pipe."""
-    _limit_self(limits, parents_end)
+    _limit_self(limits, parents_end, parent)
     try:
         while True:
             try:
@@ -148,7 +186,8 @@ def guarded(work: Callable[[Path], T], path: Path, limits: Limits | None = None)
         return work(path)
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(work, path, limits, send, receive), daemon=True)
+    child = ctx.Process(target=_child, args=(work, path, limits, send, receive, os.getpid()),
+                        daemon=True)
     child.start()
     send.close()
     try:
@@ -216,7 +255,8 @@ class GuardedReader:
         self.close()
         ctx = multiprocessing.get_context("fork")
         self._conn, childs_end = ctx.Pipe(duplex=True)
-        self._child = ctx.Process(target=_serve, args=(self.work, self.limits, childs_end, self._conn), daemon=True)
+        self._child = ctx.Process(target=_serve, args=(self.work, self.limits, childs_end, self._conn, os.getpid()),
+                                  daemon=True)
         self._child.start()
         childs_end.close()
         self._served = 0

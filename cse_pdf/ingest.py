@@ -38,7 +38,7 @@ from .form_font import can_draw, register_for_measuring
 from .identity import Identity
 from .read import Response, parse_pdf, read_opened
 from .review import cautions, review_reasons, with_not_issued
-from .guard import MB, GuardedReader, Limits
+from .guard import MB, GuardedReader, Limits, die_with_parent
 from .live import assess_return
 from .stamp import STAMPED_COPY, is_stamped_copy, stamp_read
 from .store import NewSubmission, Store
@@ -291,8 +291,11 @@ _worker_passwords = Passwords()
 _worker_stamps = True
 
 
-def _init_worker(db: str | None, passwords: Passwords = Passwords(), stamps: bool = True) -> None:
+def _init_worker(db: str | None, passwords: Passwords = Passwords(), stamps: bool = True,
+                 parent: int | None = None) -> None:
     global _worker_store, _worker_passwords, _worker_stamps
+    if parent is not None:
+        die_with_parent(parent)  # a killed ingest leaves no worker (nor, through it, a reader) behind
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _worker_passwords = passwords  # through the pool's pipe, never a command line or the environment
     _worker_stamps = stamps
@@ -578,7 +581,7 @@ def _run_pool(todo: list[Path], batch: Batch, store: Store, workers: int, proces
 
     def new_pool(n: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker,
-                                   initargs=(db, passwords, stamps))
+                                   initargs=(db, passwords, stamps, os.getpid()))
 
     queue = deque(todo)
     pool = new_pool(workers)

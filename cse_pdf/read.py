@@ -19,7 +19,7 @@ from typing import Any, Callable
 import pikepdf
 
 from .catalog import current_forms, find_form
-from .flattened import WARNING, read_flattened
+from .flattened import MAX_PAGES, WARNING, read_flattened
 from .errors import DamagedPdfError, EncryptedPdfError, NotACsePdfFormError, NotAPdfError, PdfInputError
 from .encryption import READ_PASSWORD_ENV
 from .identity import Identity
@@ -27,6 +27,7 @@ from .regular_files import read_regular
 from .pdf_fields import PdfField, PdfName, collect_fields
 from .spec import IDENTITY_FIELD, LIVE_PREFIX, Field, FormSpec
 from .storable import storable_values
+from .stream_limits import check_opened, check_page_content, check_raw
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # structure warnings are noise to a user, never content
 logging.getLogger("pikepdf").setLevel(logging.ERROR)  # qpdf's repair notes, likewise
@@ -153,6 +154,7 @@ def parse_pdf(data: bytes, path: Path, password: str | None = None) -> OpenedPdf
         raise NotAPdfError("is not a PDF file; ask the sender for the completed form as a PDF", path)
     if b"%%EOF" not in data[-2048:]:
         raise DamagedPdfError("is truncated or damaged (no end-of-file marker); ask the sender to send it again", path)
+    check_raw(data, path)  # a decompression bomb is refused before qpdf (or later pdfminer) inflates anything
     try:
         with warnings.catch_warnings():  # a batch's read password meets unencrypted files too: not news
             warnings.simplefilter("ignore", UserWarning)
@@ -166,12 +168,17 @@ def parse_pdf(data: bytes, path: Path, password: str | None = None) -> OpenedPdf
     except QPDF_ERRORS as exc:
         raise _damaged(exc, "cannot be read", path) from None
     try:
+        if pdf.is_encrypted:  # its raw streams were ciphertext to check_raw: look again, decrypted
+            check_opened(pdf, data, path)
         if not isinstance(pdf.Root, pikepdf.Dictionary):
             raise TypeError("the document catalog is not a dictionary")
         _ = len(pdf.pages)
     except QPDF_ERRORS as exc:
         pdf.close()
         raise _damaged(exc, "cannot be read", path) from None
+    except PdfInputError:
+        pdf.close()
+        raise
     return OpenedPdf(pdf, data, path, decrypt=bool(password) and pdf.is_encrypted)
 
 
@@ -223,6 +230,7 @@ def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> 
             if not fields and _is_xfa(opened.pdf):
                 raise NotACsePdfFormError("is an XFA form (Adobe LiveCycle), not a cse-pdf form; ask the sender to "
                                           "fill in the form made by `cse-pdf generate`", path) from None
+            check_page_content(opened.pdf, path, MAX_PAGES)  # before pdfminer parses any of it
             flat = _read_flattened(path, spec, opened.plain_bytes())
             if flat is None:
                 raise

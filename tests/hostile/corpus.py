@@ -9,6 +9,7 @@ committed samples.
 
 from __future__ import annotations
 
+import base64
 import functools
 import io
 import random
@@ -276,6 +277,246 @@ def object_stream_bomb(size: int = GB) -> bytes:
     return bytes(body)
 
 
+def _bomb_stream(w: PdfWriter, raw: bytes, filters: list[str], extra: dict | None = None) -> object:
+    """A stream object holding `raw` exactly as given (already encoded), with these /Filter names."""
+    stream = DecodedStreamObject()
+    stream.set_data(b"")
+    ref = w._add_object(stream)
+    obj = ref.get_object()
+    obj._data = raw
+    obj[NameObject("/Filter")] = (NameObject(filters[0]) if len(filters) == 1
+                                  else ArrayObject([NameObject(f) for f in filters]))
+    for key, value in (extra or {}).items():
+        obj[NameObject(key)] = value
+    return ref
+
+
+def zero_page_bomb(size: int = GB) -> bytes:
+    """The plainest bomb: a page whose content, one FlateDecode stream of about a megabyte, is 1 GiB of zeros."""
+    once = _deflate_zeros(size)
+    content = b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(once), once)
+    return _hand_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                      b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>", content], root=1)
+
+
+def unused_object_bomb(source: str, size: int = GB) -> bytes:
+    """A real return with a bomb in an object nothing refers to: no reader would ever need it."""
+    w = _writer(source)
+    _bomb_stream(w, _deflate_zeros(size), ["/FlateDecode"])
+    return _bytes(w)
+
+
+def image_bomb(source: str, size: int = GB) -> bytes:
+    """A real return whose first page draws an image XObject that inflates to `size` bytes."""
+    w = _writer(source)
+    side = int((size // 3) ** 0.5)
+    ref = _bomb_stream(w, _deflate_zeros(size), ["/FlateDecode"], {
+        "/Type": NameObject("/XObject"), "/Subtype": NameObject("/Image"), "/Width": NumberObject(side),
+        "/Height": NumberObject(side), "/ColorSpace": NameObject("/DeviceRGB"), "/BitsPerComponent": NumberObject(8)})
+    page = w.pages[0]
+    resources = page.setdefault(NameObject("/Resources"), DictionaryObject()).get_object()
+    xobjects = resources.setdefault(NameObject("/XObject"), DictionaryObject()).get_object()
+    xobjects[NameObject("/Bomb")] = ref
+    draw = DecodedStreamObject()
+    draw.set_data(b"q 10 0 0 10 0 0 cm /Bomb Do Q")
+    contents = page["/Contents"]
+    page[NameObject("/Contents")] = ArrayObject([*(contents if isinstance(contents, list) else [contents]),
+                                                 w._add_object(draw)])
+    return _bytes(w)
+
+
+def chain_bomb(source: str, filters: tuple[str, ...] = ("/ASCII85Decode", "/FlateDecode", "/FlateDecode"),
+               size: int = GB) -> bytes:
+    """A real return with an extra page content stream behind a chain of filters: ASCII85 of zlib of zlib."""
+    w = _writer(source)
+    data = _deflate_zeros(size)
+    for name in reversed(filters[:-1]):
+        data = zlib.compress(data, 9) if name == "/FlateDecode" else base64.a85encode(data) + b"~>"
+    ref = _bomb_stream(w, data, list(filters))
+    page = w.pages[0]
+    contents = page["/Contents"]
+    page[NameObject("/Contents")] = ArrayObject([*(contents if isinstance(contents, list) else [contents]), ref])
+    return _bytes(w)
+
+
+def disguised_filter_bomb(source: str, how: str, size: int = GB) -> bytes:
+    """The bomb's filter written so a naive scan misses it: an escaped name (/Flate#44ecode), an
+    abbreviation (/Fl), or an indirect reference to the filter array."""
+    w = _writer(source)
+    if how == "indirect":
+        filters = w._add_object(ArrayObject([NameObject("/FlateDecode"), NameObject("/FlateDecode")]))
+        ref = _bomb_stream(w, zlib.compress(_deflate_zeros(size), 9), ["/FlateDecode"])
+        ref.get_object()[NameObject("/Filter")] = filters
+    else:
+        ref = _bomb_stream(w, _deflate_zeros(size), ["/FlateDecode"])
+    data = _bytes(w)
+    if how == "escaped":
+        data = data.replace(b"/Filter /FlateDecode\n/Length", b"/Filter /Flate#44ecode\n/Length")
+    if how == "abbreviated":
+        data = data.replace(b"/Filter /FlateDecode\n/Length", b"/Filter /Fl\n/Length")
+    return data
+
+
+def run_length_bomb(source: str, size: int = 256 * 1024 * 1024) -> bytes:
+    """RunLengthDecode: two bytes for 128 zeros, so 4 MB of it is 256 MB."""
+    w = _writer(source)
+    _bomb_stream(w, b"\x81\x00" * (size // 128) + b"\x80", ["/RunLengthDecode"])
+    return _bytes(w)
+
+
+def _lzw_pack(codes: list[int]) -> bytes:
+    """Codes → bits, each as wide as a PDF LZW decoder (early change) reads it at that point."""
+    out, bits, nbits, width, entries, first = bytearray(), 0, 0, 9, 258, True
+    for code in codes:
+        bits, nbits = (bits << width) | code, nbits + width
+        while nbits >= 8:
+            nbits -= 8
+            out.append((bits >> nbits) & 0xFF)
+            bits &= (1 << nbits) - 1
+        if code == 256:
+            width, entries, first = 9, 258, True
+            continue
+        if not first:
+            entries += 1  # the decoder adds one entry for each code but the first after a clear
+        first = False
+        if entries in (511, 1023, 2047):
+            width += 1
+    if nbits:
+        out.append((bits << (8 - nbits)) & 0xFF)
+    return bytes(out)
+
+
+def lzw_encode(data: bytes) -> bytes:
+    """LZW as PDF uses it, with a clear code before the table fills: for tests and bombs."""
+    codes, table, w = [256], {bytes([i]): i for i in range(256)}, b""
+    for byte in data:
+        wc = w + bytes([byte])
+        if wc in table:
+            w = wc
+            continue
+        codes.append(table[w])
+        if len(table) + 2 < 4000:
+            table[wc] = len(table) + 2
+        else:
+            codes.append(256)
+            table = {bytes([i]): i for i in range(256)}
+        w = bytes([byte])
+    if w:
+        codes.append(table[w])
+    return _lzw_pack(codes + [257])
+
+
+def lzw_zero_runs(blocks: int) -> bytes:
+    """Each block: a clear code, then codes for runs of zeros 1, 2, 3 … 3,744 bytes long (7 MB) in 5 KB."""
+    codes: list[int] = []
+    for _ in range(blocks):
+        codes += [256, 0, *range(258, 4001)]
+    return _lzw_pack(codes + [257])
+
+
+def lzw_bomb(source: str, blocks: int = 40) -> bytes:
+    """LZWDecode of 40 such blocks: 280 MB from 200 KB."""
+    w = _writer(source)
+    _bomb_stream(w, lzw_zero_runs(blocks), ["/LZWDecode"])
+    return _bytes(w)
+
+
+def xref_stream_bomb(size: int = GB) -> bytes:
+    """The cross-reference stream itself, which qpdf inflates while opening the file, is the bomb."""
+    body = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for n, o in enumerate([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                           b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"], start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n%s\nendobj\n" % (n, o)
+    xref_at = len(body)
+    rows = b"\x00\x00\x00\x00\xff\xff" + b"".join(b"\x01" + o.to_bytes(4, "big") + b"\x00" for o in offsets)
+    rows += b"\x01" + xref_at.to_bytes(4, "big") + b"\x00"
+    z = zlib.compressobj(9)
+    chunk = bytes(16 * 1024 * 1024)
+    raw = z.compress(rows) + b"".join(z.compress(chunk) for _ in range(size // len(chunk))) + z.flush()
+    body += (b"4 0 obj\n<< /Type /XRef /Size 5 /W [1 4 1] /Root 1 0 R /Filter /FlateDecode /Length %d >>\n"
+             b"stream\n" % len(raw) + raw + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at)
+    return bytes(body)
+
+
+def filter_in_object_stream_bomb(size: int = GB) -> bytes:
+    """The page content's /Filter is a reference to an array kept inside an object stream, so the raw
+    bytes never show which filters it has: [/FlateDecode /FlateDecode] over a nested bomb."""
+    body = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    top = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+           b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R >>"]
+    for n, o in enumerate(top, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n%s\nendobj\n" % (n, o)
+    inner = zlib.compress(b"5 0 [/FlateDecode /FlateDecode]")
+    offsets.append(len(body))
+    body += (b"4 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n" % len(inner)
+             + inner + b"\nendstream\nendobj\n")
+    bomb = zlib.compress(_deflate_zeros(size), 9)
+    six = len(body)
+    body += b"6 0 obj\n<< /Length %d /Filter 5 0 R >>\nstream\n" % len(bomb) + bomb + b"\nendstream\nendobj\n"
+    xref_at = len(body)
+    rows = [b"\x00\x00\x00\x00\xff\xff"] + [b"\x01" + o.to_bytes(4, "big") + b"\x00" for o in offsets]
+    rows += [b"\x02" + (4).to_bytes(4, "big") + b"\x00", b"\x01" + six.to_bytes(4, "big") + b"\x00",
+             b"\x01" + xref_at.to_bytes(4, "big") + b"\x00"]
+    raw = b"".join(rows)
+    body += (b"7 0 obj\n<< /Type /XRef /Size 8 /W [1 4 1] /Root 1 0 R /Length %d >>\nstream\n" % len(raw)
+             + raw + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at)
+    return bytes(body)
+
+
+def encrypted_bomb(source: str, size: int = GB, user_password: str = "", algorithm: str = "AES-256") -> bytes:
+    """A return locked against editing only (it opens without a password) whose streams are therefore
+    encrypted: a raw scan sees ciphertext, not the bomb inside. With `user_password`, one sent locked."""
+    w = _writer(source)
+    _bomb_stream(w, _deflate_zeros(size), ["/FlateDecode"])
+    w.encrypt(user_password=user_password, owner_password="owner-only-secret-1", algorithm=algorithm)
+    return _bytes(w)
+
+
+def content_bomb(megabytes: int = 40, via_form_xobject: bool = False) -> bytes:
+    """No form, so the reader looks for a flattened copy in the page text: 40 MB of drawing operators
+    (about 100 KB compressed, well under the one-stream limit), each of which pdfminer makes an object of.
+    Drawn directly, or through a form XObject that also draws itself (a cycle)."""
+    ops = b"0 0 m 1 1 l S\n" * (megabytes * 1024 * 1024 // 14)
+    z = zlib.compress(ops, 9)
+    drawing = b"<< /Length %d /Filter /FlateDecode%s >>\nstream\n%s\nendstream"
+    if not via_form_xobject:
+        return _hand_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                          b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+                          drawing % (len(z), b"", z)], root=1)
+    form = b" /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /XObject << /Self 5 0 R >> >>"
+    page = b"/X Do"
+    return _hand_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                      b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+                      b"/Resources << /XObject << /X 5 0 R >> >> >>",
+                      b"<< /Length %d >>\nstream\n%s\nendstream" % (len(page), page),
+                      drawing % (len(z), form, z)], root=1)
+
+
+BOMBS: dict[str, Callable[[], bytes]] = {
+    "bomb-zero-page": zero_page_bomb,
+    "bomb-object-stream": object_stream_bomb,
+    "bomb-nested-flate": inflate_bomb_page,
+    "bomb-in-a-form-page": lambda: inflate_bomb_in_form("rv"),
+    "bomb-unused-object": lambda: unused_object_bomb("hillingdon"),
+    "bomb-image": lambda: image_bomb("hillingdon"),
+    "bomb-ascii85-flate-flate": lambda: chain_bomb("rv"),
+    "bomb-indirect-filter": lambda: disguised_filter_bomb("hillingdon", "indirect"),
+    "bomb-filter-inside-an-object-stream": filter_in_object_stream_bomb,
+    "bomb-escaped-filter-name": lambda: disguised_filter_bomb("hillingdon", "escaped"),
+    "bomb-abbreviated-filter": lambda: disguised_filter_bomb("rv", "abbreviated"),
+    "bomb-run-length": lambda: run_length_bomb("hillingdon"),
+    "bomb-lzw": lambda: lzw_bomb("rv"),
+    "bomb-xref-stream": xref_stream_bomb,
+    "bomb-encrypted": lambda: encrypted_bomb("hillingdon"),
+}
+BOMB_REASON = "inflates to more than"
+CONTENT_REASON = "has page content that inflates to more than"
+
+
 def huge_file(source: str, megabytes: int = 200) -> Path | bytes:
     data = SOURCES[source].read_bytes()
     pad = b"%" + b"x" * 1022 + b"\n"
@@ -363,8 +604,10 @@ def build_corpus(folder: Path, *, seed: int = 7, flips: int = 20, cuts: int = 8,
         Case("five-thousand-pages-after-a-form", "trap", "values", "hillingdon"): lambda: many_pages("hillingdon"),
         Case("five-thousand-blank-pages", "trap", "reason", reason="not a cse-pdf form"): lambda: many_pages(None),
         Case("object-stream-in-itself", "trap", "reason"): self_referencing_object_stream,
-        Case("inflate-bomb-page", "trap", "reason"): inflate_bomb_page,
-        Case("inflate-bomb-in-a-form", "trap", "values", "rv"): lambda: inflate_bomb_in_form("rv"),
+        **{Case(name, "trap", "reason", reason=BOMB_REASON): make for name, make in BOMBS.items()},
+        Case("content-bomb-page", "trap", "reason", reason=CONTENT_REASON): content_bomb,
+        Case("content-bomb-form-xobject", "trap", "reason", reason=CONTENT_REASON):
+            lambda: content_bomb(via_form_xobject=True),
         Case("empty", "foreign", "reason", reason="is not a PDF file"): lambda: b"",
         Case("a-letter-named-pdf", "foreign", "reason", reason="is not a PDF file"):
             lambda: b"Dear colleague,\nplease find the form attached.\n",
