@@ -18,7 +18,7 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
 from cse_pdf.catalog import find_form
-from cse_pdf.flattened import _placements
+from cse_pdf.flattened import _layout
 from cse_pdf.fonts import UNICODE_FONT, register_unicode_font
 from cse_pdf.ingest import NEEDS_REVIEW, ingest
 from cse_pdf.layout import placements_by_field
@@ -62,7 +62,7 @@ def flat_return(tmp_path: Path, form: str, **changes: object) -> tuple[Path, dic
 
 def write_in_box(src: Path, dst: Path, form: str, fid: str, text: str, font: str = "Helvetica") -> Path:
     """`text` printed inside field `fid`'s box, as a tool that flattened the form might have drawn it."""
-    place = placements_by_field(_placements(find_form(form)))[fid][0]
+    place = placements_by_field(_layout(find_form(form), legacy=False)[0])[fid][0]
     writer = PdfWriter(clone_from=PdfReader(src))
     page = writer.pages[place.page]  # a flattened return: its pages are the form's, in order
     overlay = io.BytesIO()
