@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+
 from cse_pdf.catalog import find_form
-from cse_pdf.errors import SpecError
+from cse_pdf.errors import PdfInputError, SpecError
 from cse_pdf.generate import generate
 from cse_pdf.live import assess_return
 from cse_pdf.person import keys_of
@@ -67,15 +68,16 @@ def test_scoring_the_stamped_copy_gives_the_returns_assessment(form: str, answer
     assert ("level-differs" in after[2]) == (stated is not None and int(stated) != after[1]["level"])
 
 
-def test_the_worker_disagreeing_survives_a_second_stamp(tmp_path: Path) -> None:
+def test_the_worker_disagreeing_survives_the_stamp_which_is_never_stamped_again(tmp_path: Path) -> None:
     spec = find_form("hillingdon-cse")
     returned = tmp_path / "returned.pdf"
     returned.write_bytes(generate(spec, HILLINGDON_HIGH | {"risk.category": "0"}))
-    once, twice = tmp_path / "once.pdf", tmp_path / "twice.pdf"
+    once = tmp_path / "once.pdf"
     once.write_bytes(stamp(returned).pdf)
-    twice.write_bytes(stamp(once).pdf)
-    assert read_form(twice).values["risk.category"] == "0"
-    assert "level-differs" in outcome(twice)[2]
+    assert read_form(once).values["risk.category"] == "0"
+    assert "level-differs" in outcome(once)[2]
+    with pytest.raises(PdfInputError, match="stamped copy made by cse-pdf"):
+        stamp(once)  # a second stamp could only bury the worker's answer under another summary page
 
 
 SAMPLES = sorted(p for p in (REPO / "samples").glob("*.pdf") if not p.name.startswith("flat-"))
