@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-
 from cse_pdf.catalog import find_form
 from cse_pdf.errors import PdfInputError, SpecError
 from cse_pdf.generate import generate
