@@ -16,6 +16,7 @@ they are checked again, decrypted, through qpdf's raw (still compressed) bytes.
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import re
 import zlib
@@ -287,7 +288,17 @@ def _decoded_size(raw: memoryview, filters: list[str], budget: _Budget, hint: in
 
 
 def _names(text: bytes) -> list[str]:
-    return [_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), n).decode("latin-1") for n in _NAME.findall(text)]
+    return list(_decoded_names(bytes(text[:256])) if len(text) <= 256 else _decode_names(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _decoded_names(text: bytes) -> tuple[str, ...]:
+    """Filter arrays repeat on nearly every stream of a file (`[/ASCII85Decode/FlateDecode]`): decoded once."""
+    return _decode_names(text)
+
+
+def _decode_names(text: bytes) -> tuple[str, ...]:
+    return tuple(_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), n).decode("latin-1") for n in _NAME.findall(text))
 
 
 class _Objects:
