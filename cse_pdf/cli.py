@@ -239,7 +239,7 @@ def generate(form: str, output: Path | None, prefill: Path | None, instance: str
         except ValueError as exc:
             raise ValuesError(str(exc)) from None
         write_output(out, data, force, private=bool(values))  # a prefilled form may hold case data
-        click.echo(f"wrote {out} ({spec.id} version {spec.version}{', prefilled' if values else ''})")
+        click.echo(f"wrote {shown(out)} ({spec.id} version {spec.version}{', prefilled' if values else ''})")
 
     _run(action)
 
@@ -300,7 +300,7 @@ def stamp(file: Path, output: Path, flatten: bool, layout: str | None, ask_passw
         write_output(output, pdf, force)  # atomic: even replacing its own return (--force) leaves one whole file
         flag = " (differs from the worker's category)" if differs else ""
         locked = ", AES-256 encrypted" if encrypt else ""
-        click.echo(f"wrote {output}{locked}: suggested {label}{flag}")
+        click.echo(f"wrote {shown(output)}{locked}: suggested {label}{flag}")
 
     _run(action)
 
@@ -469,7 +469,7 @@ def export_command(db: str | None, form: str | None, fmt: str, output: Path, enc
         with _open_store(db) as store:
             written = export(store, fmt, output, form, password, force)  # type: ignore[arg-type]
         for path, rows in written:
-            click.echo(f"wrote {path} ({rows} assessment{'s' if rows != 1 else ''})")
+            click.echo(f"wrote {shown(path)} ({rows} assessment{'s' if rows != 1 else ''})")
 
     _run(action)
 
@@ -638,7 +638,7 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
                 if o.kind == FAILED:
                     click.echo(f"cse-pdf: {agencies_csv}:{o.agency.line}: {who}: {o.reason}", err=True)
                 elif o.kind == WRITTEN:
-                    click.echo(f"wrote   {o.path}\t{who}\tcopy {o.instance_id}")
+                    click.echo(f"wrote   {shown(o.path)}\t{who}\tcopy {o.instance_id}")
                 elif o.kind == SENT:
                     click.echo(f"sent    {who}\tcopy {o.instance_id}")
                 else:
@@ -737,10 +737,10 @@ def report(db: str | None, form: str | None, date_from: str | None, date_to: str
             built = build_report(store, form, start, end, suppression=not no_suppression)
         write_report(built, output, kind, force)  # type: ignore[arg-type]
         counts = ", ".join(f"{s.form_id} {s.count_shown}" for s in built.sections)
-        click.echo(f"wrote {output} ({kind}; {built.period}: {counts})")
+        click.echo(f"wrote {shown(output)} ({kind}; {built.period}: {counts})")
         if csv_dir is not None:
             files = write_csv(built, csv_dir, force)
-            click.echo(f"wrote {len(files)} CSV files to {csv_dir} (index.csv lists them)")
+            click.echo(f"wrote {len(files)} CSV files to {shown(csv_dir)} (index.csv lists them)")
         if no_suppression:
             click.echo("cse-pdf: warning: small numbers are not suppressed: for internal use only, do not "
                        "circulate", err=True)
