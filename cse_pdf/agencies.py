@@ -33,6 +33,7 @@ from .safe_names import WINDOWS_DEVICES
 from .errors import CsePdfError
 from .headers import header_problem, split_address
 from .person import normalise_name
+from .exit_codes import ExitCode
 
 COLUMNS = {
     "agency": ("agency", "agency_name", "name", "partner_agency"),
@@ -50,7 +51,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class AgencyListError(CsePdfError):
     """The agency list as a whole cannot be used (missing, unreadable, no required column)."""
 
-    exit_code = 3
+    exit_code = ExitCode.BAD_LAYOUT_OR_VALUES
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .spec import FormSpec
 from .private_files import check_folder_of, check_output, check_output_dir, same_file, write_output
 from .safe_names import path_from_stored, printable, shown
 from .stamp import stamp as stamp_form
+from .exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from .purge import FileCounts, PurgeSummary
@@ -38,7 +39,7 @@ def _fail(exc: CsePdfError) -> None:
     click.echo(printable(f"cse-pdf: error: {exc}"), err=True)
 
 
-BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE: what reads the output went away
+BROKEN_PIPE = ExitCode.BROKEN_PIPE  # as a shell reports a command ended by SIGPIPE: what reads the output went away
 
 
 def _broken_pipe() -> NoReturn:
@@ -71,7 +72,7 @@ def _run(action: Callable[[], None]) -> None:
             raise
         click.echo(f"cse-pdf: internal error ({type(exc).__name__}); please report it, with CSE_PDF_DEBUG=1 "
                    "set for the details", err=True)
-        sys.exit(70)
+        sys.exit(ExitCode.INTERNAL_ERROR)
 
 
 def _layout(layout: str | None) -> FormSpec | None:
@@ -108,7 +109,7 @@ def _read_one(reader: GuardedReader, path: Path, alone: bool, codes: list[int]) 
             raise
         click.echo(f"cse-pdf: error: {shown(path)}: internal error ({type(exc).__name__}); please report it",
                    err=True)
-        codes.append(70)
+        codes.append(ExitCode.INTERNAL_ERROR)
         return
     if alone:
         _dump(result)
@@ -365,7 +366,7 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, no_
                     bar.close()
                     click.echo("cse-pdf: interrupted; every form finished so far is recorded: run the same command "
                                "again to finish", err=True)
-                    sys.exit(130)
+                    sys.exit(ExitCode.INTERRUPTED)
         report.outcomes[:0] = found.refused  # said before the files that were read, as found
         _closing_table(report, out, stamped=not no_stamp)
         sys.exit(report.exit_code)
@@ -513,7 +514,7 @@ def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool)
         before = _day("--before", before_text)
     except ValuesError as exc:
         _fail(exc)
-        sys.exit(2)
+        sys.exit(ExitCode.BAD_FILE)
 
     def action() -> None:
         with _open_store(db) as store:
@@ -536,7 +537,7 @@ def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool)
                                       "was deleted; give --yes (after --dry-run)")
                 if not click.confirm("Delete these for good?", default=False, err=True):
                     click.echo("cse-pdf: nothing deleted", err=True)
-                    sys.exit(1)
+                    sys.exit(ExitCode.REFUSED)
             done = run_purge(store, planned, out)
         click.echo(f"deleted {done.records} record(s), {done.failures} failure record(s), "
                    f"{_files(done.stamped, 'stamped')}, {_files(done.quarantined, 'quarantined')}"

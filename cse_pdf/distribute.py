@@ -41,6 +41,7 @@ from .mail import (Letter, MessageRefused, SmtpSender, attachment_name, checked_
 from .private_files import check_output, check_output_dir, write_output
 from .read import parse_pdf, read_opened
 from .spec import FormSpec
+from .exit_codes import ExitCode
 
 SENT, WRITTEN, WOULD_SEND, FAILED = "sent", "written", "would send", "failed"
 
@@ -48,7 +49,7 @@ SENT, WRITTEN, WOULD_SEND, FAILED = "sent", "written", "would send", "failed"
 class NotBlankError(CsePdfError):
     """A copy about to leave holds something besides the agency block: refused, never sent."""
 
-    exit_code = 3
+    exit_code = ExitCode.BAD_LAYOUT_OR_VALUES
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,8 @@ class DistributionReport:
     def exit_code(self) -> int:
         """0 when every row went out; 6 when a message failed; 3 when rows of the list were skipped."""
         if self.of(FAILED):
-            return 6
-        return 3 if self.skipped else 0
+            return ExitCode.NOT_SENT
+        return ExitCode.BAD_LAYOUT_OR_VALUES if self.skipped else ExitCode.OK
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .exit_codes import ExitCode
+
 
 class CsePdfError(Exception):
     """Base class: the CLI turns any of these into one line and a non-zero exit."""
 
-    exit_code = 1
+    exit_code = ExitCode.REFUSED
 
     def __init__(self, message: str, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else None
@@ -26,19 +28,19 @@ class CsePdfError(Exception):
 class SpecError(CsePdfError):
     """A layout YAML is not valid; the message points at the bad entry."""
 
-    exit_code = 3
+    exit_code = ExitCode.BAD_LAYOUT_OR_VALUES
 
 
 class UnknownFormError(CsePdfError):
     """No layout with that form id (or that version of it) is installed."""
 
-    exit_code = 3
+    exit_code = ExitCode.BAD_LAYOUT_OR_VALUES
 
 
 class PdfInputError(CsePdfError):
     """A file that cannot be read as a returned cse-pdf form."""
 
-    exit_code = 2
+    exit_code = ExitCode.BAD_FILE
 
 
 class NotAPdfError(PdfInputError):
@@ -64,17 +66,17 @@ class OverLimitError(PdfInputError):
 class ValuesError(CsePdfError):
     """Values given to fill a form do not fit its fields."""
 
-    exit_code = 3
+    exit_code = ExitCode.BAD_LAYOUT_OR_VALUES
 
 
 class OutputError(CsePdfError):
     """A file or folder cannot be written: it exists (give --force), its folder is missing, it is
     read-only, or the disk is full. The message names the path and what to do."""
 
-    exit_code = 7
+    exit_code = ExitCode.CANNOT_WRITE
 
 
 class StoreError(CsePdfError):
     """The database cannot be opened, created or upgraded; the message names it (never a password)."""
 
-    exit_code = 5
+    exit_code = ExitCode.DATABASE

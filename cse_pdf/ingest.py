@@ -44,12 +44,13 @@ from .stamp import STAMPED_COPY, is_stamped_copy, stamp_read
 from .store import NewSubmission, Store
 from .store.distribution import was_issued
 from .summary import render_summary
+from .exit_codes import ExitCode
 
-EXIT_OK = 0  # every file ingested or already known
+EXIT_OK = ExitCode.OK  # every file ingested or already known
 log = logging.getLogger(__name__)  # file paths, outcomes and codes only: never anything read from a form
 
-EXIT_FAILED = 2  # some files were set aside (as for any unusable file elsewhere in cse-pdf)
-EXIT_NEEDS_REVIEW = 4  # nothing failed, but some recorded forms need review
+EXIT_FAILED = ExitCode.BAD_FILE  # some files were set aside (as for any unusable file elsewhere in cse-pdf)
+EXIT_NEEDS_REVIEW = ExitCode.NEEDS_REVIEW  # nothing failed, but some recorded forms need review
 
 INGESTED, KNOWN, NEEDS_REVIEW, FAILED = "ingested", "known", "needs_review", "failed"
 SKIPPED = "skipped"  # not a return, on purpose not read or recorded: cse-pdf's own stamped copy, its output folder

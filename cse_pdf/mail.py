@@ -30,6 +30,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from .errors import CsePdfError
 from .headers import header_problem, split_address
+from .exit_codes import ExitCode
 
 USER_ENV = "CSE_PDF_SMTP_USER"
 PASSWORD_ENV = "CSE_PDF_SMTP_PASSWORD"
@@ -44,13 +45,13 @@ WRAP = 72  # plain text lines, readable in any mail program and in the raw .eml
 class MailError(CsePdfError):
     """The mail server cannot be used at all (unreachable, no STARTTLS, login refused, bad settings)."""
 
-    exit_code = 6
+    exit_code = ExitCode.NOT_SENT
 
 
 class MessageRefused(CsePdfError):
     """The server refused one message (for example its recipient); the others can still go."""
 
-    exit_code = 6
+    exit_code = ExitCode.NOT_SENT
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class HeaderRefused(CsePdfError):
     """A value would reach an email header unsafely, or the message read back is not the one composed: that
     message is refused, the others still go."""
 
-    exit_code = 6
+    exit_code = ExitCode.NOT_SENT
 
 
 def subject_of(letter: Letter) -> str:

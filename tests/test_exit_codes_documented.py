@@ -1,7 +1,4 @@
-"""The README's exit-code table names every code a command can return: read from the code itself.
-
-Codes come from four places in cse_pdf: `exit_code = N` on error classes, `sys.exit(N)`, module constants
-used as exit codes (`EXIT_*`, `BROKEN_PIPE`), and the `return N` of the batch reports' `exit_code`."""
+"""Every exit code is named once (cse_pdf/exit_codes.py), used by name, and listed in the README's table."""
 
 from __future__ import annotations
 
@@ -9,35 +6,9 @@ import ast
 import re
 from pathlib import Path
 
+from cse_pdf.exit_codes import ExitCode
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _codes_in(tree: ast.AST) -> set[int]:
-    codes: set[int] = set()
-    constants: dict[str, int] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, int):
-            for target in node.targets:
-                name = target.id if isinstance(target, ast.Name) else None
-                if name == "exit_code" or (name and (name.startswith("EXIT_") or name == "BROKEN_PIPE")):
-                    codes.add(node.value.value)
-                if name:
-                    constants[name] = node.value.value
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "exit"
-                and node.args and isinstance(node.args[0], ast.Constant)):
-            codes.add(node.args[0].value)
-        if isinstance(node, ast.FunctionDef) and node.name == "exit_code":
-            for ret in ast.walk(node):
-                if isinstance(ret, ast.Constant) and isinstance(ret.value, int) and not isinstance(ret.value, bool):
-                    codes.add(ret.value)
-    return codes
-
-
-def code_exit_codes() -> set[int]:
-    codes: set[int] = {2}  # click's own usage error
-    for path in (ROOT / "cse_pdf").rglob("*.py"):
-        codes |= _codes_in(ast.parse(path.read_text(encoding="utf-8")))
-    return codes
 
 
 def readme_exit_codes() -> set[int]:
@@ -47,17 +18,44 @@ def readme_exit_codes() -> set[int]:
     return {int(m) for m in re.findall(r"^\s*\| (\d+) \|", table, re.M)}
 
 
-def test_the_finder_sees_each_kind_of_exit_code() -> None:
-    source = ("class E:\n    exit_code = 9\nEXIT_X = 11\nimport sys\nsys.exit(12)\n"
-              "def exit_code(self):\n    return 13 if self else 0\n")
-    assert _codes_in(ast.parse(source)) == {9, 11, 12, 13, 0}
+def bare_exit_codes(tree: ast.AST) -> list[int]:
+    """Integers given as an exit code where a name belongs: `exit_code = 3`, `sys.exit(2)`, `EXIT_X = 4`,
+    `codes.append(70)`, and `return 6` in a report's `exit_code`."""
+    found: list[int] = []
+
+    def is_int(node: ast.AST | None) -> bool:
+        return isinstance(node, ast.Constant) and type(node.value) is int
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and is_int(node.value):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            if any(n == "exit_code" or n.startswith("EXIT_") or n == "BROKEN_PIPE" for n in names):
+                found.append(node.value.value)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("exit", "append") and node.args and is_int(node.args[0])
+                and (node.func.attr == "exit" or getattr(node.func.value, "id", "") == "codes")):
+            found.append(node.args[0].value)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "exit_code":
+            for ret in ast.walk(node):
+                if isinstance(ret, ast.Return) and is_int(ret.value):
+                    found.append(ret.value.value)
+                if isinstance(ret, ast.IfExp) and (is_int(ret.body) or is_int(ret.orelse)):
+                    found.append(ret.body.value if is_int(ret.body) else ret.orelse.value)
+    return found
 
 
-def test_every_exit_code_in_the_code_is_in_the_readme_table() -> None:
-    missing = code_exit_codes() - readme_exit_codes()
-    assert not missing, f"exit codes returned by cse-pdf but not in README's table: {sorted(missing)}"
+def test_the_finder_sees_each_kind_of_bare_exit_code() -> None:
+    source = ("class E:\n    exit_code = 9\nEXIT_X = 11\nimport sys\nsys.exit(12)\ncodes.append(70)\n"
+              "def exit_code(self):\n    return 13 if self else ExitCode.OK\n")
+    assert sorted(bare_exit_codes(ast.parse(source))) == [9, 11, 12, 13, 70]
 
 
-def test_the_readme_table_names_no_code_that_nothing_returns() -> None:
-    extra = readme_exit_codes() - code_exit_codes()
-    assert not extra, f"README's table lists codes nothing returns: {sorted(extra)}"
+def test_no_exit_code_is_a_bare_number() -> None:
+    bare = {str(path.relative_to(ROOT)): codes for path in (ROOT / "cse_pdf").rglob("*.py")
+            if path.name != "exit_codes.py"  # where the numbers are named
+            and (codes := bare_exit_codes(ast.parse(path.read_text(encoding="utf-8"))))}
+    assert not bare, f"use cse_pdf.exit_codes.ExitCode instead of these numbers: {bare}"
+
+
+def test_the_readme_table_lists_exactly_the_named_exit_codes() -> None:
+    assert readme_exit_codes() == {int(code) for code in ExitCode}

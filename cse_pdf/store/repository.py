@@ -297,10 +297,10 @@ class Store:
                     row = s.scalars(sa.select(FailureRecord).where(same).limit(1)).first()
                     if row is None:
                         s.add(FailureRecord(sha256=sha256, source_path=source_path, reason=reason,
-                                            exit_code=exit_code, quarantined_path=quarantined_path,
+                                            exit_code=int(exit_code), quarantined_path=quarantined_path,
                                             first_failed_at=now, last_failed_at=now, attempts=1))
                     else:
-                        row.source_path, row.reason, row.exit_code = source_path, reason, exit_code
+                        row.source_path, row.reason, row.exit_code = source_path, reason, int(exit_code)
                         row.quarantined_path, row.last_failed_at = quarantined_path, now
                         row.attempts += 1
                 return
