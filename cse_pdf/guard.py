@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from .errors import CsePdfError, OverLimitError, PdfInputError
+from .regular_files import too_big
 
 T = TypeVar("T")
 MB = 1024 * 1024
@@ -58,8 +59,7 @@ def check_size(path: Path, limits: Limits) -> None:
     except OSError as exc:
         raise PdfInputError(f"cannot be opened ({exc.strerror})", path) from None
     if size > limits.max_file_mb * MB:
-        raise OverLimitError(f"is {size / MB:.0f} MB, over the {limits.max_file_mb:g} MB limit for a returned form; "
-                             "check it is the right file (CSE_PDF_MAX_FILE_MB raises the limit)", path)
+        raise too_big(path, size, int(limits.max_file_mb * MB))
 
 
 def _attempt(work: Callable[[Path], Any], path: Path) -> tuple[str, Any]:

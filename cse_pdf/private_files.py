@@ -43,10 +43,10 @@ def write_private(path: Path | str, data: bytes, replace: bool = True) -> None:
 
     `replace=False`: an existing `path` is never replaced, not even one made a moment ago by another
     process (FileExistsError); the new file appears whole, or not at all."""
-    _write_atomic(Path(path), data, FILE_MODE, replace)
+    _write_atomic(Path(path), (data,), FILE_MODE, replace)
 
 
-def _write_atomic(path: Path, data: bytes, mode: int | None, replace: bool) -> None:
+def _write_atomic(path: Path, chunks: Iterable[bytes], mode: int | None, replace: bool) -> None:
     """Write under a temporary name, flush, then rename (`replace`) or hard-link (no clobber) into place.
     `mode=None`: the usual mode for a new file (0666 less the umask), for files that hold no case data."""
     temp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
@@ -54,9 +54,10 @@ def _write_atomic(path: Path, data: bytes, mode: int | None, replace: bool) -> N
     try:
         if mode is not None:
             os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
         os.fsync(fd)
     except BaseException:
         os.close(fd)
@@ -163,7 +164,7 @@ def write_output(path: Path, data: bytes, force: bool, private: bool = True) -> 
     and every failure (full disk, read-only place, missing folder) an OutputError naming the path."""
     path = Path(path)
     try:
-        _write_atomic(path, data, FILE_MODE if private else None, replace=force)
+        _write_atomic(path, (data,), FILE_MODE if private else None, replace=force)
     except FileExistsError:
         raise OutputError("exists; give --force to replace it", path) from None
     except OSError as exc:
@@ -244,22 +245,4 @@ def _alive(pid: int) -> bool:
 def write_private_chunks(path: Path | str, chunks: Iterable[bytes]) -> None:
     """`write_private` for data that comes in chunks (a quarantined file copied without holding it all in
     memory): the same owner-only temporary file, renamed into place only once every chunk is written."""
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        for chunk in chunks:
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view):]
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.replace(temp, path)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        temp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    _write_atomic(Path(path), chunks, FILE_MODE, replace=True)

@@ -66,6 +66,12 @@ def check_regular(path: Path) -> str | None:
     return not_regular(kind) if kind else None
 
 
+def too_big(path: Path, size: int, max_bytes: int) -> OverLimitError:
+    """The one line for a file over the size limit, wherever its size is first seen."""
+    return OverLimitError(f"is {size / MB:.0f} MB, over the {max_bytes / MB:g} MB limit for a returned form; "
+                          "check it is the right file (CSE_PDF_MAX_FILE_MB raises the limit)", path)
+
+
 def open_regular(path: Path, max_bytes: int | None = None) -> tuple[int, int]:
     """(file descriptor, size) of a regular file opened for reading: never blocks (O_NONBLOCK: a FIFO
     opens at once and is then refused), never a controlling terminal, checked through the open handle.
@@ -83,8 +89,7 @@ def open_regular(path: Path, max_bytes: int | None = None) -> tuple[int, int]:
         if kind:
             raise PdfInputError(not_regular(kind), path)
         if max_bytes is not None and st.st_size > max_bytes:
-            raise OverLimitError(f"is {st.st_size / MB:.0f} MB, over the {max_bytes / MB:g} MB limit for a returned "
-                                 "form; check it is the right file (CSE_PDF_MAX_FILE_MB raises the limit)", path)
+            raise too_big(path, st.st_size, max_bytes)
         os.set_blocking(fd, True)  # a regular file: reads are whole either way
     except BaseException:
         os.close(fd)
