@@ -59,7 +59,7 @@ class Resaver:
         from pypdf import PdfReader
         from pypdf.generic import NameObject, TextStringObject
 
-        from cse_pdf.pdf_fields import collect_fields
+        from cse_pdf.pdf.fields import collect_fields
 
         self.data = path.read_bytes()
         reader = PdfReader(path)
@@ -89,8 +89,8 @@ def build_batch(folder: Path, total: int) -> dict[str, int]:
     """Write the N files; returns how many of each kind."""
     from engines.registry import FILLERS
 
-    from cse_pdf.catalog import find_form
-    from cse_pdf.generate import generate
+    from cse_pdf.form.catalog import find_form
+    from cse_pdf.blank.generate import generate
 
     forms = [find_form("hillingdon-cse"), find_form("cse-risk-vulnerability")]
     scale = min(1.0, total / 300)

@@ -24,9 +24,9 @@ from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from cse_pdf.errors import CsePdfError  # noqa: E402
-from cse_pdf.live import assess_return  # noqa: E402
-from cse_pdf.read import parse_pdf, read_opened  # noqa: E402
+from cse_pdf.base.errors import CsePdfError  # noqa: E402
+from cse_pdf.assess.claims import assess_return  # noqa: E402
+from cse_pdf.returned.read import parse_pdf, read_opened  # noqa: E402
 
 
 def pypdf_get_fields(data: bytes) -> None:

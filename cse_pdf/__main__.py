@@ -1,3 +1,3 @@
-from .cli import main
+from cse_pdf.cli import main
 
 main()

@@ -10,23 +10,29 @@ from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 import click
 
-from .catalog import current_forms, find_form
-from .encryption import (MIN_PASSWORD_LENGTH, PASSWORD_ENV, READ_PASSWORD_ENV, Passwords, check_output_password,
-                         encrypt_pdf)
-from .errors import CsePdfError, OutputError, PdfInputError, ValuesError
-from .generate import generate as generate_pdf
-from .guard import GuardedReader, guarded
-from .read import read_form
-from .live import assess_return
-from .spec import FormSpec
-from .private_files import check_folder_of, check_output, check_output_dir, same_file, write_output
-from .safe_names import path_from_stored, printable, shown
-from .stamp import stamp as stamp_form
-from .exit_codes import ExitCode
+from cse_pdf.assess.claims import assess_return
+from cse_pdf.base.errors import CsePdfError, OutputError, PdfInputError, ValuesError
+from cse_pdf.base.exit_codes import ExitCode
+from cse_pdf.base.private_files import check_folder_of, check_output, check_output_dir, same_file, write_output
+from cse_pdf.base.safe_names import path_from_stored, printable, shown
+from cse_pdf.blank.generate import generate as generate_pdf
+from cse_pdf.form.catalog import current_forms, find_form
+from cse_pdf.form.spec import FormSpec
+from cse_pdf.pdf.encryption import (
+    MIN_PASSWORD_LENGTH,
+    PASSWORD_ENV,
+    READ_PASSWORD_ENV,
+    Passwords,
+    check_output_password,
+    encrypt_pdf,
+)
+from cse_pdf.returned.guard import GuardedReader, guarded
+from cse_pdf.returned.read import read_form
+from cse_pdf.stamp.stamped_copy import stamp as stamp_form
 
 if TYPE_CHECKING:
-    from .purge import FileCounts, PurgeSummary
-    from .store import Store
+    from cse_pdf.purge import FileCounts, PurgeSummary
+    from cse_pdf.store import Store
 
 
 def _dump(data: Any) -> None:
@@ -309,8 +315,8 @@ def stamp(file: Path, output: Path, flatten: bool, layout: str | None, ask_passw
 def _open_store(db: str | None, create: bool = False) -> "Store":
     """The database for a command. Only `ingest` and `distribute` make one (`create`), and only the default
     database's folder is ever made: a mistyped --db is refused, never turned into a new, empty database."""
-    from .store import Store
-    from .store.engine import is_default
+    from cse_pdf.store import Store
+    from cse_pdf.store.engine import is_default
 
     return Store.open(db, create=create, make_folder=is_default(db))
 
@@ -341,7 +347,8 @@ def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, no_
     review, 2 when some files failed (they are copied to OUT/quarantine with the reason)."""
     from tqdm import tqdm
 
-    from .ingest import discover, ingest as ingest_files
+    from cse_pdf.ingest import discover
+    from cse_pdf.ingest import ingest as ingest_files
 
     if verbose:
         _log_to_stderr()
@@ -388,7 +395,7 @@ def _log_to_stderr() -> None:
 
 
 def _closing_table(report: Any, out: Path, stamped: bool) -> None:
-    from .ingest import FAILED, INGESTED, KNOWN, NEEDS_REVIEW, SKIPPED
+    from cse_pdf.ingest import FAILED, INGESTED, KNOWN, NEEDS_REVIEW, SKIPPED
 
     for label, kind in (("ingested", INGESTED), ("already known", KNOWN), ("needs review", NEEDS_REVIEW),
                         ("failed", FAILED), ("skipped", SKIPPED)):
@@ -462,7 +469,7 @@ def show(record: int, db: str | None) -> None:
 def export_command(db: str | None, form: str | None, fmt: str, output: Path, encrypt: bool, force: bool) -> None:
     """Write every current assessment: one row each, a column per field, then the assessment and its
     previous one (date, level, trend)."""
-    from .export import export
+    from cse_pdf.export import export
 
     def action() -> None:
         check_folder_of(output)  # refused before the database is read; each file is checked before any is written
@@ -508,7 +515,8 @@ def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool)
     date completed); an assessment with a revision to keep is kept whole. Stamped and quarantined files are
     deleted only inside --out, never through a link. The register of copies sent by `distribute` is kept.
     Shows counts only, then asks; exit 1 when refused or not confirmed."""
-    from .purge import plan_purge, purge as run_purge, summarise
+    from cse_pdf.purge import plan_purge, summarise
+    from cse_pdf.purge import purge as run_purge
 
     try:
         before = _day("--before", before_text)
@@ -550,10 +558,10 @@ def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool)
 
 
 def _checked_address(option: str, text: str) -> str:
-    """One address, safe in a mail header (see cse_pdf.headers), or a one-line refusal of the whole run."""
+    """One address, safe in a mail header (see cse_pdf.outreach.headers), or a one-line refusal of the whole run."""
     from email_validator import EmailNotValidError, validate_email
 
-    from .headers import header_problem, split_address
+    from cse_pdf.outreach.headers import header_problem, split_address
 
     why = header_problem(text)
     if why:
@@ -599,11 +607,11 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
     every agency got its copy, 3 when rows of the list were skipped, 6 when a message could not be sent."""
     from contextlib import ExitStack
 
-    from .agencies import AgencyListError, read_agencies
-    from .distribute import FAILED, SENT, WOULD_SEND, WRITTEN, Outcome, Sending, distribute as run, \
-        refuse_non_layout
-    from .mail import SmtpSender, SmtpSettings
-    from .store.distribution import IssuedCopy, record_issued
+    from cse_pdf.outreach.agencies import AgencyListError, read_agencies
+    from cse_pdf.outreach.distribute import FAILED, SENT, WOULD_SEND, WRITTEN, Outcome, Sending, refuse_non_layout
+    from cse_pdf.outreach.distribute import distribute as run
+    from cse_pdf.outreach.mail import SmtpSender, SmtpSettings
+    from cse_pdf.store.distribution import IssuedCopy, record_issued
 
     def action() -> None:
         refuse_non_layout(form)
@@ -663,7 +671,7 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
 @click.option("--form", metavar="ID", help="Only this form.")
 def returns(db: str | None, form: str | None) -> None:
     """Per agency: blank copies sent, copies returned (matched by instance id at ingest) and outstanding."""
-    from .store.distribution import returns_by_agency, unmatched_returns
+    from cse_pdf.store.distribution import returns_by_agency, unmatched_returns
 
     def action() -> None:
         if form:
@@ -690,7 +698,7 @@ def returns(db: str | None, form: str | None) -> None:
 
 
 def _day(option: str, text: str | None):  # type: ignore[no-untyped-def]
-    from .score import DateUnreadable, parse_date
+    from cse_pdf.form.dates import DateUnreadable, parse_date
 
     if text is None:
         return None
@@ -719,8 +727,8 @@ def report(db: str | None, form: str | None, date_from: str | None, date_to: str
     """Write the Board's report: counts and charts of current assessments by level, by the young people's
     circumstances, month by month, reviews, incomplete forms and flags. Counts from 1 to 4 are shown as <5 and
     no count can be worked out by subtraction; the report holds no names or dates of birth."""
-    from .report import build_report, write_report
-    from .report.csv_out import write_csv
+    from cse_pdf.report import build_report, write_report
+    from cse_pdf.report.csv_out import write_csv
 
     def action() -> None:
         start, end = _day("--from", date_from), _day("--to", date_to)

@@ -27,14 +27,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from .catalog import current_forms, find_form
-from .csv_safe import encode_rows
-from .errors import CsePdfError, UnknownFormError
-from .encryption import encrypt_xlsx, encrypted_zip
-from .private_files import check_output, write_output
-from .store import ExportRecord, Store
-from .storable import storable_text
-from .store.repository import iso_time
+from cse_pdf.base.csv_safe import encode_rows
+from cse_pdf.base.errors import CsePdfError, UnknownFormError
+from cse_pdf.base.private_files import check_output, write_output
+from cse_pdf.base.storable import storable_text
+from cse_pdf.form.catalog import current_forms, find_form
+from cse_pdf.pdf.encryption import encrypt_xlsx, encrypted_zip
+from cse_pdf.store import ExportRecord, Store
+from cse_pdf.store.repository import iso_time
 
 Format = Literal["csv", "xlsx", "json"]
 

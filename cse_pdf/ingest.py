@@ -18,33 +18,34 @@ import os
 import signal
 import stat
 from collections import deque
-from datetime import date
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .catalog import current_forms
-from .disarm import own_scripts
-from .encryption import Passwords, encrypt_pdf
-from .errors import CsePdfError, OverLimitError, PdfInputError
-from .history import PreviousAssessment
-from .person import PersonKeys, keys_of
-from .safe_names import safe_file, safe_part, shown, stored_path
-from .regular_files import check_regular, iter_regular, read_regular, refusal, sha256_regular
-from .private_files import make_private_dir, sweep_stale_temps, write_private, write_private_chunks
-from .form_font import can_draw, register_for_measuring
-from .identity import Identity
-from .read import Response, parse_pdf, read_opened
-from .review import cautions, review_reasons, with_not_issued
-from .guard import MB, GuardedReader, Limits, die_with_parent
-from .live import assess_return
-from .stamp import STAMPED_COPY, is_stamped_copy, stamp_read
-from .store import NewSubmission, Store
-from .store.distribution import was_issued
-from .summary import render_summary
-from .exit_codes import ExitCode
+from cse_pdf.assess.claims import assess_return
+from cse_pdf.assess.history import PreviousAssessment
+from cse_pdf.assess.person import PersonKeys, keys_of
+from cse_pdf.assess.review import review_reasons
+from cse_pdf.assess.review_codes import cautions, with_not_issued
+from cse_pdf.base.errors import CsePdfError, OverLimitError, PdfInputError
+from cse_pdf.base.exit_codes import ExitCode
+from cse_pdf.base.private_files import make_private_dir, sweep_stale_temps, write_private, write_private_chunks
+from cse_pdf.base.regular_files import check_regular, iter_regular, read_regular, refusal, sha256_regular
+from cse_pdf.base.safe_names import safe_file, safe_part, shown, stored_path
+from cse_pdf.form.catalog import current_forms
+from cse_pdf.form.identity import Identity
+from cse_pdf.pdf.encryption import Passwords, encrypt_pdf
+from cse_pdf.pdf.form_font import can_draw, register_for_measuring
+from cse_pdf.returned.disarm import own_scripts
+from cse_pdf.returned.guard import MB, GuardedReader, Limits, die_with_parent
+from cse_pdf.returned.read import Response, parse_pdf, read_opened
+from cse_pdf.stamp.stamped_copy import STAMPED_COPY, is_stamped_copy, stamp_read
+from cse_pdf.stamp.summary_page import render_summary
+from cse_pdf.store import NewSubmission, Store
+from cse_pdf.store.distribution import was_issued
 
 EXIT_OK = ExitCode.OK  # every file ingested or already known
 log = logging.getLogger(__name__)  # file paths, outcomes and codes only: never anything read from a form
@@ -67,7 +68,7 @@ class FileOutcome:
     kind: str  # INGESTED, KNOWN, NEEDS_REVIEW, FAILED or SKIPPED
     record_id: int | None = None
     reason: str | None = None  # FAILED, SKIPPED: the one-line reason
-    review: tuple[str, ...] = ()  # NEEDS_REVIEW: the codes (cse_pdf.review.REASONS)
+    review: tuple[str, ...] = ()  # NEEDS_REVIEW: the codes (cse_pdf.assess.review.REASONS)
     revision: int = 1
     stamped: Path | None = None
     quarantined: Path | None = None

@@ -17,8 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable
 
-from .store import Store
-from .store.retention import PurgePlan, execute_purge, plan_purge
+from cse_pdf.store import Store
+from cse_pdf.store.retention import PurgePlan, execute_purge, plan_purge
 
 __all__ = ["FileCounts", "PurgePlan", "PurgeSummary", "plan_purge", "purge", "summarise"]
 

@@ -28,8 +28,8 @@ from engines.pdfjs_fill import fill_with_pdfjs  # noqa: E402
 from engines.poppler_fill import fill_with_poppler  # noqa: E402
 from engines.pypdf_fill import fill_with_pypdf  # noqa: E402
 
-from cse_pdf.read import read_form  # noqa: E402
-from cse_pdf.score import assess  # noqa: E402
+from cse_pdf.returned.read import read_form  # noqa: E402
+from cse_pdf.assess.score import assess  # noqa: E402
 
 FORMS = HERE.parent / "forms"
 DOMAINS = ["risk.missing_episodes", "risk.education", "risk.drug_use", "risk.carers_relationship",

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from cse_pdf.catalog import current_forms, find_form
-from cse_pdf.generate import generate
-from cse_pdf.spec import FormSpec
+from cse_pdf.blank.generate import generate
+from cse_pdf.form.catalog import current_forms, find_form
+from cse_pdf.form.spec import FormSpec
 
 REPO = Path(__file__).resolve().parent.parent
 FORM_IDS = [spec.id for spec in current_forms()]  # every installed form, none named here
@@ -87,7 +87,7 @@ def fictional_return(spec: FormSpec, *, name: str, dob: str, completed: str, age
     """A fictional young person's complete return: every question answered (`every_answer`), the person,
     dates and agency as given, `changes` applied (ids with "." written as "__"), and the worker's stated
     level set to the suggested one, so that nothing in it needs review."""
-    from cse_pdf.score import assess
+    from cse_pdf.assess.score import assess
 
     values = every_answer(spec, checked=checked, pick=pick)
     s = spec.summary

@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cse_pdf.catalog import current_forms
-from cse_pdf.live import assess_return, live_fields, live_outputs
-from cse_pdf.read import read_form
-from cse_pdf.score import parse_date
+from cse_pdf.assess.claims import assess_return, live_outputs
+from cse_pdf.form.catalog import current_forms
+from cse_pdf.form.dates import parse_date
+from cse_pdf.form.derived import live_fields
+from cse_pdf.returned.read import read_form
 
 REPO = Path(__file__).resolve().parents[1]
 FORMS = {s.id: s for s in current_forms()}
@@ -84,7 +85,7 @@ SCENARIOS = {
 }
 
 
-# Why the form's date scripts end without ";" (cse_pdf/widgets.py, DATE_KEYSTROKE). Measured with
+# Why the form's date scripts end without ";" (cse_pdf/blank/widgets.py, DATE_KEYSTROKE). Measured with
 # Firefox ESR 153 (its pdf.js 6.0.346) and npm pdfjs-dist 5.4.624 alike, when the scripts ended in
 # ";": pdf.js made the date fields HTML date inputs (its /^AF(Date|Time)_...\);$/ test); open a saved
 # form holding a date on a page the viewer has not drawn yet and save again: the sandbox's start-up

@@ -16,10 +16,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from cse_pdf.catalog import find_form
-from cse_pdf.person import keys_of
-from cse_pdf.score import assess
-from cse_pdf.spec import FormSpec
+from cse_pdf.assess.person import keys_of
+from cse_pdf.assess.score import assess
+from cse_pdf.form.catalog import find_form
+from cse_pdf.form.spec import FormSpec
 from cse_pdf.store import NewSubmission, Store
 
 PERIOD = (date(2026, 1, 1), date(2026, 6, 30))

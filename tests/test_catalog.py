@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from cse_pdf import catalog
-from cse_pdf.errors import UnknownFormError
-from cse_pdf.generate import generate
-from cse_pdf.read import read_form
+from cse_pdf.base.errors import UnknownFormError
+from cse_pdf.blank.generate import generate
+from cse_pdf.form import catalog
+from cse_pdf.returned.read import read_form
 
 LAYOUT = """
 id: tiny-form

@@ -19,13 +19,12 @@ import openpyxl
 import pdfplumber
 import pytest
 import pyzipper
+from conftest import fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 
-from cse_pdf.catalog import find_form
-from cse_pdf.read import read_form
-from cse_pdf.safe_names import safe_file, safe_part
-
-from conftest import fictional_return, qpdf_flatten, write_return
+from cse_pdf.base.safe_names import safe_file, safe_part
+from cse_pdf.form.catalog import find_form
+from cse_pdf.returned.read import read_form
 
 HIL = "hillingdon-cse"
 PASSWORD = "correct horse battery staple"

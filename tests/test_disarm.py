@@ -10,16 +10,14 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject,
-                           TextStringObject)
-
-from cse_pdf.catalog import find_form
-from cse_pdf.read import read_form
-from cse_pdf.stamp import stamp
-from cse_pdf.widgets import DATE_SCRIPTS, LEGACY_DATE_SCRIPTS
-
 from conftest import REPO
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+
+from cse_pdf.blank.widgets import DATE_SCRIPTS, LEGACY_DATE_SCRIPTS
+from cse_pdf.form.catalog import find_form
+from cse_pdf.returned.read import read_form
+from cse_pdf.stamp.stamped_copy import stamp
 
 ACTION_TYPES = {"/GoTo", "/GoToR", "/GoToE", "/Launch", "/Thread", "/URI", "/Sound", "/Movie", "/Hide", "/Named",
                 "/SubmitForm", "/ResetForm", "/ImportData", "/JavaScript", "/SetOCGState", "/Rendition", "/Trans",
@@ -168,7 +166,7 @@ def test_a_return_of_a_form_sent_before_the_date_scripts_lost_their_semicolon_ke
 
 
 def test_a_return_of_todays_form_keeps_its_date_scripts_when_stamped(tmp_path: Path) -> None:
-    """Today's blanks carry the same scripts without the ";" (cse_pdf/widgets.py, DATE_KEYSTROKE)."""
+    """Today's blanks carry the same scripts without the ";" (cse_pdf/blank/widgets.py, DATE_KEYSTROKE)."""
     from engines.mupdf_fill import fill_with_mupdf
 
     dates = [f for f in find_form("hillingdon-cse").fields if f.type == "date"]

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from cse_pdf.agencies import AgencyListError, read_agencies, slugify
-from cse_pdf.catalog import find_form
-from cse_pdf.distribute import NotBlankError, agency_block, check_blank
-from cse_pdf.fill import fill_bytes
-from cse_pdf.generate import generate
+from cse_pdf.blank.generate import generate
+from cse_pdf.form.catalog import find_form
 from cse_pdf.ingest import ingest
-from cse_pdf.read import read_form
+from cse_pdf.outreach.agencies import AgencyListError, read_agencies, slugify
+from cse_pdf.outreach.distribute import NotBlankError, agency_block, check_blank
+from cse_pdf.pdf.fill import fill_bytes
+from cse_pdf.returned.read import read_form
 from cse_pdf.store import Store
 from cse_pdf.store.distribution import returns_by_agency, unmatched_returns
 

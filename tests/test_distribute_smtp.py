@@ -18,13 +18,12 @@ import pytest
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 trustme = pytest.importorskip("trustme")
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
+from test_distribute import AGENCIES, SENDER, cli, write_list  # noqa: E402
 
-from cse_pdf.mail import SmtpSettings  # noqa: E402
-from cse_pdf.read import read_form  # noqa: E402
+from cse_pdf.outreach.mail import SmtpSettings  # noqa: E402
+from cse_pdf.returned.read import read_form  # noqa: E402
 from cse_pdf.store import Store  # noqa: E402
 from cse_pdf.store.distribution import returns_by_agency  # noqa: E402
-
-from test_distribute import AGENCIES, SENDER, cli, write_list  # noqa: E402
 
 USER, PASSWORD = "board-officer", "correct horse battery staple"
 REFUSED = "dsl@larkspur.example"
@@ -195,7 +194,7 @@ def test_a_server_without_starttls_is_refused_unless_allowed(tmp_path: Path, pla
 
 
 def test_smtp_settings_come_from_the_environment_only() -> None:
-    from cse_pdf.mail import MailError, SmtpSettings
+    from cse_pdf.outreach.mail import MailError, SmtpSettings
 
     s = SmtpSettings.from_options("mail.board.example", env={"CSE_PDF_SMTP_USER": "u", "CSE_PDF_SMTP_PASSWORD": "p"})
     assert (s.host, s.port, s.user, s.password) == ("mail.board.example", 587, "u", "p")

@@ -1,4 +1,4 @@
-"""Every exit code is named once (cse_pdf/exit_codes.py), used by name, and listed in the README's table."""
+"""Every exit code is named once (cse_pdf/base/exit_codes.py), used by name, and listed in the README's table."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from cse_pdf.exit_codes import ExitCode
+from cse_pdf.base.exit_codes import ExitCode
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,7 +54,7 @@ def test_no_exit_code_is_a_bare_number() -> None:
     bare = {str(path.relative_to(ROOT)): codes for path in (ROOT / "cse_pdf").rglob("*.py")
             if path.name != "exit_codes.py"  # where the numbers are named
             and (codes := bare_exit_codes(ast.parse(path.read_text(encoding="utf-8"))))}
-    assert not bare, f"use cse_pdf.exit_codes.ExitCode instead of these numbers: {bare}"
+    assert not bare, f"use cse_pdf.base.exit_codes.ExitCode instead of these numbers: {bare}"
 
 
 def test_the_readme_table_lists_exactly_the_named_exit_codes() -> None:

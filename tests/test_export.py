@@ -13,12 +13,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import fictional_return, write_return
 
-from cse_pdf.catalog import find_form
+from cse_pdf.form.catalog import find_form
 from cse_pdf.ingest import ingest
 from cse_pdf.store import Store
-
-from conftest import fictional_return, write_return
 
 HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
 FORMULA = '=HYPERLINK("http://example.invalid","click")'

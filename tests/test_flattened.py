@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, qpdf_flatten
 from pypdf import PdfReader, PdfWriter
 
-from cse_pdf.read import read_form
-
-from conftest import REPO, qpdf_flatten
+from cse_pdf.returned.read import read_form
 
 SAMPLES = [p for p in sorted((REPO / "samples").glob("*.pdf")) if not p.stem.startswith("flat-")]
 
@@ -83,7 +82,7 @@ def test_a_pdf_with_neither_fields_nor_our_footer_is_still_refused(tmp_path: Pat
     c.save()
     path = tmp_path / "other.pdf"
     path.write_bytes(buf.getvalue())
-    from cse_pdf.errors import NotACsePdfFormError
+    from cse_pdf.base.errors import NotACsePdfFormError
 
     with pytest.raises(NotACsePdfFormError):
         read_form(path)

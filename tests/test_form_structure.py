@@ -7,15 +7,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from pypdf import PdfReader
 
-from cse_pdf.catalog import current_forms
-from cse_pdf.generate import generate
-from cse_pdf.live import live_fields
-from cse_pdf.pdf_fields import collect_fields, on_states
-from cse_pdf.spec import IDENTITY_FIELD
-
-from conftest import REPO
+from cse_pdf.blank.generate import generate
+from cse_pdf.form.catalog import current_forms
+from cse_pdf.form.derived import live_fields
+from cse_pdf.form.spec import IDENTITY_FIELD
+from cse_pdf.pdf.fields import collect_fields, on_states
 
 
 @pytest.fixture
@@ -130,7 +129,7 @@ def test_committed_blank_form_is_up_to_date(form) -> None:
 
 
 def test_blank_identity_names_form_version_and_no_copy(reader, spec) -> None:
-    from cse_pdf.identity import Identity
+    from cse_pdf.form.identity import Identity
 
     identity = Identity.decode(str(collect_fields(reader)[IDENTITY_FIELD].node["/V"]))
     assert identity == Identity(spec.id, spec.version, spec.content_hash, "")

@@ -9,11 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from cse_pdf.errors import DamagedPdfError, OverLimitError
-from cse_pdf.guard import Limits, guarded
-
 from conftest import REPO
+
+from cse_pdf.base.errors import DamagedPdfError, OverLimitError
+from cse_pdf.returned.guard import Limits, guarded
 
 SAMPLE = REPO / "samples" / "low-pdfium.pdf"
 
@@ -38,7 +37,8 @@ def test_qpdf_out_of_memory_is_the_memory_limit_line(tmp_path: Path, monkeypatch
     """qpdf (C++) reports std::bad_alloc as a warning and reads on: it must not read as a blank or foreign form.
     (The bomb check, stream_limits.py, would refuse this file first: it is lifted here to reach qpdf.)"""
     from hostile.corpus import object_stream_bomb
-    from cse_pdf.read import read_form
+
+    from cse_pdf.returned.read import read_form
 
     monkeypatch.setenv("CSE_PDF_MAX_STREAM_MB", "100000")
 
@@ -138,7 +138,7 @@ def _work(p: Path) -> int:
 
 
 def test_one_reader_reads_file_after_file_and_a_bad_file_costs_only_itself(tmp_path: Path) -> None:
-    from cse_pdf.guard import GuardedReader
+    from cse_pdf.returned.guard import GuardedReader
 
     a, b, slow, c, hungry, d, damaged, e = _files(tmp_path, "a", "b", "slow", "c", "hungry", "d", "damaged", "e")
     reader = GuardedReader(_work, Limits(seconds=1, memory_mb=400))
@@ -169,7 +169,7 @@ def _leaky(p: Path) -> int:
 
 
 def test_memory_left_behind_by_earlier_files_never_counts_against_the_next(tmp_path: Path) -> None:
-    from cse_pdf.guard import GuardedReader
+    from cse_pdf.returned.guard import GuardedReader
 
     reader = GuardedReader(_leaky, Limits(memory_mb=int(_baseline_mb() + 400)))
     try:
@@ -191,7 +191,7 @@ def test_a_waiting_reader_whose_parent_is_killed_ends_itself(tmp_path: Path) -> 
     import os
     import signal
 
-    from cse_pdf.guard import GuardedReader
+    from cse_pdf.returned.guard import GuardedReader
 
     marker = tmp_path / "child.pid"
 

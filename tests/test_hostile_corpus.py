@@ -15,11 +15,10 @@ import threading
 from pathlib import Path
 
 import pytest
-
-from cse_pdf.read import read_form
+from conftest import REPO
 from hostile.corpus import SOURCES, Case, build_corpus
 
-from conftest import REPO
+from cse_pdf.returned.read import read_form
 
 # Tight limits so the traps end quickly here; the defaults are looser (guard.Limits).
 LIMITS = {"CSE_PDF_TIME_LIMIT": "20", "CSE_PDF_MEMORY_LIMIT_MB": "1024", "CSE_PDF_MAX_FILE_MB": "100"}

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from conftest import REPO, fictional_return, write_return
 
-from cse_pdf.catalog import find_form
+from cse_pdf.form.catalog import find_form
 from cse_pdf.ingest import CRASHED, FAILED, INGESTED, KNOWN, NEEDS_REVIEW, discover, ingest, process_file
 from cse_pdf.store import Store
-
-from conftest import REPO, fictional_return, write_return
 
 SAMPLES = sorted((REPO / "samples").glob("*.pdf"))
 HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
@@ -242,7 +241,7 @@ def test_the_stamp_command_still_needs_no_database(tmp_path: Path) -> None:
 
 
 def test_show_prints_a_record_without_opening_a_pdf_and_refuses_an_unknown_one(tmp_path: Path) -> None:
-    from cse_pdf.score import assess
+    from cse_pdf.assess.score import assess
 
     spec = find_form(RV)
     values = fictional_return(spec, name="Bram Fictional", dob="02/02/2011", completed="12/04/2024")

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import fictional_return, write_return
 from pypdf import PdfReader
 
-from cse_pdf.catalog import find_form
-from cse_pdf.private_files import is_temp_name
+from cse_pdf.base.private_files import is_temp_name
+from cse_pdf.form.catalog import find_form
 from cse_pdf.store import Store
-
-from conftest import fictional_return, write_return
 
 HIL = "hillingdon-cse"
 

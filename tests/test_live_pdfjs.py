@@ -15,7 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from engines.pdfjs_fill import fill_live_with_pdfjs, require_pdfjs
 from live_scenarios import SCENARIOS, check_sitting, shown
 
@@ -60,12 +59,12 @@ def test_without_the_calculation_order_the_sandbox_leaves_the_boxes_empty(tmp_pa
 
 
 def test_without_the_date_picker_a_typo_in_a_date_is_refused_or_flagged(tmp_path: Path) -> None:
-    """pdf.js shows no date picker for the form's dates (see cse_pdf/widgets.py, DATE_KEYSTROKE), so the
+    """pdf.js shows no date picker for the form's dates (see cse_pdf/blank/widgets.py, DATE_KEYSTROKE), so the
     worker types them. The keystroke script refuses what is no date at all; a day or month out of range
     it lets through (pdf.js rolls 31/13/2024 over to a date it shows as 31/01/2025) but saves what was
     typed, and cse-pdf reports the date as unreadable instead of guessing."""
-    from cse_pdf.live import assess_return
-    from cse_pdf.read import read_form
+    from cse_pdf.assess.claims import assess_return
+    from cse_pdf.returned.read import read_form
 
     blank = SCENARIOS["hillingdon-cse"].blank
     refused = tmp_path / "refused.pdf"

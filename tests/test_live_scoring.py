@@ -1,6 +1,6 @@
 """Live scoring: the form's own JavaScript shows what `cse-pdf score` will say, as the worker fills it.
 
-The rules are compiled from the layout (cse_pdf/live.py) for a generic runtime (live_runtime.js);
+The rules are compiled from the layout (cse_pdf/blank/live_scoring.py) for a generic runtime (live_runtime.js);
 MuPDF runs it here (PyMuPDF with JavaScript on), and every random answer set must give, in the
 saved file, exactly the total, category, reasons, unanswered count and flags that score.py gives.
 """
@@ -11,20 +11,22 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import every_answer
+from engines.mupdf_fill import fill_with_mupdf
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import TextStringObject
 
-from cse_pdf.catalog import current_forms, find_form
-from cse_pdf.generate import generate
-from cse_pdf.live import assess_return, live_fields, live_outputs, program, runtime
-from cse_pdf.pdf_fields import collect_fields
-from cse_pdf.read import read_form
-from cse_pdf.score import assess
-from cse_pdf.spec import FormSpec
-from engines.mupdf_fill import fill_with_mupdf
-
-from conftest import every_answer
+from cse_pdf.assess.claims import assess_return, live_outputs
+from cse_pdf.assess.score import assess
+from cse_pdf.blank.generate import generate
+from cse_pdf.blank.live_scoring import program, runtime
+from cse_pdf.form.catalog import current_forms, find_form
+from cse_pdf.form.derived import live_fields
+from cse_pdf.form.spec import FormSpec
+from cse_pdf.pdf.fields import collect_fields
+from cse_pdf.returned.read import read_form
 
 FORMS = {s.id: s for s in current_forms()}
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from cse_pdf.catalog import find_form
-from cse_pdf.history import PreviousAssessment, pick_previous
-from cse_pdf.person import keys_of, normalise_name
+from cse_pdf.assess.history import PreviousAssessment, pick_previous
+from cse_pdf.assess.person import keys_of, normalise_name
+from cse_pdf.form.catalog import find_form
 
 
 def test_names_compare_without_case_spacing_or_lookalike_punctuation_but_with_accents() -> None:

@@ -14,15 +14,16 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
-from cse_pdf.catalog import current_forms
-from cse_pdf.errors import PdfInputError
-from cse_pdf.generate import generate
-from cse_pdf.guard import Limits, guarded
-from cse_pdf.read import read_form
-from cse_pdf.spec import Field, FormSpec
 from hostile.corpus import SOURCES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cse_pdf.base.errors import PdfInputError
+from cse_pdf.blank.generate import generate
+from cse_pdf.form.catalog import current_forms
+from cse_pdf.form.spec import Field, FormSpec
+from cse_pdf.returned.guard import Limits, guarded
+from cse_pdf.returned.read import read_form
 
 FORMS = {s.id: s for s in current_forms()}
 

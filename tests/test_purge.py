@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import REPO, fictional_return, write_return
 
-from cse_pdf.catalog import find_form
+from cse_pdf.form.catalog import find_form
 from cse_pdf.store import Store
 from cse_pdf.store.distribution import IssuedCopy, record_issued
 from cse_pdf.store.models import AssessmentRecord, FailureRecord, IssuedCopyRecord, SubmissionRecord, ValueRecord
-
-from conftest import REPO, fictional_return, write_return
 
 SAMPLES = sorted((REPO / "samples").glob("*.pdf"))
 HIL = "hillingdon-cse"

@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject, BooleanObject
-
-from cse_pdf.pdf_fields import collect_fields
-from cse_pdf.read import read_form
-
 from conftest import REPO
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject, TextStringObject
+
+from cse_pdf.pdf.fields import collect_fields
+from cse_pdf.returned.read import read_form
 
 SAMPLE = REPO / "samples" / "low-pdfium.pdf"
 EXPECTED = json.loads(SAMPLE.with_suffix(".expected.json").read_text(encoding="utf-8"))["values"]
@@ -164,7 +163,7 @@ def test_saved_incrementally_twice_the_newest_revision_wins(tmp_path: Path) -> N
 def test_a_return_from_an_older_layout_reads_by_that_layout_with_a_note(tmp_path, monkeypatch) -> None:
     """The Board renames a field and adds one (version 2); a worker returns a copy of version 1 filled in
     Chrome's engine. Its values are read and keyed by version 1's fields, and the reader says so."""
-    from cse_pdf import catalog
+    from cse_pdf.form import catalog
 
     layouts = tmp_path / "layouts"
     (layouts / "archive").mkdir(parents=True)

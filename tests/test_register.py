@@ -15,12 +15,11 @@ from email import policy
 from pathlib import Path
 
 import pdfplumber
-
-from cse_pdf.catalog import find_form
-from cse_pdf.read import read_form
-
 from conftest import fictional_return, write_return
 from test_distribute import fill_copy
+
+from cse_pdf.form.catalog import find_form
+from cse_pdf.returned.read import read_form
 
 HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
 SENDER = "Safeguarding Board <cse-board@board.example>"

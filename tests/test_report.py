@@ -14,10 +14,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import report_data as D
 from pypdf import PdfReader
 
-import report_data as D
-from cse_pdf.catalog import find_form
+from cse_pdf.form.catalog import find_form
 from cse_pdf.report import Report, build_report
 from cse_pdf.report.suppression import SMALL, WITHHELD, feasible_range, pinned_cells, suppress
 from cse_pdf.report.tables import CountTable

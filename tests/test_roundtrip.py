@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from cse_pdf.read import read_form
+from conftest import every_answer
 from engines.registry import FILLERS, fill
 
-from conftest import every_answer
+from cse_pdf.returned.read import read_form
 
 
 @pytest.mark.parametrize("engine", FILLERS)

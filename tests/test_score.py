@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cse_pdf.score import assess, parse_date, DateUnreadable
+from cse_pdf.assess.score import assess
+from cse_pdf.form.dates import DateUnreadable, parse_date
 
 DOMAINS = ["risk.missing_episodes", "risk.education", "risk.drug_use", "risk.carers_relationship",
            "risk.accommodation", "risk.alcohol_use", "risk.risk_to_others", "risk.rights_awareness",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cse_pdf.catalog import find_form
-from cse_pdf.score import assess
+from cse_pdf.assess.score import assess
+from cse_pdf.form.catalog import find_form
 
 STANDARD, MEDIUM, HIGH = 0, 1, 2
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from cse_pdf.catalog import find_form
-from cse_pdf.generate import generate
+from cse_pdf.blank.generate import generate
+from cse_pdf.form.catalog import find_form
 
 FORM_ID = "cse-risk-vulnerability"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

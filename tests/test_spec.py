@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cse_pdf.errors import SpecError
-from cse_pdf.spec import load_spec
+from cse_pdf.base.errors import SpecError
+from cse_pdf.form.spec import load_spec
 
 SMALL = """
 id: tiny-form
@@ -168,7 +168,7 @@ def tiny(tmp_path: Path):
 
 
 def test_raise_is_one_level_above_the_base_and_capped(tiny) -> None:
-    from cse_pdf.score import assess
+    from cse_pdf.assess.score import assess
 
     low = assess(tiny, {"q.one": "1"})
     assert (low.base_level, low.level, low.flags, low.advice) == (0, 0, [], [])
@@ -178,7 +178,7 @@ def test_raise_is_one_level_above_the_base_and_capped(tiny) -> None:
 
 
 def test_advice_from_any_nested_condition(tiny) -> None:
-    from cse_pdf.score import assess
+    from cse_pdf.assess.score import assess
 
     assert assess(tiny, {"signs.b": True}).advice == ["Talk to others"]
     assert assess(tiny, {"person.dob": "01/01/2020", "done_on": "01/01/2024"}).advice == ["Talk to others"]

@@ -11,8 +11,8 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
-from cse_pdf.generate import generate
-from cse_pdf.read import read_form
+from cse_pdf.blank.generate import generate
+from cse_pdf.returned.read import read_form
 
 HIGH = {
     "client.name": "Zoë Łódź", "client.dob": "14/07/2012", "agency.date_completed": "05/03/2024",
@@ -116,7 +116,8 @@ def test_flags_and_advice_come_first_and_ticked_indicators_carry_their_notes(tmp
 def test_stamped_ticks_are_drawn_by_cse_pdf_not_by_the_viewer_that_filled_them(tmp_path: Path) -> None:
     """MuPDF's tick appearance is a WinAnsi-encoded ZapfDingbats that Poppler prints as the digit "3"."""
     from conftest import REPO
-    from cse_pdf.pdf_fields import collect_fields
+
+    from cse_pdf.pdf.fields import collect_fields
 
     out = tmp_path / "stamped.pdf"
     assert stamp(REPO / "samples" / "high-mupdf.pdf", out).returncode == 0

@@ -12,12 +12,11 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from conftest import REPO
 
-from cse_pdf.errors import StoreError
+from cse_pdf.base.errors import StoreError
 from cse_pdf.store import Store, default_db_path, resolve_url
 from cse_pdf.store.models import Base
-
-from conftest import REPO
 
 
 def test_the_migrations_build_exactly_the_models_tables(db_url: str) -> None:

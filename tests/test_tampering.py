@@ -11,16 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import REPO
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
-from cse_pdf.identity import Identity
-from cse_pdf.live import assess_return
-from cse_pdf.pdf_fields import collect_fields
-from cse_pdf.read import read_form
-from cse_pdf.spec import IDENTITY_FIELD
-
-from conftest import REPO
+from cse_pdf.assess.claims import assess_return
+from cse_pdf.form.identity import Identity
+from cse_pdf.form.spec import IDENTITY_FIELD
+from cse_pdf.pdf.fields import collect_fields
+from cse_pdf.returned.read import read_form
 
 SAMPLE = REPO / "samples" / "low-pdfium.pdf"
 

@@ -22,17 +22,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from cse_pdf import regular_files
-from cse_pdf.catalog import find_form
-from cse_pdf.cli import main
-from cse_pdf.errors import OverLimitError, PdfInputError
-from cse_pdf.ingest import FAILED, INGESTED, SKIPPED, discover, ingest, sha256_of
-from cse_pdf.regular_files import read_regular
-from cse_pdf.safe_names import path_from_stored, printable, shown, stored_path
-from cse_pdf.store import Store
-
 from conftest import REPO, fictional_return, write_return
+
+from cse_pdf.base import regular_files
+from cse_pdf.base.errors import OverLimitError, PdfInputError
+from cse_pdf.base.regular_files import read_regular
+from cse_pdf.base.safe_names import path_from_stored, printable, shown, stored_path
+from cse_pdf.cli import main
+from cse_pdf.form.catalog import find_form
+from cse_pdf.ingest import FAILED, INGESTED, SKIPPED, discover, ingest, sha256_of
+from cse_pdf.store import Store
 
 HIL = "hillingdon-cse"
 HANG_GUARD = 300  # seconds: a batch that is still running then has hung (it takes a few seconds)

@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from conftest import REPO, every_answer, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader
 
-from cse_pdf.catalog import current_forms, find_form
-from cse_pdf.generate import generate
-from cse_pdf.layout import MARGIN
-from cse_pdf.read import read_form
-from cse_pdf.spec import load_spec
-from cse_pdf.stamp import stamp
-
-from conftest import REPO, every_answer, fictional_return, qpdf_flatten, write_return
+from cse_pdf.blank.generate import generate
+from cse_pdf.blank.layout import MARGIN
+from cse_pdf.form.catalog import current_forms, find_form
+from cse_pdf.form.spec import load_spec
+from cse_pdf.returned.read import read_form
+from cse_pdf.stamp.stamped_copy import stamp
 
 HEADER_BAND = MARGIN + 4  # the running header (issuer, marking) is drawn above this, from the top
 FOOTER_BAND = 40.0  # the running footer (form title, id, version, page number) below this, from the bottom

@@ -18,14 +18,24 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
-from cse_pdf.errors import OverLimitError
-from cse_pdf.read import read_form
-from cse_pdf.stream_limits import _Budget, _decoded_size, check_raw, raw_streams
-from hostile.corpus import (BOMB_REASON, BOMBS, CONTENT_REASON, SOURCES, _bomb_stream, _bytes, _deflate_zeros,
-                            _writer, content_bomb, encrypted_bomb, lzw_encode)
-
 from conftest import REPO
+from hostile.corpus import (
+    BOMB_REASON,
+    BOMBS,
+    CONTENT_REASON,
+    SOURCES,
+    _bomb_stream,
+    _bytes,
+    _deflate_zeros,
+    _writer,
+    content_bomb,
+    encrypted_bomb,
+    lzw_encode,
+)
+
+from cse_pdf.base.errors import OverLimitError
+from cse_pdf.pdf.stream_limits import _Budget, _decoded_size, check_raw, raw_streams
+from cse_pdf.returned.read import read_form
 
 MIB = 1024 * 1024
 TREE_LIMIT_KIB = 512 * 1024

@@ -18,12 +18,13 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
 
+from cse_pdf.assess.claims import assess_return
+from cse_pdf.assess.person import keys_of
+from cse_pdf.assess.review import review_reasons
+from cse_pdf.assess.review_codes import REASONS
 from cse_pdf.ingest import NEEDS_REVIEW, ingest
-from cse_pdf.live import assess_return
-from cse_pdf.pdf_fields import collect_fields
-from cse_pdf.person import keys_of
-from cse_pdf.read import read_form
-from cse_pdf.review import REASONS, review_reasons
+from cse_pdf.pdf.fields import collect_fields
+from cse_pdf.returned.read import read_form
 from cse_pdf.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -275,7 +276,7 @@ def test_the_review_code_is_described_in_plain_words() -> None:
 
 @pytest.mark.parametrize("case", ["hidden-terminal-first-in-fields", "hidden-text-twin", "off-page-radio-kid-on"])
 def test_the_stamped_copy_says_so_and_reads_as_shown(case: str, tmp_path: Path) -> None:
-    from cse_pdf.stamp import stamp
+    from cse_pdf.stamp.stamped_copy import stamp
 
     change, fid, shown = SHOWN_WINS[case]
     stamped = stamp(hostile(tmp_path, change))

@@ -16,15 +16,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from report_data import _record
 
-from cse_pdf.catalog import find_form
-from cse_pdf.csv_safe import FORMULA_STARTS, encode_rows, neutralise
+from cse_pdf.base.csv_safe import FORMULA_STARTS, encode_rows, neutralise
 from cse_pdf.export import export
+from cse_pdf.form.catalog import find_form
 from cse_pdf.report import build_report
 from cse_pdf.report.csv_out import write_csv
 from cse_pdf.store import Store
-
-from report_data import _record
 
 HOSTILE = [
     "=1+1", "+1", "-1+2", "@SUM(A1:A9)", "\t=1", "\r=cmd|' /C calc'!A0", " =1+1", "   @SUM(1)", "\n@SUM(1,2)",

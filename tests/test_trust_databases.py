@@ -13,10 +13,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-
-from cse_pdf.catalog import find_form
-
 from conftest import fictional_return, write_return
+
+from cse_pdf.form.catalog import find_form
 
 READERS = {  # every command that reads a database, as a user would type it
     "list": ["list"],

@@ -8,16 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from cse_pdf.catalog import find_form
-from cse_pdf.ingest import NEEDS_REVIEW, ingest
-from cse_pdf.live import assess_return
-from cse_pdf.person import keys_of
-from cse_pdf.read import read_form
-from cse_pdf.review import review_reasons
-from cse_pdf.store import Store
-
 from conftest import fictional_return, write_return
+
+from cse_pdf.assess.claims import assess_return
+from cse_pdf.assess.person import keys_of
+from cse_pdf.assess.review import review_reasons
+from cse_pdf.form.catalog import find_form
+from cse_pdf.ingest import NEEDS_REVIEW, ingest
+from cse_pdf.returned.read import read_form
+from cse_pdf.store import Store
 
 HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
 BAD_DATES = ["31/02/2010", "next tuesday", "2010-13-01", "14/7/10", "00/01/2010", "12/12/20100"]

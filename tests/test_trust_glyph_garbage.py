@@ -14,21 +14,20 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import REPO, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
-from cse_pdf.catalog import find_form
-from cse_pdf.flattened import _layout
-from cse_pdf.fonts import UNICODE_FONT, register_unicode_font
+from cse_pdf.assess.claims import assess_return
+from cse_pdf.assess.person import keys_of
+from cse_pdf.assess.review import review_reasons
+from cse_pdf.blank.layout import placements_by_field
+from cse_pdf.form.catalog import find_form
 from cse_pdf.ingest import NEEDS_REVIEW, ingest
-from cse_pdf.layout import placements_by_field
-from cse_pdf.live import assess_return
-from cse_pdf.person import keys_of
-from cse_pdf.read import read_form
-from cse_pdf.review import review_reasons
+from cse_pdf.pdf.fonts import UNICODE_FONT, register_unicode_font
+from cse_pdf.returned.printed import _layout
+from cse_pdf.returned.read import read_form
 from cse_pdf.store import Store
-
-from conftest import REPO, fictional_return, qpdf_flatten, write_return
 
 HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
 

@@ -11,16 +11,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from conftest import fictional_return, write_return
 
-from cse_pdf.catalog import find_form
-from cse_pdf.errors import StoreError
+from cse_pdf.base.errors import StoreError
+from cse_pdf.form.catalog import find_form
 from cse_pdf.ingest import ingest
 from cse_pdf.store import Store
 from cse_pdf.store.engine import WRITE
 from cse_pdf.store.migrate import alembic_config, current_revisions
 from cse_pdf.store.models import SettingRecord, SubmissionRecord
-
-from conftest import fictional_return, write_return
 
 HIL = "hillingdon-cse"
 ADA = dict(name="Ada Testperson", dob="14/07/2010", agency="Example Youth Service")

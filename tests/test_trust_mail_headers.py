@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-
-from cse_pdf.agencies import Agency, read_agencies
-from cse_pdf.catalog import find_form
-from cse_pdf.distribute import FAILED, SENT, WRITTEN, Sending, distribute
-from cse_pdf.headers import header_problem
-from cse_pdf.mail import HeaderRefused, Letter, SmtpSender, SmtpSettings, checked_bytes, compose
-
 from test_distribute import SENDER, cli, write_list
+
+from cse_pdf.form.catalog import find_form
+from cse_pdf.outreach.agencies import Agency, read_agencies
+from cse_pdf.outreach.distribute import FAILED, SENT, WRITTEN, Sending, distribute
+from cse_pdf.outreach.headers import header_problem
+from cse_pdf.outreach.mail import HeaderRefused, Letter, SmtpSender, SmtpSettings, checked_bytes, compose
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 from test_distribute_smtp import Mailbox, _serve  # noqa: E402

@@ -17,13 +17,12 @@ from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPO, fictional_return, write_return
 
-from cse_pdf.catalog import find_form
 from cse_pdf.cli import main
+from cse_pdf.form.catalog import find_form
 from cse_pdf.ingest import ingest
 from cse_pdf.store import Store
-
-from conftest import REPO, fictional_return, write_return
 
 HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
 SENDER = "CSE Board <cse@board.example>"

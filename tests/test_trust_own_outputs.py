@@ -20,17 +20,16 @@ from typing import Callable
 import pikepdf
 import pymupdf
 import pytest
+from conftest import REPO, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 
-from cse_pdf.catalog import find_form
-from cse_pdf.identity import STAMPED_INFO_KEY, Identity
+from cse_pdf.form.catalog import find_form
+from cse_pdf.form.identity import STAMPED_INFO_KEY, Identity
+from cse_pdf.form.spec import IDENTITY_FIELD
 from cse_pdf.ingest import SKIPPED, discover
-from cse_pdf.read import open_pdf, read_form, read_opened
-from cse_pdf.spec import IDENTITY_FIELD
-from cse_pdf.stamp import is_stamped_copy
+from cse_pdf.returned.read import open_pdf, read_form, read_opened
+from cse_pdf.stamp.stamped_copy import is_stamped_copy
 from cse_pdf.store import Store
-
-from conftest import REPO, fictional_return, qpdf_flatten, write_return
 
 HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
 SKIP_LINE = "skipped: a stamped copy made by cse-pdf"

@@ -14,10 +14,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-
-from cse_pdf.guard import GuardedReader, Limits, die_with_parent, guarded
-
 from conftest import REPO
+
+from cse_pdf.returned.guard import GuardedReader, Limits, die_with_parent, guarded
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
 
@@ -209,7 +208,7 @@ def test_a_child_whose_parent_died_before_it_armed_ends_at_once(tmp_path: Path) 
     report = tmp_path / "survived"
     script = (
         "import os, sys, time\n"
-        "from cse_pdf.guard import die_with_parent\n"
+        "from cse_pdf.returned.guard import die_with_parent\n"
         "parent = os.getpid()\n"
         "if os.fork() == 0:\n"
         "    while os.getppid() == parent:\n"
@@ -227,7 +226,7 @@ def test_a_child_whose_parent_lives_carries_on(tmp_path: Path) -> None:
     report = tmp_path / "carried-on"
     script = (
         "import os\n"
-        "from cse_pdf.guard import die_with_parent\n"
+        "from cse_pdf.returned.guard import die_with_parent\n"
         "parent = os.getpid()\n"
         "pid = os.fork()\n"
         "if pid == 0:\n"

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from cse_pdf.catalog import find_form
-from cse_pdf.errors import PdfInputError, SpecError
-from cse_pdf.generate import generate
-from cse_pdf.live import assess_return
-from cse_pdf.person import keys_of
-from cse_pdf.read import read_form
-from cse_pdf.review import review_reasons
-from cse_pdf.spec import load_spec
-from cse_pdf.stamp import stamp
+from cse_pdf.assess.claims import assess_return
+from cse_pdf.assess.person import keys_of
+from cse_pdf.assess.review import review_reasons
+from cse_pdf.base.errors import PdfInputError, SpecError
+from cse_pdf.blank.generate import generate
+from cse_pdf.form.catalog import find_form
+from cse_pdf.form.spec import load_spec
+from cse_pdf.returned.read import read_form
+from cse_pdf.stamp.stamped_copy import stamp
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -14,21 +14,20 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from functools import reduce
+from pathlib import Path
 
 import pytest
+from report_data import _record
 
-from cse_pdf import spec as S
-from cse_pdf.catalog import find_form
+from cse_pdf.form import spec as S
+from cse_pdf.form.catalog import find_form
+from cse_pdf.form.spec import FormSpec
 from cse_pdf.report import build_report
 from cse_pdf.report.suppression import SMALL, WITHHELD, suppress
 from cse_pdf.report.tables import CountTable, form_section
-from cse_pdf.spec import FormSpec
 from cse_pdf.store import Store
 from cse_pdf.store.reports import AssessmentFacts
-
-from report_data import _record
 
 NONE_ROWS = ("None ticked", "No flag raised")
 

@@ -1,5 +1,5 @@
 """Issue 14, section 3: values a database or a file format cannot hold, and outputs that never fail on a
-recorded value. One rule (cse_pdf/storable.py): each such character becomes U+FFFD, with a warning naming
+recorded value. One rule (cse_pdf/base/storable.py): each such character becomes U+FFFD, with a warning naming
 the field, the same on SQLite and PostgreSQL; export, report and the summary page take any recorded value."""
 
 from __future__ import annotations
@@ -13,19 +13,18 @@ from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
+from hostile_values import ALL_CONTROLS, HOSTILE, as_read, hostile_return, targets
 from pypdf import PdfReader
 
-from cse_pdf.catalog import current_forms, find_form
-from cse_pdf.errors import StoreError
-from cse_pdf.identity import Identity
+from cse_pdf.base.errors import StoreError
+from cse_pdf.base.storable import REPLACEMENT, has_unstorable, storable_text
+from cse_pdf.form.catalog import current_forms, find_form
+from cse_pdf.form.identity import Identity
 from cse_pdf.ingest import Processed, ingest, process_file
-from cse_pdf.read import Response, read_form
-from cse_pdf.storable import REPLACEMENT, has_unstorable, storable_text
+from cse_pdf.returned.read import Response, read_form
 from cse_pdf.store import Store
-
-from hostile_values import ALL_CONTROLS, HOSTILE, as_read, hostile_return, targets
 
 HIL = "hillingdon-cse"
 
@@ -224,10 +223,10 @@ HUGE = {"huge-no-spaces": "y" * 100_000, "huge-newlines": "\n".join(["line"] * 5
 
 @pytest.mark.parametrize("form_id", [s.id for s in current_forms()])
 def test_the_summary_page_is_drawn_whatever_every_text_field_holds(form_id: str) -> None:
-    from cse_pdf.live import assess_return
-    from cse_pdf.summary import SHORTENED, render_summary
-
     from conftest import fictional_return
+
+    from cse_pdf.assess.claims import assess_return
+    from cse_pdf.stamp.summary_page import SHORTENED, render_summary
 
     spec = find_form(form_id)
     texts = {f.id for f in spec.fields if f.type in ("text", "multiline", "date")}

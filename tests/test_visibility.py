@@ -18,11 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from cse_pdf.fill import fill_bytes as cse_fill
-from cse_pdf.read import read_form
-from cse_pdf.spec import FormSpec
-from engines.registry import FILLERS as ENGINES, fill
+from conftest import every_answer, qpdf_flatten
+from engines.registry import FILLERS as ENGINES
+from engines.registry import fill
 from engines.visibility import (
     MIN_INK,
     RENDERERS,
@@ -33,14 +31,16 @@ from engines.visibility import (
     width_ratios,
 )
 
-from conftest import every_answer, qpdf_flatten
+from cse_pdf.form.spec import FormSpec
+from cse_pdf.pdf.fill import fill_bytes as cse_fill
+from cse_pdf.returned.read import read_form
 
 ARABIC_CHINESE = "محمد 李小龍"
 COMPLETE = 0.86  # drawn width / cse-pdf's width: complete Latin text 0.9-1.05, a dropped letter <= 0.82
 
 
 # Latin text that is drawn with letters missing, per (engine, renderer): none since the forms type
-# with their own embedded font (cse_pdf/form_font.py). Helvetica in /DA used to cost three cells:
+# with their own embedded font (cse_pdf/pdf/form_font.py). Helvetica in /DA used to cost three cells:
 # pdf.js→Poppler 'Zoë ód', pypdf→PDFium 'Zoë Łód', Poppler→PDFium 'Zoë ƚódź'. A new entry here is
 # a strict xfail with its reason, so a later fix shows up as XPASS.
 DROPS_LETTERS: dict[tuple[str, str], str] = {}

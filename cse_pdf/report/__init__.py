@@ -11,48 +11,15 @@ holds a name, a date of birth, or anything typed into a form but an agency's nam
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
 
-from ..catalog import current_forms, find_form
-from ..private_files import check_output, write_output
-from ..store import Store
-from ..store.reports import current_facts
-from .tables import CountTable, FormSection, fields_needed, form_section
-
-Format = Literal["pdf", "html"]
-TITLE = "Child sexual exploitation: assessments report"
-SUBTITLE = "Data monitoring for the Safeguarding Children Board"
-
-
-@dataclass
-class Report:
-    sections: list[FormSection]
-    date_from: date | None
-    date_to: date | None
-    produced: date = field(default_factory=date.today)
-    suppression: bool = True
-
-    @property
-    def period(self) -> str:
-        if self.date_from and self.date_to:
-            return f"Assessments completed {_day(self.date_from)} to {_day(self.date_to)}"
-        if self.date_from:
-            return f"Assessments completed from {_day(self.date_from)}"
-        if self.date_to:
-            return f"Assessments completed up to {_day(self.date_to)}"
-        return "All current assessments on record"
-
-    @property
-    def marking(self) -> str:
-        return ("OFFICIAL" if self.suppression else
-                "OFFICIAL-SENSITIVE: small numbers NOT suppressed, for internal use only, do not circulate")
-
-
-def _day(d: date) -> str:
-    return f"{d.day} {d.strftime('%B %Y')}"
+from cse_pdf.base.private_files import check_output, write_output
+from cse_pdf.form.catalog import current_forms, find_form
+from cse_pdf.report.model import Format, Report
+from cse_pdf.report.tables import CountTable, FormSection, fields_needed, form_section
+from cse_pdf.store import Store
+from cse_pdf.store.reports import current_facts
 
 
 def build_report(store: Store, form: str | None = None, date_from: date | None = None, date_to: date | None = None,
@@ -71,11 +38,11 @@ def write_report(report: Report, output: Path, fmt: Format, force: bool = False)
     existing file is replaced only with `force` (OutputError otherwise, as for every failure to write)."""
     check_output(output, force)
     if fmt == "html":
-        from .render_html import render_html
+        from cse_pdf.report.render_html import render_html
 
         data = render_html(report).encode("utf-8")
     else:
-        from .render_pdf import render_pdf
+        from cse_pdf.report.render_pdf import render_pdf
 
         data = render_pdf(report)
     write_output(output, data, force)

@@ -24,8 +24,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from ..storable import storable_text  # noqa: E402
-from .tables import CountTable  # noqa: E402
+from cse_pdf.base.storable import storable_text  # noqa: E402
+from cse_pdf.report.tables import CountTable  # noqa: E402
 
 INK = "#1f3a5f"
 SMALL_FILL = "#d9d9d9"

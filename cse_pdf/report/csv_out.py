@@ -4,7 +4,7 @@ Each table is `FORM-ID--TABLE-ID.csv` with the columns Category, Count, Percent
 and a last row with the total (or, where an assessment can count in several rows,
 the number of assessments counted). Counts are published exactly as in the report:
 "<5" and "*" stay as they are. Every field is quoted and no text can start a
-formula in a spreadsheet (see `cse_pdf.csv_safe`), whichever delimiter it is read with. `index.csv` lists every table with its title, what
+formula in a spreadsheet (see `cse_pdf.base.csv_safe`), whichever delimiter it is read with. `index.csv` lists every table with its title, what
 its rows add up to, and whether small numbers are suppressed.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..csv_safe import encode_rows
-from ..private_files import check_output, check_output_dir, write_output
-from . import Report
+from cse_pdf.base.csv_safe import encode_rows
+from cse_pdf.base.private_files import check_output, check_output_dir, write_output
+from cse_pdf.report.model import Report
 
 
 def _encode(rows: list[list[str]]) -> bytes:

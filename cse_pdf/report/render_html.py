@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from . import SUBTITLE, TITLE, Report
-from .charts import chart
-from .suppression import SMALL_MAX
-from .tables import CountTable, FormSection
+from cse_pdf.report.charts import chart
+from cse_pdf.report.model import SUBTITLE, TITLE, Report
+from cse_pdf.report.suppression import SMALL_MAX
+from cse_pdf.report.tables import CountTable, FormSection
 
 CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; color: #1a1a1a; max-width: 60rem; margin: 2rem auto;

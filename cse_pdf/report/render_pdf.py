@@ -10,14 +10,13 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table,
-                                TableStyle)
+from reportlab.platypus import Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ..fonts import UNICODE_BOLD, UNICODE_FONT, register_unicode_font
-from . import SUBTITLE, TITLE, Report
-from .charts import chart, chart_size
-from .suppression import SMALL_MAX
-from .tables import CountTable, FormSection
+from cse_pdf.pdf.fonts import UNICODE_BOLD, UNICODE_FONT, register_unicode_font
+from cse_pdf.report.charts import chart, chart_size
+from cse_pdf.report.model import SUBTITLE, TITLE, Report
+from cse_pdf.report.suppression import SMALL_MAX
+from cse_pdf.report.tables import CountTable, FormSection
 
 INK = colors.HexColor("#1a1a1a")
 MUTED = colors.HexColor("#555555")

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Iterable, Literal
 
-from .. import spec as S
-from ..person import normalise_name
-from ..storable import storable_text
-from ..spec import FormSpec
-from ..store.reports import AssessmentFacts
-from .suppression import Suppressed, shown_count, suppress
+from cse_pdf.assess.person import normalise_name
+from cse_pdf.base.storable import storable_text
+from cse_pdf.form import spec as S
+from cse_pdf.form.spec import FormSpec
+from cse_pdf.report.suppression import Suppressed, shown_count, suppress
+from cse_pdf.store.reports import AssessmentFacts
 
 NOT_ANSWERED = "Not answered"
 AGE_BANDS = ((0, 9, "Under 10"), (10, 12, "10 to 12"), (13, 14, "13 to 14"), (15, 16, "15 to 16"),

@@ -4,8 +4,8 @@
     with Store.open("postgresql://…") as store: ...
 """
 
-from .engine import ENV_VAR, default_db_path, resolve_url
-from .repository import ExportRecord, NewSubmission, Recorded, RecordSummary, Store
+from cse_pdf.store.engine import ENV_VAR, default_db_path, resolve_url
+from cse_pdf.store.repository import ExportRecord, NewSubmission, Recorded, RecordSummary, Store
 
 __all__ = ["ENV_VAR", "ExportRecord", "NewSubmission", "RecordSummary", "Recorded", "Store", "default_db_path",
            "resolve_url"]

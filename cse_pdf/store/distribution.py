@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..errors import StoreError
-from ..person import normalise_name
-from .engine import WRITE
-from .models import IssuedCopyRecord, SubmissionRecord
-from .repository import Store
+from cse_pdf.assess.person import normalise_name
+from cse_pdf.base.errors import StoreError
+from cse_pdf.store.engine import WRITE
+from cse_pdf.store.models import IssuedCopyRecord, SubmissionRecord
+from cse_pdf.store.repository import Store
 
 
 @dataclass(frozen=True)

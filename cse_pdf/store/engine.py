@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
-from ..errors import StoreError
-from ..private_files import FILE_MODE, make_private_dir
+from cse_pdf.base.errors import StoreError
+from cse_pdf.base.private_files import FILE_MODE, make_private_dir
 
 ENV_VAR = "CSE_PDF_DB"
 WRITE = "cse_pdf_write"  # execution option: this transaction will write

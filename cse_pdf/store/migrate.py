@@ -13,8 +13,8 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.engine import Engine
 
-from ..errors import StoreError
-from .engine import WRITE
+from cse_pdf.base.errors import StoreError
+from cse_pdf.store.engine import WRITE
 
 SCRIPT_LOCATION = "cse_pdf.store:migrations"
 

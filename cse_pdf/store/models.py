@@ -44,10 +44,10 @@ class SubmissionRecord(Base):
     instance_id: Mapped[str] = mapped_column(sa.String(64))
     flattened: Mapped[bool] = mapped_column(sa.Boolean)
     status: Mapped[str] = mapped_column(sa.String(16))  # "ingested" or "needs_review"
-    review_reasons: Mapped[list[str]] = mapped_column(Json)  # codes, see cse_pdf.review
+    review_reasons: Mapped[list[str]] = mapped_column(Json)  # codes, see cse_pdf.assess.review
     warnings: Mapped[list[str]] = mapped_column(Json)  # the reader's warnings (never form contents)
     stamped_path: Mapped[str | None] = mapped_column(sa.Text)
-    # Linking keys (cse_pdf.person): the young person over time, and revisions of one assessment.
+    # Linking keys (cse_pdf.assess.person): the young person over time, and revisions of one assessment.
     name_key: Mapped[str | None] = mapped_column(sa.Text)
     dob: Mapped[date | None] = mapped_column(sa.Date)
     date_completed: Mapped[date | None] = mapped_column(sa.Date)
@@ -134,7 +134,7 @@ class IssuedCopyRecord(Base):
     form_id: Mapped[str] = mapped_column(sa.String(64), index=True)
     form_version: Mapped[str] = mapped_column(sa.String(32))
     agency_name: Mapped[str] = mapped_column(sa.Text)  # as written in the agency list
-    agency_key: Mapped[str] = mapped_column(sa.Text, index=True)  # cse_pdf.person.normalise_name of it
+    agency_key: Mapped[str] = mapped_column(sa.Text, index=True)  # cse_pdf.assess.person.normalise_name of it
     recipient: Mapped[str] = mapped_column(sa.Text)  # the agency's address the copy went to
     method: Mapped[str] = mapped_column(sa.String(8))  # "smtp" (sent) or "eml" (written for the officer to send)
     issued_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
@@ -144,7 +144,7 @@ class SettingRecord(Base):
     """A database's own settings, one row each; made by migrations, never by a command.
 
     `key_secret`: 32 random bytes (hex) made once per database by migration 0003, the key of the
-    HMAC linking keys (cse_pdf.person). Losing it unlinks every later return from earlier ones."""
+    HMAC linking keys (cse_pdf.assess.person). Losing it unlinks every later return from earlier ones."""
 
     __tablename__ = "settings"
 

@@ -17,10 +17,10 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..history import PreviousAssessment, pick_previous
-from ..score import age_on
-from .models import AssessmentRecord, IssuedCopyRecord, SubmissionRecord, ValueRecord
-from .repository import Store
+from cse_pdf.assess.history import PreviousAssessment, pick_previous
+from cse_pdf.form.dates import age_on
+from cse_pdf.store.models import AssessmentRecord, IssuedCopyRecord, SubmissionRecord, ValueRecord
+from cse_pdf.store.repository import Store
 
 _CHUNK = 500
 

@@ -21,14 +21,14 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..errors import StoreError
-from ..history import PreviousAssessment, pick_previous
-from ..person import PersonKeys, normalise_name, read_date
-from ..review import describe
-from ..storable import storable_text
-from .engine import BUSY_TIMEOUT_MS, NEVER_SET_UP, WRITE, create_engine, display, resolve_url
-from .migrate import current_revisions, upgrade
-from .models import AssessmentRecord, FailureRecord, SettingRecord, SubmissionRecord, ValueRecord
+from cse_pdf.assess.history import PreviousAssessment, pick_previous
+from cse_pdf.assess.person import PersonKeys, normalise_name, read_date
+from cse_pdf.assess.review_codes import describe
+from cse_pdf.base.errors import StoreError
+from cse_pdf.base.storable import storable_text
+from cse_pdf.store.engine import BUSY_TIMEOUT_MS, NEVER_SET_UP, WRITE, create_engine, display, resolve_url
+from cse_pdf.store.migrate import current_revisions, upgrade
+from cse_pdf.store.models import AssessmentRecord, FailureRecord, SettingRecord, SubmissionRecord, ValueRecord
 
 KEY_SECRET = "key_secret"  # the settings row made by migration 0003
 RETRIES = 5  # a concurrent revision of the same assessment: record again on top of it
@@ -156,7 +156,7 @@ class Store:
 
     @property
     def key_secret(self) -> bytes:
-        """This database's secret for the linking keys (cse_pdf.person), read once. A database without it
+        """This database's secret for the linking keys (cse_pdf.assess.person), read once. A database without it
         is refused rather than given a new one, which would silently unlink every later return."""
         if self._key_secret is None:
             with self._reading() as s:

@@ -22,10 +22,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..errors import StoreError
-from .engine import WRITE
-from .models import AssessmentRecord, FailureRecord, SubmissionRecord, ValueRecord
-from .repository import Store
+from cse_pdf.base.errors import StoreError
+from cse_pdf.store.engine import WRITE
+from cse_pdf.store.models import AssessmentRecord, FailureRecord, SubmissionRecord, ValueRecord
+from cse_pdf.store.repository import Store
 
 _CHUNK = 500  # ids per IN (…)
 

@@ -70,7 +70,7 @@ try {
       const m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(String(value ?? ''));
       await el.click();
       if (m && (await el.evaluate((e) => e.type)) === 'date') {
-        // Only in forms made before the date scripts lost their ";" (cse_pdf/widgets.py, DATE_KEYSTROKE;
+        // Only in forms made before the date scripts lost their ";" (cse_pdf/blank/widgets.py, DATE_KEYSTROKE;
         // today's are text fields, typed into): pdf.js makes such a field the native date picker: pick
         // the day as the picker does (an ISO value, then change), not by typing into locale segments.
         const iso = `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;

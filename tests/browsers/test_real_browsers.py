@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cse_pdf.read import read_form
+from cse_pdf.returned.read import read_form
 
 from live_scenarios import SCENARIOS, check_sitting
 

@@ -3,7 +3,7 @@
 // A step is one thing a worker does, in order (the same name twice is a change of mind):
 // text/date -> string (a date as D/M/YYYY: typed, as in today's forms, whose date fields pdf.js leaves
 // as text; picked as Firefox's date picker does in a form made before that, see
-// cse_pdf/widgets.py DATE_KEYSTROKE), checkbox ->
+// cse_pdf/blank/widgets.py DATE_KEYSTROKE), checkbox ->
 // boolean, radio -> the kid's on-state name.
 //
 // What pdf.js's viewer does, reproduced here without a DOM:

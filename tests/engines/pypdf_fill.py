@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
-from cse_pdf.read import read_form
+from cse_pdf.returned.read import read_form
 
 
 def fill_with_pypdf(src: Path, dst: Path, values: dict) -> None:

@@ -3,7 +3,7 @@
 Reading a filled file back (tests/test_roundtrip.py) proves the *data* survived; it says nothing
 about what a person sees on screen or on paper. Here both the blank and the filled file are
 rendered by a real renderer, with form widgets drawn, and each widget's rectangle (from
-``cse_pdf.layout.render_pages``, inset a little so borders do not count) is compared:
+``cse_pdf.blank.layout.render_pages``, inset a little so borders do not count) is compared:
 
 * a widget that should show something (text, a chosen option, a tick, the chosen radio kid) is
   *visible* when the filled render has at least ``MIN_INK`` pixels markedly darker than the
@@ -37,8 +37,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from cse_pdf.layout import Placement, render_pages
-from cse_pdf.spec import FormSpec
+from cse_pdf.blank.layout import Placement, render_pages
+from cse_pdf.form.spec import FormSpec
 
 RENDERERS = ("poppler", "pdfium")
 DPI = 100

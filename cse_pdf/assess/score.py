@@ -1,0 +1,272 @@
+"""Values + the layout's scoring rules → a suggested risk level, with its reasons.
+
+The result is a suggestion for a professional to agree (the seed asks for a
+discussion with a Team Manager); the worker's own stated category is kept
+beside it, never overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Mapping
+
+from cse_pdf.form import spec as S
+from cse_pdf.form.dates import DateUnreadable, age_on, parse_date
+from cse_pdf.form.derived import fields_of
+from cse_pdf.form.spec import FormSpec, fill_placeholders
+
+
+@dataclass
+class Reason:
+    rule: str  # the rule's kind
+    level: int
+    text: str
+
+
+@dataclass
+class DomainScore:
+    id: str
+    label: str
+    score: int | None
+    descriptor: str | None
+
+
+@dataclass
+class Assessment:
+    level: int
+    label: str
+    total: int | None
+    answered: int
+    domains: list[DomainScore]
+    reasons: list[Reason]
+    unanswered: list[str]
+    stated_level: int | None
+    stated_label: str | None
+    problems: list[str] = field(default_factory=list)
+    base_level: int = 0  # before any `raise` rule: the seed's threshold level
+    flags: list[str] = field(default_factory=list)
+    advice: list[str] = field(default_factory=list)
+
+    @property
+    def differs(self) -> bool:
+        return self.stated_level is not None and self.stated_level != self.level
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "label": self.label,
+            "base_level": self.base_level,
+            "total": self.total,
+            "answered": self.answered,
+            "domains": {d.id: d.score for d in self.domains},
+            "reasons": [asdict(r) for r in self.reasons],
+            "flags": self.flags,
+            "advice": self.advice,
+            "unanswered": self.unanswered,
+            "stated": None if self.stated_level is None else {"level": self.stated_level, "label": self.stated_label},
+            "stated_differs": self.differs,
+            "problems": self.problems,
+        }
+
+
+class _Context:
+    """What conditions look at: the answers, the spec, problems found so far, the base level once known."""
+
+    def __init__(self, spec: FormSpec, values: Mapping[str, Any]) -> None:
+        self.spec, self.values = spec, values
+        self.problems: list[str] = []
+        self.base_level: int | None = None
+
+    def number(self, fid: str) -> int | None:
+        v = self.values.get(fid)
+        return int(v) if isinstance(v, str) and v.isdigit() else None
+
+    def label(self, fid: str) -> str:
+        return self.spec.field_map[fid].label
+
+    def problem(self, text: str) -> None:
+        if text not in self.problems:
+            self.problems.append(text)
+
+
+def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
+    """Levels first (the highest wins), then raises, then flags and advice, which may look at the level."""
+    if spec.scoring is None:
+        raise ValueError(f"form {spec.id} declares no scoring")
+    sc = spec.scoring
+    ctx = _Context(spec, values)
+    top = max(lv.level for lv in sc.levels)
+    reasons: list[Reason] = []
+
+    for rule in sc.rules:
+        if isinstance(rule, S.TotalRule):
+            level, facts = _total(rule, ctx)
+            reasons.append(Reason("total", level, fill_placeholders(rule.reason, facts | _label(spec, level))))
+        elif rule.level is not None:
+            facts = _holds(rule, ctx)
+            if facts is not None:
+                reasons.append(Reason(rule.kind, rule.level,
+                                      fill_placeholders(rule.reason or "", facts | _label(spec, rule.level))))
+    base = max((r.level for r in reasons), default=0)
+    ctx.base_level = base
+
+    level = base
+    for rule in sc.rules:
+        if not isinstance(rule, S.TotalRule) and rule.raise_by is not None:
+            facts = _holds(rule, ctx)
+            raised = min(top, base + rule.raise_by)
+            if facts is not None and raised > base:  # at the top level already: nothing to raise or say
+                level = max(level, raised)
+                reasons.append(Reason(rule.kind, raised,
+                                      fill_placeholders(rule.reason or "", facts | _label(spec, raised))))
+
+    flags: list[str] = []
+    advice: list[str] = []
+    for rule in sc.rules:
+        if isinstance(rule, S.TotalRule) or rule.effect not in ("flag", "advice"):
+            continue
+        facts = _holds(rule, ctx)
+        if facts is not None:
+            text = fill_placeholders(rule.flag or rule.advice or "", facts | _label(spec, level))
+            (flags if rule.flag else advice).append(text)
+
+    scored: set[str] = set()
+    for rule in sc.rules:
+        scored.update(fields_of(rule, sc))
+    # questions left blank: choices and dates the rules read (a blank tick or optional free text is an answer)
+    unanswered = [f.id for f in spec.fields if f.id in scored and f.type in ("radio", "dropdown", "date")
+                  and values.get(f.id) in (None, "")]
+
+    total = answered = None
+    if sc.total:
+        nums = [ctx.number(fid) for fid in sc.groups[sc.total]]
+        total = sum(n for n in nums if n is not None)
+        answered = sum(n is not None for n in nums)
+
+    domains = []
+    if sc.domains:
+        for fid in sc.groups[sc.domains]:
+            f = spec.field_map[fid]
+            domains.append(DomainScore(fid, f.label, ctx.number(fid), f.option_label(values.get(fid))))
+
+    _check_dates(ctx)
+
+    stated_level = stated_label = None
+    if sc.stated and values.get(sc.stated) not in (None, ""):
+        stated_level = int(values[sc.stated])
+        stated_label = spec.level(stated_level).label
+
+    return Assessment(level, spec.level(level).label, total, answered or 0, domains, reasons, unanswered,
+                      stated_level, stated_label, ctx.problems, base, flags, advice)
+
+
+def _check_dates(ctx: _Context) -> None:
+    """Every date on the form, not only those a rule reads: one that cannot be read is a problem (review
+    code date-problems) on every form, as is a date of birth after the date the form was completed.
+    Problems name the question, never what was typed."""
+    for f in ctx.spec.fields:
+        text = ctx.values.get(f.id)
+        if f.type != "date" or not isinstance(text, str) or not text.strip():
+            continue  # blank is unanswered, not unreadable
+        if any(f"({f.id})" in p for p in ctx.problems):
+            continue  # an age rule said so already
+        try:
+            parse_date(text)
+        except DateUnreadable as exc:
+            ctx.problem(f"{f.label} ({f.id}) could not be read: {exc}")
+    s = ctx.spec.summary
+    if s is not None and s.dob and s.completed:
+        dob, done = (_readable(ctx.values.get(ref)) for ref in (s.dob, s.completed))
+        if dob is not None and done is not None and dob > done and not any("is after" in p for p in ctx.problems):
+            ctx.problem(f"{ctx.label(s.dob)} ({s.dob}) is after {ctx.label(s.completed)} ({s.completed})")
+
+
+def _readable(text: Any) -> date | None:
+    try:
+        return parse_date(text) if isinstance(text, str) and text.strip() else None
+    except DateUnreadable:
+        return None
+
+
+def _label(spec: FormSpec, level: int) -> dict[str, object]:
+    return {"level_label": spec.level(level).label}
+
+
+def _total(rule: S.TotalRule, ctx: _Context) -> tuple[int, dict[str, object]]:
+    members = ctx.spec.scoring.groups[rule.of]
+    answered = [n for n in (ctx.number(fid) for fid in members) if n is not None]
+    total = sum(answered)
+    lower = None
+    for band in rule.bands:
+        if band.upto is None or total <= band.upto:
+            span = (f"{lower + 1}–{band.upto}" if lower is not None and band.upto is not None
+                    else f"≤ {band.upto}" if band.upto is not None else f"≥ {lower + 1}")
+            return band.level, {"total": total, "answered": len(answered), "count_of": len(members), "band": span}
+        lower = band.upto
+    raise AssertionError("the last band has no upper bound")  # guaranteed by spec validation
+
+
+def _is_answered(v: Any) -> bool:
+    return v is True or (isinstance(v, str) and v.strip() != "")
+
+
+def _holds(cond: Any, ctx: _Context) -> dict[str, object] | None:
+    """The facts behind a condition when it holds, else None."""
+    values = ctx.values
+    if isinstance(cond, S.CountCondition):
+        hits = []
+        for fid in ctx.spec.scoring.groups[cond.of]:
+            v = values.get(fid)
+            if cond.score_at_least is not None:
+                ok = (ctx.number(fid) or 0) >= cond.score_at_least
+            elif cond.checked is not None:
+                ok = v is not None and bool(v) is cond.checked
+            elif cond.answered is not None:
+                ok = _is_answered(v) is cond.answered
+            else:
+                ok = v in (cond.values or ())
+            if ok:
+                hits.append(fid)
+        if len(hits) >= cond.count_at_least:
+            return {"count": len(hits), "fields": ", ".join(ctx.label(h) for h in hits)}
+        return None
+    if isinstance(cond, S.AnswerCondition):
+        v = values.get(cond.field)
+        if v in cond.values:
+            f = ctx.spec.field_map[cond.field]
+            return {"field": f.label, "value": f.option_label(v)}
+        return None
+    if isinstance(cond, S.AgeCondition):
+        return _age(cond, ctx)
+    if isinstance(cond, S.BaseLevelCondition):
+        assert ctx.base_level is not None, "validated: level rules never depend on base_level"
+        return {"base_level": ctx.base_level} if ctx.base_level >= cond.at_least else None
+    parts = [_holds(sub, ctx) for sub in cond.conditions]
+    if cond.kind == "all":
+        return {} if all(p is not None for p in parts) else None
+    return {} if any(p is not None for p in parts) else None
+
+
+def _age(cond: S.AgeCondition, ctx: _Context) -> dict[str, object] | None:
+    dob_text, on_text = ctx.values.get(cond.dob), ctx.values.get(cond.on)
+    dates = {}
+    unreadable = False
+    for ref, text in ((cond.dob, dob_text), (cond.on, on_text)):
+        if not isinstance(text, str) or not text.strip():
+            continue  # blank (said below), not unreadable
+        try:
+            dates[ref] = parse_date(str(text))
+        except DateUnreadable as exc:
+            ctx.problem(f"{ctx.label(ref)} ({ref}) could not be read: {exc}; the age rule was not applied")
+            unreadable = True
+    if cond.dob in dates and cond.on in dates:
+        age = age_on(dates[cond.dob], dates[cond.on])
+        if age < 0:
+            ctx.problem(f"{ctx.label(cond.dob)} is after {ctx.label(cond.on)}; the age rule was not applied")
+        elif age < cond.years:
+            return {"age": age, "years": cond.years}
+    elif not unreadable and any(isinstance(t, str) and t.strip() for t in (dob_text, on_text)):
+        missing = cond.on if cond.dob in dates else cond.dob
+        ctx.problem(f"{ctx.label(missing)} ({missing}) is blank; the age rule was not applied")
+    return None

@@ -1,0 +1,146 @@
+"""Appearance streams: what a widget looks like before a viewer redraws it.
+
+Shipping real appearances (not NeedAppearances) is what makes a form look right
+in every viewer, print correctly, and open in Acrobat without a "save changes?"
+prompt. Text drawn here uses the form's own embedded font (form_font.py), the
+one viewers type with; text it cannot draw (Arabic, Chinese) falls back to an
+embedded DejaVu subset, so a prefilled `Zoë Łódź` shows as typed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pikepdf
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import FloatObject, NumberObject
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen import canvas as rl_canvas
+
+from cse_pdf.pdf.fonts import UNICODE_FONT, register_unicode_font
+from cse_pdf.pdf.form_font import FORM_FONT, can_draw, encode, register_for_measuring
+from cse_pdf.pdf.objects import objects_for
+
+Doc = PdfWriter | pikepdf.Pdf  # a blank being built (pypdf), or a return being filled and stamped (qpdf)
+
+FONT_SIZE = 9.0
+LEADING = 10.5
+PAD = 2.0
+CHECK = "4"  # ZapfDingbats ✔
+DOT = "l"  # ZapfDingbats ●
+
+
+def _form(doc: Doc, content: bytes, width: float, height: float, resources: Any) -> Any:
+    o = objects_for(doc)
+    return o.stream(content, {"/Type": o.name("/XObject"), "/Subtype": o.name("/Form"),
+                              "/BBox": o.array([o.real(0), o.real(0), o.real(width), o.real(height)]),
+                              "/Resources": resources})
+
+
+def standard_font(doc: Doc, base: str, encoding: str | None = None, name: str | None = None) -> Any:
+    """One of the 14 standard fonts, as a form's /DR and appearance streams name it."""
+    o = objects_for(doc)
+    font = {"/Type": o.name("/Font"), "/Subtype": o.name("/Type1"), "/BaseFont": o.name(base)}
+    if encoding:
+        font["/Encoding"] = o.name(encoding)
+    if name:
+        font["/Name"] = o.name(name)
+    return o.indirect(o.dictionary(font))
+
+
+def font_resources(doc: Doc, **fonts: Any) -> Any:
+    o = objects_for(doc)
+    return o.dictionary({"/Font": o.dictionary({f"/{name}": ref for name, ref in fonts.items()})})
+
+
+def symbol(doc: Doc, glyph: str, width: float, height: float, zadb: Any) -> Any:
+    """A tick or a dot centred in the box: the on-state of a checkbox or radio button."""
+    size = min(width, height) * 0.78
+    glyph_w = pdfmetrics.stringWidth(glyph, "ZapfDingbats", size)
+    x = (width - glyph_w) / 2
+    y = (height - size * 0.7) / 2
+    content = f"q 0 g BT /ZaDb {size:.2f} Tf {x:.2f} {y:.2f} Td ({glyph}) Tj ET Q".encode()
+    return _form(doc, content, width, height, font_resources(doc, ZaDb=zadb))
+
+
+def empty(doc: Doc, width: float, height: float, resources: Any = None, marked: bool = False) -> Any:
+    """An off state, or a text field with nothing typed yet."""
+    content = b"/Tx BMC\nEMC\n" if marked else b""
+    return _form(doc, content, width, height, resources if resources is not None else
+                 objects_for(doc).dictionary({}))
+
+
+def _escape(raw: bytes) -> bytes:
+    return re.sub(rb"([\\()])", rb"\\\1", raw)
+
+
+def wrap_lines(text: str, width: float, font: str, size: float, multiline: bool) -> list[str]:
+    """Greedy word wrap for multiline boxes; single-line boxes keep one line, as viewers do."""
+    paragraphs = text.split("\n") if multiline else [text.replace("\n", " ")]
+    if not multiline:
+        return paragraphs
+    lines: list[str] = []
+    for para in paragraphs:
+        words, line = para.split(" "), ""
+        for word in words:
+            candidate = f"{line} {word}" if line else word
+            if pdfmetrics.stringWidth(candidate, font, size) <= width or not line:
+                line = candidate
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+    return lines
+
+
+def text(doc: Doc, value: str, width: float, height: float, multiline: bool, form_font: Any) -> Any:
+    """A filled text or combo box showing `value`, drawn with the form's own font (CseSans)."""
+    if not can_draw(value):
+        return _unicode_text(doc, value, width, height, multiline)
+    lines = wrap_lines(value, width - 2 * PAD, register_for_measuring(), FONT_SIZE, multiline)
+    ops = [b"/Tx BMC", b"q", f"{PAD} {PAD} {width - 2 * PAD:.2f} {height - 2 * PAD:.2f} re W n".encode(),
+           b"BT", f"/{FORM_FONT} {FONT_SIZE:g} Tf 0 g".encode()]
+    y = height - PAD - FONT_SIZE if multiline else (height - FONT_SIZE) / 2 + 2
+    ops.append(f"{PAD} {y:.2f} Td".encode())
+    for i, line in enumerate(lines):
+        if i:
+            ops.append(f"0 {-LEADING} Td".encode())
+        ops.append(encode(line.replace("\r", "")) + b" Tj")
+    ops += [b"ET", b"Q", b"EMC"]
+    return _form(doc, b"\n".join(ops), width, height, font_resources(doc, **{FORM_FONT: form_font}))
+
+
+def _unicode_text(doc: Doc, value: str, width: float, height: float, multiline: bool) -> Any:
+    """Draw with an embedded TrueType subset via reportlab, then lift that page into a form XObject."""
+    register_unicode_font()
+    buf = io.BytesIO()
+    c = rl_canvas.Canvas(buf, pagesize=(width, height), invariant=True)
+    c.setFont(UNICODE_FONT, FONT_SIZE)
+    lines = wrap_lines(value, width - 2 * PAD, UNICODE_FONT, FONT_SIZE, multiline)
+    y = height - PAD - FONT_SIZE if multiline else (height - FONT_SIZE) / 2 + 2
+    for line in lines:
+        c.drawString(PAD, y, line)
+        y -= LEADING
+    c.showPage()
+    c.save()
+    if isinstance(doc, pikepdf.Pdf):
+        with pikepdf.open(io.BytesIO(buf.getvalue())) as drawn:
+            page = drawn.pages[0]
+            data = page.obj.Contents.read_bytes()
+            resources = doc.copy_foreign(drawn.make_indirect(page.obj.Resources))  # (only indirect ones copy)
+    else:
+        rl_page = PdfReader(io.BytesIO(buf.getvalue())).pages[0]
+        data = rl_page.get_contents().get_data()
+        resources = rl_page["/Resources"].clone(doc)
+    return _form(doc, b"/Tx BMC\nq\n" + data + b"\nQ\nEMC\n", width, height, resources)
+
+
+def rect_size(widget: Any) -> tuple[float, float]:
+    x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
+    return abs(x1 - x0), abs(y1 - y0)
+
+
+def number(v: float) -> NumberObject | FloatObject:
+    return NumberObject(int(v)) if float(v).is_integer() else FloatObject(round(v, 2))

@@ -1,0 +1,226 @@
+"""The summary page put in front of a stamped form: what the tool suggests, and why.
+
+Printed in DejaVu Sans (embedded) because it shows names as typed, in any script.
+
+Whatever was typed, the page can be drawn: a value is shown as storable text
+(storable.py), and one too long for its place (a 4,000-character name, a hundred
+line breaks) is cut with "…" and a note "shortened; see the form", on this page
+only: the record and the form keep every character.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Sequence
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from cse_pdf.assess.history import PreviousAssessment
+from cse_pdf.assess.score import Assessment
+from cse_pdf.base.storable import storable_text
+from cse_pdf.blank.layout import markup
+from cse_pdf.pdf.fonts import UNICODE_BOLD, UNICODE_FONT, register_unicode_font
+from cse_pdf.returned.read import Response
+
+LEVEL_COLOURS = ["#2e7d32", "#b7950b", "#d35400", "#b3261e"]  # 0 green … 3 red
+INK = colors.HexColor("#1b2a41")
+MUTED = colors.HexColor("#5a6b82")
+RULE = colors.HexColor("#b8c2d1")
+WARN = colors.HexColor("#b3261e")
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    register_unicode_font()
+    base = dict(fontName=UNICODE_FONT, textColor=INK)
+    return {
+        "kicker": ParagraphStyle("kicker", fontSize=8.5, leading=11, textColor=MUTED, fontName=UNICODE_FONT),
+        "title": ParagraphStyle("title", fontSize=13, leading=16, fontName=UNICODE_BOLD, textColor=INK),
+        "h": ParagraphStyle("h", fontSize=10, leading=12, fontName=UNICODE_BOLD, textColor=INK, spaceBefore=5,
+                            spaceAfter=2),
+        "body": ParagraphStyle("body", fontSize=8, leading=10.2, **base),
+        "bold": ParagraphStyle("bold", fontSize=8.5, leading=11, fontName=UNICODE_BOLD, textColor=INK),
+        "cell": ParagraphStyle("cell", fontSize=7.5, leading=9, **base),
+        "cell_b": ParagraphStyle("cell_b", fontSize=7.5, leading=9, fontName=UNICODE_BOLD, textColor=INK),
+        "big": ParagraphStyle("big", fontSize=22, leading=26, fontName=UNICODE_BOLD, textColor=colors.white),
+        "big_kicker": ParagraphStyle("big_kicker", fontSize=9, leading=12, fontName=UNICODE_FONT,
+                                     textColor=colors.white),
+        "flag": ParagraphStyle("flag", fontSize=8.5, leading=10.5, fontName=UNICODE_BOLD, textColor=WARN),
+    }
+
+
+FACT_CHARS, FACT_LINES = 300, 4  # a value in the facts table: one table row can never outgrow a page
+NOTE_CHARS, NOTE_LINES = 1500, 20  # a checklist note (a paragraph: it may run over a page, but stays a summary)
+SHORTENED = "shortened; see the form"
+
+
+def shorten(text: str, chars: int, lines: int) -> tuple[str, bool]:
+    """`text` as storable characters, cut to at most `chars` characters and `lines` lines (with "…");
+    True when it was cut."""
+    text = storable_text(text)
+    kept = text.split("\n")
+    cut = len(kept) > lines or len(text) > chars
+    if len(kept) > lines:
+        text = "\n".join(kept[:lines])
+    if len(text) > chars:
+        text = text[:chars]
+    return (text.rstrip() + "…", True) if cut else (text, False)
+
+
+def _text(value: object) -> str:
+    if value in (None, ""):
+        return "<i>not given</i>"
+    text, cut = shorten(str(value), FACT_CHARS, FACT_LINES)
+    return f"{markup(text)} <i>({SHORTENED})</i>" if cut else markup(text)
+
+
+def _box(paragraphs: list, edge: str, fill: str, width: float) -> Table:
+    box = Table([[p] for p in paragraphs], colWidths=[width])
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor(edge)),
+                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(fill)),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 3),
+                             ("BOTTOMPADDING", (0, -1), (-1, -1), 6)]))
+    return box
+
+
+TREND_WORDS = {"rose": "risk has RISEN since then", "fell": "risk has fallen since then",
+               "same": "risk is at the same level"}
+
+
+def render_summary(response: Response, assessment: Assessment, produced: date | None = None,
+                   previous: PreviousAssessment | None = None, cautions: Sequence[str] = ()) -> bytes:
+    """One or more A4 pages (PDF bytes) summarising the assessment of a returned form.
+
+    With `previous` (the young person's last assessment on this form) the page says when that
+    was, its level, and whether risk rose, fell or stayed the same. `cautions` are fixed texts about
+    the file itself (e.g. not a copy cse-pdf issued), shown first so no one relies on it unawares."""
+    st = _styles()
+    spec, values = response.spec, response.values
+    summ = spec.summary
+    frame_w = A4[0] - 2 * 16 * mm - 12
+    story: list = []
+
+    story.append(Paragraph(markup(f"{spec.issuer} · cse-pdf assessment summary"), st["kicker"]))
+    story.append(Paragraph(markup(spec.title), st["title"]))
+    story.append(Spacer(0, 6))
+    if cautions:
+        story += [_box([Paragraph(f"⚠ {markup(c)}", st["flag"]) for c in cautions], "#b3261e", "#fdf1f0", frame_w),
+                  Spacer(0, 5)]
+    for texts, edge, fill in ((assessment.flags, "#b3261e", "#fdf1f0"), (assessment.advice, "#b7950b", "#fdf8e6")):
+        if texts:  # flags and advice come before everything else
+            story += [_box([Paragraph(f"⚠ {markup(t)}" if edge == "#b3261e" else f"➜ {markup(t)}", st["bold"])
+                            for t in texts], edge, fill, frame_w), Spacer(0, 5)]
+
+    if response.warnings:  # e.g. read from a flattened copy, or from an older layout version
+        story += [_box([Paragraph(f"Note on reading this form: {markup(w)}", st["body"]) for w in response.warnings],
+                       "#7f8fa6", "#f3f6fa", frame_w), Spacer(0, 5)]
+
+    facts = [("Young person", values.get(summ.name) if summ else None)]
+    if summ and summ.dob:
+        facts.append(("Date of birth", values.get(summ.dob)))
+    if summ and summ.completed:
+        facts.append(("Date form completed", values.get(summ.completed)))
+    if previous is not None:
+        facts.append(("Previous assessment", f"{previous.completed:%d/%m/%Y}: {previous.label} – "
+                      f"{TREND_WORDS[previous.trend(assessment.level)]} (record {previous.record_id})"))
+    facts.append(("Form", f"{spec.id} version {spec.version}"
+                  + (f" · copy {response.identity.instance}" if response.identity.instance else "")))
+    t = Table([[Paragraph(k, st["cell"]), Paragraph(_text(v), st["bold"])] for k, v in facts],
+              colWidths=[40 * mm, frame_w - 40 * mm])
+    t.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    story += [t, Spacer(0, 8)]
+
+    top = max(lv.level for lv in spec.scoring.levels) if spec.scoring else 1
+    colour = colors.HexColor(LEVEL_COLOURS[round(assessment.level * (len(LEVEL_COLOURS) - 1) / max(top, 1))])
+    level_name = (summ.level_name if summ else "risk category").upper()
+    banner = Table([[Paragraph(f"SUGGESTED {markup(level_name)} (calculated by cse-pdf)", st["big_kicker"])],
+                    [Paragraph(markup(assessment.label), st["big"])]], colWidths=[frame_w])
+    banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colour), ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                                ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, -1), (-1, -1), 9)]))
+    story += [banner, Spacer(0, 5)]
+
+    stated = assessment.stated_label or "not entered"
+    story.append(Paragraph(f"{markup((summ.level_name if summ else 'risk category').capitalize())} entered by the "
+                           f"worker: <b>{markup(stated)}</b>", st["body"]))
+    if assessment.differs:
+        story.append(Paragraph(
+            f"⚠ DIFFERS: the worker entered “{markup(assessment.stated_label or '')}” but the rules suggest "
+            f"“{markup(assessment.label)}”. Discuss before progressing.", st["flag"]))
+    if summ and summ.agreement:
+        story.append(Paragraph(markup(summ.agreement), st["body"]))
+    if summ and summ.action:
+        story += [Spacer(0, 5), _box([Paragraph(markup(summ.action), st["bold"])], "#b3261e", "#fdf1f0", frame_w)]
+
+
+    if assessment.domains:
+        story.append(Paragraph("Scores", st["h"]))
+        rows = [[Paragraph("Area", st["cell_b"]), Paragraph("Score", st["cell_b"]),
+                 Paragraph("Chosen descriptor", st["cell_b"])]]
+        for d in assessment.domains:
+            rows.append([Paragraph(markup(d.label), st["cell"]),
+                         Paragraph(str(d.score) if d.score is not None else "–", st["cell_b"]),
+                         Paragraph(markup(d.descriptor) if d.descriptor else
+                                   "<font color='#b3261e'>not answered</font>", st["cell"])])
+        rows.append([Paragraph("Total", st["cell_b"]), Paragraph(str(assessment.total), st["cell_b"]),
+                     Paragraph(f"{assessment.answered} of {len(assessment.domains)} areas answered", st["cell"])])
+        t = Table(rows, colWidths=[0.3 * frame_w, 0.08 * frame_w, 0.62 * frame_w], repeatRows=1)
+        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde5f0")),
+                               ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f3f6fa")),
+                               ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+        story.append(t)
+
+    for group in summ.ticked if summ else ():
+        checklist = spec.checklists[group]
+        ticked = [item for item in checklist.items if values.get(f"{group}.{item.id}") is True]
+        story.append(Paragraph(f"{markup(checklist.label)}: {len(ticked)} ticked", st["h"]))
+        for item in ticked:
+            notes_id = checklist.notes_for(item)
+            note = values.get(notes_id) if notes_id else None
+            shown, cut = shorten(str(note), NOTE_CHARS, NOTE_LINES) if note else ("", False)
+            story.append(Paragraph(f"• <b>{markup(item.label)}</b>" + (
+                f" – {markup(shown)}" + (f" <i>({SHORTENED})</i>" if cut else "") if note else " – <i>no notes</i>"),
+                st["body"]))
+
+    story.append(Paragraph(f"Why this {markup(summ.level_name if summ else 'risk category')}", st["h"]))
+    for r in assessment.reasons:
+        story.append(Paragraph(f"• {markup(r.text)} → <b>{markup(spec.level(r.level).label)}</b>", st["body"]))
+    for p in assessment.problems:
+        story.append(Paragraph(f"⚠ {markup(p)}", st["flag"]))
+
+    if assessment.unanswered:
+        story.append(Paragraph(f"Unanswered questions ({len(assessment.unanswered)})", st["h"]))
+        labels = [spec.field_map[f].label for f in assessment.unanswered]
+        story.append(Paragraph(markup("; ".join(labels)), st["body"]))
+        if summ:
+            story.append(Spacer(0, 2))
+            story.append(Paragraph(markup(summ.unanswered_warning), st["flag"]))
+
+    story.append(Paragraph(f"Response guidance – {markup(assessment.label)}", st["h"]))
+    story.append(Paragraph(markup(spec.level(assessment.level).guidance), st["body"]))
+
+    produced = produced or date.today()
+
+    def furniture(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont(UNICODE_FONT, 7)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(16 * mm, 16 * mm - 12,
+                          f"Summary produced {produced:%d/%m/%Y} by cse-pdf from the returned form that follows.")
+        canvas.drawRightString(A4[0] - 16 * mm, 16 * mm - 12, f"Summary page {doc.page}")
+        if spec.marking:
+            canvas.setFont(UNICODE_BOLD, 8)
+            canvas.setFillColor(WARN)
+            canvas.drawRightString(A4[0] - 16 * mm, A4[1] - 16 * mm + 2, spec.marking.replace(" when completed", ""))
+        canvas.restoreState()
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=16 * mm,
+                            bottomMargin=16 * mm, title=f"Assessment summary – {spec.title}", creator="cse-pdf",
+                            invariant=True)
+    doc.build(story, onFirstPage=furniture, onLaterPages=furniture)
+    return buf.getvalue()
