@@ -471,6 +471,55 @@ class Summary(_Strict):
         return data
 
 
+# ---- what other commands need to know about the form (not the form itself) ---------------------
+
+
+class Breakdown(_Strict):
+    """One table of the Board's report beyond those every scored form gets: the answers to a radio or
+    dropdown `field`, the ticks of a `checklist`, or the young people's `age` (from `summary.dob`)."""
+
+    field: str | None = None
+    checklist: str | None = None
+    age: bool | None = None
+    title: str | None = None  # default: the field's or the checklist's label; the age table's title is fixed
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Breakdown":
+        kinds = [k for k in ("field", "checklist", "age") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("a breakdown takes exactly one of field, checklist, age")
+        if self.age is False:
+            raise ValueError("`age: false`: leave the entry out instead")
+        if self.age and self.title is not None:
+            raise ValueError("the age table's title is fixed; remove `title`")
+        return self
+
+    @property
+    def key(self) -> str:
+        """What the table counts, to tell one entry listed twice."""
+        return f"field {self.field}" if self.field else f"checklist {self.checklist}" if self.checklist else "age"
+
+
+class ReportSection(_Strict):
+    """The Board report's breakdowns for this form, in the order its tables appear."""
+
+    breakdowns: tuple[Breakdown, ...]
+
+
+class AgencyFields(_Strict):
+    """The fields `cse-pdf distribute` fills in with an agency's details from the agency list."""
+
+    name: str
+    address: str | None = None
+    contact: str | None = None
+
+
+class Distribute(_Strict):
+    """How a blank copy is pre-addressed to a partner agency; without it, the form cannot be distributed."""
+
+    agency: AgencyFields
+
+
 _HASH16 = r"^[0-9a-f]{16}$"
 
 
@@ -495,6 +544,9 @@ class FormSpec(_Strict):
     scoring: Scoring | None = None
     summary: Summary | None = None
     keep_identity: IdentityPin | None = None
+    # Facts for other commands, not the form: neither changes the PDF, so neither is in the identity hash.
+    report: ReportSection | None = None
+    distribute: Distribute | None = None
 
     @field_validator("version", mode="before")
     @classmethod
@@ -540,10 +592,29 @@ class FormSpec(_Strict):
 
     @cached_property
     def layout_hash(self) -> str:
-        """A hash of the layout's content itself (`keep_identity` aside): what a pin is checked against."""
-        dumped = self.model_dump(mode="json", exclude_defaults=True, by_alias=True, exclude={"keep_identity"})
+        """A hash of the layout's content itself: what a pin is checked against. Left out: `keep_identity`
+        (it names this hash), and `report` and `distribute`, which tell other commands how to count or
+        address the form without changing a byte of it, so adding or editing them keeps issued copies valid."""
+        dumped = self.model_dump(mode="json", exclude_defaults=True, by_alias=True,
+                                 exclude={"keep_identity", "report", "distribute"})
         canonical = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+    @cached_property
+    def breakdowns(self) -> tuple[Breakdown, ...]:
+        """The report's breakdowns: the layout's `report:`, else one table per radio or dropdown question
+        that is not scored (in no scoring group, not the worker's stated level, not a repeated row's cell),
+        after an age table when the summary names a date of birth."""
+        if self.report is not None:
+            return self.report.breakdowns
+        scoring = self.scoring
+        scored = {fid for members in scoring.groups.values() for fid in members} if scoring else set()
+        if scoring and scoring.stated:
+            scored.add(scoring.stated)
+        repeated = {f.id for b in _walk_blocks(self) if isinstance(b, Repeat) for f in b.fields}
+        age = (Breakdown(age=True),) if self.summary and self.summary.dob else ()
+        return age + tuple(Breakdown(field=f.id) for f in self.fields
+                           if f.type in ("radio", "dropdown") and f.id not in scored and f.id not in repeated)
 
     def level(self, number: int) -> Level:
         assert self.scoring is not None
@@ -569,7 +640,47 @@ class FormSpec(_Strict):
             for ref in self.summary.ticked:
                 if ref not in self.checklists:
                     raise ValueError(f"summary.ticked: no checklist {ref!r}")
+        if self.report:
+            _check_report(self, self.report)
+        if self.distribute:
+            _check_distribute(self, self.distribute)
         return self
+
+
+def _check_report(spec: FormSpec, report: ReportSection) -> None:
+    seen: set[str] = set()
+    for i, entry in enumerate(report.breakdowns):
+        where = f"report.breakdowns[{i}] ({entry.key})"
+        if entry.key in seen:
+            raise ValueError(f"{where}: listed twice")
+        seen.add(entry.key)
+        if entry.field is not None:
+            f = spec.field_map.get(entry.field)
+            if f is None:
+                raise ValueError(f"{where}: no field with id {entry.field!r}")
+            if f.type not in ("radio", "dropdown"):
+                raise ValueError(f"{where}: {f.id} is a {f.type}; a breakdown counts a radio or dropdown's answers")
+        elif entry.checklist is not None and entry.checklist not in spec.checklists:
+            raise ValueError(f"{where}: no checklist {entry.checklist!r}")
+        elif entry.age and not (spec.summary and spec.summary.dob):
+            raise ValueError(f"{where}: the age is worked out from summary.dob, which this layout does not name")
+
+
+def _check_distribute(spec: FormSpec, distribute: Distribute) -> None:
+    seen: set[str] = set()
+    for part in ("name", "address", "contact"):
+        fid = getattr(distribute.agency, part)
+        if fid is None:
+            continue
+        where = f"distribute.agency.{part}"
+        f = spec.field_map.get(fid)
+        if f is None:
+            raise ValueError(f"{where}: no field with id {fid!r}")
+        if f.type not in ("text", "multiline"):
+            raise ValueError(f"{where}: {fid} is a {f.type}; the agency's details go into text fields")
+        if fid in seen:
+            raise ValueError(f"{where}: {fid} is already used for another part of the agency block")
+        seen.add(fid)
 
 
 def _walk_blocks(spec: "FormSpec") -> Any:

@@ -18,10 +18,9 @@ Only blank forms ever leave: a copy is made here from the layout, never from a
 file; the only values written into it are the agency block's; and before it is
 attached it is read back and refused if any other field holds anything.
 
-The agency block is found from the layout: the field its `summary.agency` names,
-and the fields `address` and `contact` beside it (same id prefix), where the form
-has them: `agency.name`, `agency.address`, `agency.contact` on hillingdon-cse;
-`assessment.agency`, `assessment.contact` on cse-risk-vulnerability.
+The agency block is the layout's to declare (`distribute: agency: {name, address,
+contact}`, checked when the layout loads): a form whose layout declares none cannot
+be distributed, rather than have its fields guessed.
 """
 
 from __future__ import annotations
@@ -82,19 +81,13 @@ class AgencyBlock:
 
 
 def agency_block(spec: FormSpec) -> AgencyBlock:
-    """Where the agency's details go on this form; a form with no agency field cannot be distributed."""
-    name = spec.summary.agency if spec.summary else None
-    if not name:
-        raise CsePdfError(f"form {spec.id} names no agency field (summary.agency in its layout), so it cannot "
-                          "be pre-addressed; add one, or send the blank from `cse-pdf generate`")
-    prefix = name.rpartition(".")[0]
-
-    def beside(suffix: str) -> str | None:
-        fid = f"{prefix}.{suffix}" if prefix else suffix
-        f = spec.field_map.get(fid)
-        return fid if f is not None and f.type in ("text", "multiline") else None
-
-    return AgencyBlock(name, beside("address"), beside("contact"))
+    """Where the agency's details go on this form; a form whose layout declares no agency block cannot be
+    distributed."""
+    if spec.distribute is None:
+        raise CsePdfError(f"form {spec.id} declares no agency block (`distribute: agency:` in its layout), so it "
+                          "cannot be pre-addressed; add one, or send the blank from `cse-pdf generate`")
+    fields = spec.distribute.agency
+    return AgencyBlock(fields.name, fields.address, fields.contact)
 
 
 def blank_copy(spec: FormSpec, agency: Agency, instance: str) -> bytes:
@@ -174,6 +167,7 @@ def distribute(spec: FormSpec, agencies: Iterable[Agency], sending: Sending, *, 
     (from an earlier run) is replaced only with `force`, so no copy is sent twice by accident."""
     if smtp is None and out is None:
         raise CsePdfError("give an output folder for the .eml files or a mail server to send through")
+    agency_block(spec)  # a form that cannot be pre-addressed is refused once, not once per agency
     report = DistributionReport()
     agencies = list(agencies)
     if smtp is None and out is not None:

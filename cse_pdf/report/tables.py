@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Literal
 from cse_pdf.assess.person import normalise_name
 from cse_pdf.base.storable import storable_text
 from cse_pdf.form import spec as S
-from cse_pdf.form.spec import FormSpec
+from cse_pdf.form.spec import Breakdown, FormSpec
 from cse_pdf.report.suppression import Suppressed, shown_count, suppress
 from cse_pdf.store.reports import AssessmentFacts
 
@@ -253,46 +253,33 @@ def _file_id(fid: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fid.lower()).strip("-")
 
 
-# ---- which breakdowns each form gets ----------------------------------------------------------
-
-Extra = tuple[str, ...]  # ("choice", field id, title) | ("checklist", name, title) | ("age",)
-
-FORM_BREAKDOWNS: dict[str, list[Extra]] = {
-    "hillingdon-cse": [
-        ("choice", "client.gender", "Gender"),
-        ("age",),
-        ("choice", "client.ethnicity", "Ethnicity"),
-        ("choice", "looked_after.status", "Looked after status"),
-        ("choice", "education.status", "Education, training or employment"),
-        ("checklist", "concern", "Basis of concern"),
-        ("choice", "perpetrator.type", "Actual or suspected perpetrator"),
-        ("checklist", "coercion", "Method of coercion"),
-    ],
-    "cse-risk-vulnerability": [
-        ("age",),
-        ("choice", "associates.known", "Associating with individuals known to be sexually exploitative"),
-        ("choice", "associates.suspected", "Indicators of involvement with individuals suspected of CSE"),
-        ("checklist", "actual", "Indicators of actual CSE"),
-        ("checklist", "suspected", "Indicators of suspected CSE"),
-        ("checklist", "vulnerability", "Vulnerabilities"),
-    ],
-}
+# ---- which breakdowns each form gets: the layout says (FormSpec.breakdowns) ----------------------
 
 
 def fields_needed(spec: FormSpec) -> set[str]:
     """The only answers the report reads from the database for this form."""
     need: set[str] = set()
-    for extra in FORM_BREAKDOWNS.get(spec.id, []):
-        if extra[0] == "choice":
-            need.add(extra[1])
-        elif extra[0] == "checklist" and extra[1] in spec.checklists:
-            c = spec.checklists[extra[1]]
+    for entry in spec.breakdowns:
+        if entry.field is not None:
+            need.add(entry.field)
+        elif entry.checklist is not None:
+            c = spec.checklists[entry.checklist]
             need.update(f"{c.checklist}.{i.id}" for i in c.items)
             if c.other is not None:
                 need.add(c.other.id)
     if spec.summary and spec.summary.agency:
         need.add(spec.summary.agency)
     return need
+
+
+def breakdown_table(spec: FormSpec, entry: Breakdown, facts: Facts, on: bool) -> CountTable | None:
+    """One of the layout's breakdowns; the layout was checked when it loaded, so each names what exists."""
+    if entry.age:
+        return age_table(facts, on)
+    if entry.field is not None:
+        return choice_table(spec, entry.field, entry.title or spec.field_map[entry.field].label, facts, on)
+    assert entry.checklist is not None
+    return checklist_table(spec, entry.checklist, entry.title or spec.checklists[entry.checklist].label, facts, on)
 
 
 def form_section(spec: FormSpec, facts: Facts, on: bool, date_from: date | None = None,
@@ -306,18 +293,23 @@ def form_section(spec: FormSpec, facts: Facts, on: bool, date_from: date | None 
     tables: list[CountTable | None] = [*level_tables(spec, facts, on), month_table(facts, on, date_from, date_to),
                                        review_table(facts, on), incomplete_table(spec, facts, on),
                                        flag_table(spec, facts, on)]
-    extras = FORM_BREAKDOWNS.get(spec.id, [("age",)] if spec.summary and spec.summary.dob else [])
-    for extra in extras:
-        if extra[0] == "age":
-            tables.append(age_table(facts, on))
-        elif extra[0] == "choice":
-            tables.append(choice_table(spec, extra[1], extra[2], facts, on))
-        elif extra[0] == "checklist":
-            tables.append(checklist_table(spec, extra[1], extra[2], facts, on))
+    tables += [breakdown_table(spec, entry, facts, on) for entry in spec.breakdowns]
     tables.append(agency_table(spec, facts, on))
-    section.tables = [t for t in tables if t is not None]
+    section.tables = _distinct_ids([t for t in tables if t is not None])
     section.glance = _glance(spec, section)
     return section
+
+
+def _distinct_ids(tables: list[CountTable]) -> list[CountTable]:
+    """A table's id names its CSV file: a layout's field or checklist called `flags` (or `reviews`, …) must
+    not overwrite the standard table of that name, so a later table taking a used id gets a suffix."""
+    taken: set[str] = set()
+    for table in tables:
+        base, n = table.id, 2
+        while table.id in taken:
+            table.id, n = f"{base}-{n}", n + 1
+        taken.add(table.id)
+    return tables
 
 
 def _glance(spec: FormSpec, section: FormSection) -> list[str]:
