@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
+from cse_pdf.base.exit_codes import ExitCode
 from cse_pdf.cli import main
 from cse_pdf.form.catalog import LAYOUTS_VARIABLE, find_form
 from cse_pdf.pdf.fill import fill_bytes
@@ -78,6 +79,17 @@ report:
     - {checklist: signs, title: Signs the worker saw}
     - {field: person.setting}
 """
+UNSCORED = """\
+id: contact-log
+version: "1"
+title: Contact log
+sections:
+  - title: Contact
+    blocks:
+      - fields:
+          - {id: contact.name, type: text, label: Name}
+          - {id: contact.date, type: date, label: Date}
+"""
 PEOPLE = [  # fictional: (name, date of birth, answers to the two questions, signs ticked, setting)
     ("Sam Fictional", "01/02/2012", ("0", "0"), (), "club"),
     ("Alex Example", "03/04/2010", ("1", "1"), ("older_friends",), "club"),
@@ -97,6 +109,7 @@ def board_folder(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: py
     folder.mkdir()
     text = LAYOUT + (REPORT_SECTION if request.param == "report section" else "")
     (folder / f"{FORM_ID}.yaml").write_text(text, encoding="utf-8")
+    (folder / "contact-log.yaml").write_text(UNSCORED, encoding="utf-8")  # beside it: must not stop the others
     monkeypatch.setenv(LAYOUTS_VARIABLE, str(folder))
     monkeypatch.chdir(tmp_path)
     return folder
@@ -104,7 +117,8 @@ def board_folder(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: py
 
 def test_a_board_form_from_a_yaml_file_goes_through_every_command(board_folder: Path, tmp_path: Path) -> None:
     declared = "report:" in (board_folder / f"{FORM_ID}.yaml").read_text(encoding="utf-8")
-    assert f"{FORM_ID}\t1\tYouth Club Wellbeing Check" in run("forms").stdout
+    listed = run("forms").stdout
+    assert f"{FORM_ID}\t1\tYouth Club Wellbeing Check" in listed and "contact-log\t1\tContact log" in listed
 
     # generate, then fill as a worker's viewer would
     blank = tmp_path / "blank.pdf"
@@ -173,3 +187,20 @@ def counts(tables: Path, table_id: str) -> dict[str, str]:
     with (tables / f"{FORM_ID}--{table_id}.csv").open(encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     return {row[0]: row[1] for row in rows[1:-1]}  # between the header and the total
+
+
+def test_a_layout_without_scoring_is_refused_by_score_in_one_line(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listed, generated and read like any form, but there is nothing to score: say so, not "internal error"."""
+    (tmp_path / "contact-log.yaml").write_text(UNSCORED, encoding="utf-8")
+    monkeypatch.setenv(LAYOUTS_VARIABLE, str(tmp_path))
+    blank = tmp_path / "blank.pdf"
+    run("generate", "contact-log", "-o", blank)
+    filled = tmp_path / "filled.pdf"
+    filled.write_bytes(fill_bytes(blank.read_bytes(), find_form("contact-log"), {"contact.name": "Pat Fictional"}))
+    assert json.loads(run("read", filled).stdout)["values"]["contact.name"] == "Pat Fictional"
+
+    result = CliRunner().invoke(main, ["score", str(filled)])
+    assert result.exit_code == ExitCode.BAD_LAYOUT_OR_VALUES
+    assert result.stderr.splitlines() == ["cse-pdf: error: form contact-log declares no scoring, so it cannot be "
+                                          "scored, stamped or ingested; add a `scoring:` section to its layout"]

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Mapping
 
+from cse_pdf.base.errors import SpecError
 from cse_pdf.form import spec as S
 from cse_pdf.form.dates import DateUnreadable, age_on, parse_date
 from cse_pdf.form.derived import fields_of
@@ -93,7 +94,8 @@ class _Context:
 def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
     """Levels first (the highest wins), then raises, then flags and advice, which may look at the level."""
     if spec.scoring is None:
-        raise ValueError(f"form {spec.id} declares no scoring")
+        raise SpecError(f"form {spec.id} declares no scoring, so it cannot be scored, stamped or ingested; add a "
+                        "`scoring:` section to its layout")
     sc = spec.scoring
     ctx = _Context(spec, values)
     top = max(lv.level for lv in sc.levels)
