@@ -24,31 +24,35 @@ from cse_pdf.form.spec import FormSpec, load_spec
 LAYOUTS_VARIABLE = "CSE_PDF_LAYOUTS"
 
 
+@lru_cache(maxsize=None)
 def layouts_dir() -> Path:
-    """Installed wheels carry the layouts inside the package; a checkout has them at the top."""
+    """Installed wheels carry the layouts inside the package; a checkout has them at the top. (Where the
+    package is does not change while it runs: worked out once, not on every look-up of a form.)"""
     packaged = Path(__file__).parent.parent / "layouts"
     return packaged if packaged.is_dir() else Path(__file__).parent.parent.parent / "layouts"
 
 
-def layout_folders() -> tuple[Path, ...]:
-    """The installed folder, then each folder in $CSE_PDF_LAYOUTS in order (empty entries skipped).
+def board_folders() -> tuple[Path, ...]:
+    """The folders in $CSE_PDF_LAYOUTS, in order (empty entries skipped, as in PATH).
 
     Read afresh on every call, and made absolute, so that the catalog's cache is keyed by what the
-    variable says now (a test or a long-lived process may change it)."""
+    variable says now (a test or a long-lived process may change it, or the working folder)."""
     extra = os.environ.get(LAYOUTS_VARIABLE, "")
-    return (layouts_dir(), *(Path(os.path.abspath(p)) for p in extra.split(os.pathsep) if p))
+    return tuple(Path(os.path.abspath(p)) for p in extra.split(os.pathsep) if p)
 
 
 @lru_cache(maxsize=None)
-def _all_specs(folders: tuple[Path, ...]) -> tuple[tuple[FormSpec, bool], ...]:
-    """Every layout in `folders` as (spec, current?), current ones first; duplicates refused."""
+def _all_specs(installed: Path, boards: tuple[Path, ...]) -> tuple[tuple[FormSpec, bool], ...]:
+    """Every layout, installed then each Board folder's, as (spec, current?), current ones first;
+    duplicates refused."""
     current: list[tuple[FormSpec, Path]] = []
     archived: list[tuple[FormSpec, Path]] = []
+    missing = next((folder for folder in boards if not folder.is_dir()), None)
+    if missing is not None:
+        raise SpecError(f"no such layouts folder (named in ${LAYOUTS_VARIABLE}); create it or remove it from the "
+                        "variable", missing)
     seen_folders: set[Path] = set()
-    for folder in folders:
-        if not folder.is_dir():
-            raise SpecError(f"no such layouts folder (named in ${LAYOUTS_VARIABLE}); create it or remove it "
-                            "from the variable", folder)
+    for folder in (installed, *boards):
         if folder.resolve() in seen_folders:  # the installed folder named again, or one named twice
             continue
         seen_folders.add(folder.resolve())
@@ -72,7 +76,7 @@ def _refuse_twice(found: list[tuple[Hashable, Path]], what: str) -> None:
 
 def current_forms() -> list[FormSpec]:
     """The forms offered to users: one (the newest) per form id."""
-    return [spec for spec, current in _all_specs(layout_folders()) if current]
+    return [spec for spec, current in _all_specs(layouts_dir(), board_folders()) if current]
 
 
 def find_form(name: str, version: str | None = None) -> FormSpec:
@@ -82,7 +86,7 @@ def find_form(name: str, version: str | None = None) -> FormSpec:
         if not path.exists():
             raise SpecError("no such layout file", path)
         return load_spec(path)
-    candidates = [spec for spec, current in _all_specs(layout_folders()) if spec.id == name]
+    candidates = [spec for spec, current in _all_specs(layouts_dir(), board_folders()) if spec.id == name]
     if not candidates:
         known = ", ".join(s.id for s in current_forms()) or "none"
         raise UnknownFormError(f"no form with id {name!r} (known: {known}); run `cse-pdf forms`")
