@@ -7,16 +7,30 @@ that never repeats anything typed into the form.
 
 from __future__ import annotations
 
-from cse_pdf.assess.claims import CLAIM_PROBLEM_START
 from cse_pdf.assess.person import PersonKeys
 from cse_pdf.assess.review_codes import REASONS
 from cse_pdf.assess.score import Assessment
 from cse_pdf.base.errors import CsePdfError
+from cse_pdf.base.notices import NoticeCode
 from cse_pdf.form.catalog import find_form
-from cse_pdf.returned.printed import NO_SUCH_OPTION, UNREADABLE_TEXT
-from cse_pdf.returned.read import CONFLICT_WARNING, Response
+from cse_pdf.returned.read import Response
 
-_KNOWN_WARNING_STARTS = ("read from a flattened copy", "made from version", "form identity hash")
+# The review code each reader's or scorer's notice puts a form under. A notice not listed here (a field
+# missing, a value not among its options, …) is "reading-warnings" when read from fields, and nothing of
+# its own on a flattened copy (whose "flattened" code says that its reading is less certain).
+_BY_NOTICE: dict[NoticeCode, str | None] = {
+    NoticeCode.FLATTENED: None,  # "flattened", from Response.flattened
+    NoticeCode.OLDER_VERSION: None,  # "older-layout", from the catalog
+    NoticeCode.HASH_DIFFERS: None,  # "layout-changed", from the identity
+    NoticeCode.IDENTITY_CONFLICT: "conflicting-values",
+    NoticeCode.FIELD_CONFLICT_SHOWN: "conflicting-values",
+    NoticeCode.FIELD_CONFLICT_BLANK: "conflicting-values",
+    NoticeCode.UNREADABLE_TEXT: "unreadable-text",
+    NoticeCode.NO_SUCH_OPTION: "unreadable-text",
+    NoticeCode.CLAIM_DIFFERS: "calculated-differs",
+}
+_READING = "reading-warnings"
+_PROBLEM = "date-problems"  # any other problem the scorer found is about dates
 
 
 def review_reasons(response: Response, assessment: Assessment, keys: PersonKeys,
@@ -33,19 +47,12 @@ def review_reasons(response: Response, assessment: Assessment, keys: PersonKeys,
         found.add("layout-changed")
     if _is_older(response):
         found.add("older-layout")
-    if any(UNREADABLE_TEXT in w or NO_SUCH_OPTION in w for w in response.warnings):
-        found.add("unreadable-text")
-    conflicting = [w for w in response.warnings if CONFLICT_WARNING in w]
-    if conflicting:
-        found.add("conflicting-values")
-    if not response.flattened and any(not w.startswith(_KNOWN_WARNING_STARTS) and w not in conflicting
-                                      for w in response.warnings):
-        found.add("reading-warnings")
-    claims = [p for p in assessment.problems if p.startswith(CLAIM_PROBLEM_START)]
-    if claims:
-        found.add("calculated-differs")
-    if len(claims) < len(assessment.problems):
-        found.add("date-problems")
+    for notice in response.notices:
+        code = _BY_NOTICE.get(notice.code, None if response.flattened else _READING)
+        if code is not None:
+            found.add(code)
+    for notice in assessment.notices:
+        found.add(_BY_NOTICE.get(notice.code) or _PROBLEM)
     if assessment.unanswered:
         found.add("unanswered")
     if assessment.differs:

@@ -38,6 +38,7 @@ class AssessmentFacts:
     domains_unanswered: int | None  # None: the form scores no domains
     unanswered: int  # questions the scoring rules use, left blank
     flags: tuple[str, ...]
+    flag_rules: tuple[int, ...] | None  # which rule (index in its layout version's `rules`) raised each flag
     values: dict[str, Any]  # only the fields asked for: checkbox → bool, other → text
     trend: str | None  # "rose", "fell" or "same" against the previous assessment; None: the first one
     issued_to: str | None  # the agency the copy was sent to by `distribute`, if it was
@@ -51,7 +52,8 @@ def current_facts(store: Store, fields: Iterable[str], form: str | None = None, 
     q = (sa.select(SubmissionRecord.id, SubmissionRecord.form_id, SubmissionRecord.form_version,
                    SubmissionRecord.date_completed, SubmissionRecord.dob, SubmissionRecord.person_key,
                    SubmissionRecord.instance_id, AssessmentRecord.level, AssessmentRecord.stated_level,
-                   AssessmentRecord.domains, AssessmentRecord.unanswered, AssessmentRecord.flags)
+                   AssessmentRecord.domains, AssessmentRecord.unanswered, AssessmentRecord.flags,
+                   AssessmentRecord.flag_rules)
          .join(AssessmentRecord, AssessmentRecord.submission_id == SubmissionRecord.id)
          .where(SubmissionRecord.is_current.is_(True))
          .order_by(SubmissionRecord.form_id, SubmissionRecord.date_completed, SubmissionRecord.id))
@@ -83,7 +85,8 @@ def current_facts(store: Store, fields: Iterable[str], form: str | None = None, 
             form_id=r.form_id, form_version=r.form_version, completed=r.date_completed,
             age=age if age is not None and age >= 0 else None, level=r.level, stated_level=r.stated_level,
             domains_unanswered=sum(v is None for v in domains.values()) if domains else None,
-            unanswered=len(r.unanswered or ()), flags=tuple(r.flags or ()), values=dict(values.get(r.id, {})),
+            unanswered=len(r.unanswered or ()), flags=tuple(r.flags or ()),
+            flag_rules=None if r.flag_rules is None else tuple(r.flag_rules), values=dict(values.get(r.id, {})),
             trend=previous.trend(r.level) if previous else None,
             issued_to=issued.get(r.instance_id) if r.instance_id else None))
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from cse_pdf.assess.history import PreviousAssessment, pick_previous
 from cse_pdf.assess.person import PersonKeys, normalise_name, read_date
 from cse_pdf.assess.review_codes import describe
+from cse_pdf.assess.score import Assessment
 from cse_pdf.base.errors import StoreError
 from cse_pdf.base.storable import storable_text
 from cse_pdf.store.engine import BUSY_TIMEOUT_MS, NEVER_SET_UP, WRITE, create_engine, display, resolve_url
@@ -52,7 +53,7 @@ class NewSubmission:
     keys: PersonKeys
     values: dict[str, Any]
     field_types: dict[str, str]
-    assessment: dict[str, Any]  # score.Assessment.to_dict()
+    assessment: Assessment
 
     @property
     def status(self) -> str:
@@ -265,14 +266,7 @@ class Store:
                 assessment_key=assessment_key, revision=revision, is_current=True)
             s.add(row)
             s.flush()
-            a = sub.assessment
-            s.add(AssessmentRecord(
-                submission_id=row.id, level=a["level"], label=a["label"], base_level=a["base_level"],
-                total=a["total"], answered=a["answered"],
-                stated_level=a["stated"]["level"] if a["stated"] else None,
-                stated_label=a["stated"]["label"] if a["stated"] else None, stated_differs=a["stated_differs"],
-                domains=a["domains"], reasons=a["reasons"], flags=a["flags"], advice=a["advice"],
-                unanswered=a["unanswered"], problems=a["problems"]))
+            s.add(assessment_row(row.id, sub.assessment))
             # Core, not ORM, insert: one executemany for the ~150 rows instead of ORM batches (issue 5)
             s.execute(ValueRecord.__table__.insert(), value_rows(row.id, sub.values, sub.field_types))
             s.execute(sa.delete(FailureRecord).where(FailureRecord.sha256 == sub.sha256))  # it reads now
@@ -410,6 +404,16 @@ class Store:
             if sub.person_key:
                 r.previous = pick_previous(people[(sub.form_id, sub.person_key)], sub.date_completed, exclude=sub.id)
         return rows
+
+
+def assessment_row(submission_id: int, a: Assessment) -> AssessmentRecord:
+    """The one way an assessment goes into the database. Flags keep their words (shown) and, beside them,
+    the index of the rule that raised each (counted by the report)."""
+    return AssessmentRecord(
+        submission_id=submission_id, level=a.level, label=a.label, base_level=a.base_level, total=a.total,
+        answered=a.answered, stated_level=a.stated_level, stated_label=a.stated_label, stated_differs=a.differs,
+        domains={d.id: d.score for d in a.domains}, reasons=[asdict(r) for r in a.reasons], flags=a.flags,
+        flag_rules=a.flag_rules, advice=a.advice, unanswered=list(a.unanswered), problems=a.problems)
 
 
 def _refused(exc: BaseException, where: str) -> StoreError:
