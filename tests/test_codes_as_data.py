@@ -235,3 +235,18 @@ def test_rows_recorded_before_0004_get_their_flag_rules_by_scoring_again(db_url:
     counts = flag_counts(rv, facts)
     assert sum(counts.values()) - counts["No flag raised"] == 1  # the first, once; the unmatched one nowhere
     assert counts["No flag raised"] == 1
+
+
+# ---- one assessment type from scoring to the store and back --------------------------------------
+
+def test_an_assessment_comes_back_from_the_store_as_it_was_recorded(db_url: str) -> None:
+    spec = find_form(HIL)
+    values = answered(spec) | {"risk.drug_use": "5", spec.summary.dob: "31/02/2010"}  # a reason and a problem
+    scored = assess(spec, values)
+    assert scored.reasons and scored.problems
+    with Store.open(db_url) as store:
+        record_id = record(store, spec, values, "round-trip")
+        [exported] = store.current_assessments(HIL)
+        shown = store.record_detail(record_id)
+    assert exported.assessment == scored.recorded()
+    assert shown is not None and shown["assessment"] == scored.to_dict()  # `show --json` as `score --json`

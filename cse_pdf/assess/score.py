@@ -18,7 +18,7 @@ from cse_pdf.form.derived import is_answered, unanswered_ids
 from cse_pdf.form.spec import FormSpec, fill_placeholders
 
 
-@dataclass
+@dataclass(frozen=True)
 class Reason:
     rule: str  # the rule's kind
     level: int
@@ -79,6 +79,43 @@ class Assessment:
     def flag_rules(self) -> list[int]:
         return [r.rule for r in self.raised_flags]
 
+    def recorded(self) -> "RecordedAssessment":
+        """What is kept of it: the store records this, and gives it back to export, show and the report."""
+        return RecordedAssessment(
+            level=self.level, label=self.label, base_level=self.base_level, total=self.total, answered=self.answered,
+            domains={d.id: d.score for d in self.domains}, reasons=tuple(self.reasons), flags=tuple(self.flags),
+            flag_rules=tuple(self.flag_rules), advice=tuple(self.advice), unanswered=tuple(self.unanswered),
+            stated_level=self.stated_level, stated_label=self.stated_label, stated_differs=self.differs,
+            problems=tuple(self.problems))
+
+    def to_dict(self) -> dict[str, Any]:
+        """`score --json`: the same shape as `show --json` gives for a recorded one."""
+        return self.recorded().to_dict()
+
+
+@dataclass(frozen=True)
+class RecordedAssessment:
+    """An assessment as the database keeps it: its words rendered, its flags with the rules that raised them.
+
+    The one shape between scoring and every reader of the store (export, show, the report): made by
+    `Assessment.recorded`, converted to and from a database row only in cse_pdf.store.repository."""
+
+    level: int
+    label: str
+    base_level: int
+    total: int | None
+    answered: int
+    domains: dict[str, int | None]  # domain id → its score (None: unanswered)
+    reasons: tuple[Reason, ...]
+    flags: tuple[str, ...]
+    flag_rules: tuple[int, ...] | None  # the rule behind each flag; None: recorded before rules were kept
+    advice: tuple[str, ...]
+    unanswered: tuple[str, ...]
+    stated_level: int | None
+    stated_label: str | None
+    stated_differs: bool
+    problems: tuple[str, ...]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "level": self.level,
@@ -86,14 +123,14 @@ class Assessment:
             "base_level": self.base_level,
             "total": self.total,
             "answered": self.answered,
-            "domains": {d.id: d.score for d in self.domains},
+            "domains": dict(self.domains),
             "reasons": [asdict(r) for r in self.reasons],
-            "flags": self.flags,
-            "advice": self.advice,
-            "unanswered": self.unanswered,
+            "flags": list(self.flags),
+            "advice": list(self.advice),
+            "unanswered": list(self.unanswered),
             "stated": None if self.stated_level is None else {"level": self.stated_level, "label": self.stated_label},
-            "stated_differs": self.differs,
-            "problems": self.problems,
+            "stated_differs": self.stated_differs,
+            "problems": list(self.problems),
         }
 
 
