@@ -214,7 +214,7 @@ def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
     _check_dates(ctx)
 
     stated_level = stated_label = None
-    if sc.stated and values.get(sc.stated) not in (None, ""):
+    if sc.stated and is_answered(values.get(sc.stated)):
         stated_level = int(values[sc.stated])
         stated_label = spec.level(stated_level).label
 
