@@ -68,7 +68,7 @@ class FileOutcome:
     kind: str  # INGESTED, KNOWN, NEEDS_REVIEW, FAILED or SKIPPED
     record_id: int | None = None
     reason: str | None = None  # FAILED, SKIPPED: the one-line reason
-    review: tuple[str, ...] = ()  # NEEDS_REVIEW: the codes (cse_pdf.assess.review.REASONS)
+    review: tuple[str, ...] = ()  # NEEDS_REVIEW: the codes (cse_pdf.assess.review_codes.ReviewCode)
     revision: int = 1
     stamped: Path | None = None
     quarantined: Path | None = None
