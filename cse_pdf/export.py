@@ -75,7 +75,7 @@ def row_of(r: ExportRecord, fields: list[str]) -> dict[str, Any]:
         "Unreadable dates": list(r.unreadable_dates), "Suggested level": a.level, "Suggested label": a.label,
         "Stated level": a.stated_level, "Stated label": a.stated_label, "Stated differs": a.stated_differs,
         "Total": a.total, "Answered": a.answered, "Base level": a.base_level,
-        "Reasons": [x["text"] for x in a.reasons], "Flags": list(a.flags), "Advice": list(a.advice),
+        "Reasons": [x.text for x in a.reasons], "Flags": list(a.flags), "Advice": list(a.advice),
         "Unanswered": list(a.unanswered), "Problems": list(a.problems),
         "Previous record": p.record_id if p else None, "Previous date completed": p.completed if p else None,
         "Previous level": p.level if p else None, "Previous label": p.label if p else None,

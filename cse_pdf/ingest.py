@@ -68,7 +68,7 @@ class FileOutcome:
     kind: str  # INGESTED, KNOWN, NEEDS_REVIEW, FAILED or SKIPPED
     record_id: int | None = None
     reason: str | None = None  # FAILED, SKIPPED: the one-line reason
-    review: tuple[str, ...] = ()  # NEEDS_REVIEW: the codes (cse_pdf.assess.review.REASONS)
+    review: tuple[str, ...] = ()  # NEEDS_REVIEW: the codes (cse_pdf.assess.review_codes.ReviewCode)
     revision: int = 1
     stamped: Path | None = None
     quarantined: Path | None = None
@@ -389,7 +389,7 @@ def _read_score_stamp(p: Path) -> Processed | Failed | Skipped:
         layout_hash=response.identity.hash, instance_id=response.identity.instance, flattened=response.flattened,
         review=review, warnings=list(response.warnings), stamped_path=None,
         keys=keys, values=dict(response.values), field_types={f.id: f.type for f in spec.fields},
-        assessment=assessment.to_dict())
+        assessment=assessment)
     pdf = stamped.pdf if stamped is not None else None
     if pdf is not None and _worker_passwords.output:
         pdf = encrypt_pdf(pdf, _worker_passwords.output)

@@ -87,7 +87,7 @@ def _record(store: Store, spec: FormSpec, values: dict[str, Any], serial: str, i
         sha256=hashlib.sha256(serial.encode()).hexdigest(), source_path=f"/fictional/{serial}.pdf", form_id=spec.id,
         form_version=spec.version, layout_hash=spec.content_hash, instance_id=instance, flattened=False, review=[],
         warnings=[], stamped_path=None, keys=keys_of(spec, values), values=values,
-        field_types={f.id: f.type for f in spec.fields}, assessment=a.to_dict())
+        field_types={f.id: f.type for f in spec.fields}, assessment=a)
     return store.record(sub).record_id
 
 

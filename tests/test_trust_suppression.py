@@ -114,7 +114,7 @@ def random_facts(spec: FormSpec, rng: random.Random, n: int) -> list[AssessmentF
     small counts and large ones side by side."""
     assert spec.scoring is not None
     levels = [lv.level for lv in spec.scoring.levels]
-    flags = [_flag_text(r.flag) for r in spec.scoring.rules if not isinstance(r, S.TotalRule)
+    flags = [(i, _flag_text(r.flag)) for i, r in enumerate(spec.scoring.rules) if not isinstance(r, S.TotalRule)
              and getattr(r, "flag", None)]
     choice_fields = [f for f in spec.fields if f.type in ("radio", "dropdown")]
 
@@ -142,13 +142,16 @@ def random_facts(spec: FormSpec, rng: random.Random, n: int) -> list[AssessmentF
                 values[c.other.id] = "Fictional other" if rng.random() < text_p else ""
         values[spec.summary.agency] = rng.choices(agencies, agency_w)[0]
         month = rng.choices(range(1, 13), month_w)[0]
+        completed = date(2024, month, 1 + rng.randrange(28))  # drawn in this order: the same data as before
+        age = rng.choices([None, *range(8, 26)], age_w)[0]
+        stated_level = rng.choice([None, level, level, max(levels[0], level - 1), min(levels[-1], level + 1)])
+        domains_unanswered = rng.choice([0, 0, 1, 3]) if spec.scoring.domains else None
+        unanswered = rng.choice([0, 0, 0, 2, 5])
+        raised = [rule for rule, p in zip(flags, flag_p) if rng.random() < p]
         out.append(AssessmentFacts(
-            form_id=spec.id, form_version=spec.version, completed=date(2024, month, 1 + rng.randrange(28)),
-            age=rng.choices([None, *range(8, 26)], age_w)[0], level=level,
-            stated_level=rng.choice([None, level, level, max(levels[0], level - 1), min(levels[-1], level + 1)]),
-            domains_unanswered=rng.choice([0, 0, 1, 3]) if spec.scoring.domains else None,
-            unanswered=rng.choice([0, 0, 0, 2, 5]),
-            flags=tuple(fl for fl, p in zip(flags, flag_p) if rng.random() < p),
+            form_id=spec.id, form_version=spec.version, completed=completed, age=age, level=level,
+            stated_level=stated_level, domains_unanswered=domains_unanswered, unanswered=unanswered,
+            flags=tuple(text for _, text in raised), flag_rules=tuple(index for index, _ in raised),
             values=values, trend=rng.choice([None, None, "rose", "fell", "same"]), issued_to=None))
     return out
 

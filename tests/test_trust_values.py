@@ -19,6 +19,7 @@ from hostile_values import ALL_CONTROLS, HOSTILE, as_read, hostile_return, targe
 from pypdf import PdfReader
 
 from cse_pdf.base.errors import StoreError
+from cse_pdf.base.notices import Notice, NoticeCode
 from cse_pdf.base.storable import REPLACEMENT, has_unstorable, storable_text
 from cse_pdf.form.catalog import current_forms, find_form
 from cse_pdf.form.identity import Identity
@@ -27,6 +28,7 @@ from cse_pdf.returned.read import Response, read_form
 from cse_pdf.store import Store
 
 HIL = "hillingdon-cse"
+EARLIER = Notice.of(NoticeCode.FIELD_MISSING, "client.postcode")  # a warning the reader found before
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -61,13 +63,13 @@ def test_a_response_holds_only_storable_text_and_says_which_fields_were_changed(
     s = spec.summary
     values = {f.id: None for f in spec.fields} | {s.name: "Ada\x00Lovelace", s.agency: "Youth \ud800 Service",
                                                   s.dob: "01/02/2010", "client.disability": "none"}
-    r = Response(spec, Identity(spec.id, spec.version, spec.content_hash, ""), values, ["earlier warning"])
+    r = Response(spec, Identity(spec.id, spec.version, spec.content_hash, ""), values, [EARLIER])
     assert r.values[s.name] == f"Ada{REPLACEMENT}Lovelace"
     assert r.values[s.agency] == f"Youth {REPLACEMENT} Service"
     assert r.values["client.disability"] == "none" and r.values[s.dob] == "01/02/2010"
     changed = [w for w in r.warnings if "cannot be stored" in w]
     assert len(changed) == 2 and any(s.name in w for w in changed) and any(s.agency in w for w in changed)
-    assert r.warnings[0] == "earlier warning"
+    assert r.notices[0] == EARLIER and r.warnings[0] == "field client.postcode is missing from the PDF"
     assert not any("Ada" in w or "Youth" in w for w in r.warnings)  # never the text itself
 
 

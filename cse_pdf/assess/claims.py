@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Mapping
 
 from cse_pdf.assess.score import Assessment, assess
+from cse_pdf.base.notices import Notice, NoticeCode
 from cse_pdf.form.derived import live_fields, unanswered_ids
-from cse_pdf.form.spec import LIVE_FIELDS, FormSpec
+from cse_pdf.form.spec import LIVE_FIELDS, LIVE_PREFIX, FormSpec
 
 if TYPE_CHECKING:
     from cse_pdf.returned.read import Response
 
 FLAG_ADVICE_PREFIX = "Advice: "
-CLAIM_PROBLEM_START = "the form's calculated "
 
 
 def live_outputs(spec: FormSpec, assessment: Assessment) -> dict[str, str]:
@@ -41,24 +41,20 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
-def compare_claims(spec: FormSpec, claims: Mapping[str, str], assessment: Assessment) -> list[str]:
-    """One line per calculated field whose saved value disagrees with cse-pdf's own result.
+def compare_claims(spec: FormSpec, claims: Mapping[str, str], assessment: Assessment) -> list[Notice]:
+    """One problem per calculated field whose saved value disagrees with cse-pdf's own result.
 
     Never echoes what the field says (it may hold anything a sender typed into it)."""
     expected = live_outputs(spec, assessment)
-    problems = []
-    for name, claimed in claims.items():
-        if name in expected and claimed.strip() and not _same(claimed, expected[name]):
-            problems.append(f"{CLAIM_PROBLEM_START}{LIVE_FIELDS[name].lower()} does not match cse-pdf's own "
-                            "result: it was changed by hand, or computed by an older copy of the form; "
-                            "cse-pdf's result is the one used")
-    return problems
+    return [Notice.of(NoticeCode.CLAIM_DIFFERS, f"{LIVE_PREFIX}.{name}", box=LIVE_FIELDS[name].lower())
+            for name, claimed in claims.items()
+            if name in expected and claimed.strip() and not _same(claimed, expected[name])]
 
 
 def assess_return(response: "Response") -> Assessment:
     """Score a returned form, with what its calculated fields claim checked against the result."""
     assessment = assess(response.spec, response.values)
     for problem in compare_claims(response.spec, response.calculated, assessment):
-        if problem not in assessment.problems:
-            assessment.problems.append(problem)
+        if problem not in assessment.notices:
+            assessment.notices.append(problem)
     return assessment

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal
 
 Trend = Literal["rose", "fell", "same"]
 
@@ -25,6 +25,11 @@ class PreviousAssessment:
 
     def trend(self, level: int) -> Trend:
         return "rose" if level > self.level else "fell" if level < self.level else "same"
+
+    def to_dict(self, level: int) -> dict[str, Any]:
+        """`show --json`'s "previous", seen from an assessment at `level`."""
+        return {"record": self.record_id, "date_completed": self.completed.isoformat(), "level": self.level,
+                "label": self.label, "trend": self.trend(level)}
 
 
 def pick_previous(candidates: Iterable[PreviousAssessment], completed: date | None,

@@ -7,51 +7,58 @@ that never repeats anything typed into the form.
 
 from __future__ import annotations
 
-from cse_pdf.assess.claims import CLAIM_PROBLEM_START
 from cse_pdf.assess.person import PersonKeys
-from cse_pdf.assess.review_codes import REASONS
+from cse_pdf.assess.review_codes import REASONS, ReviewCode
 from cse_pdf.assess.score import Assessment
 from cse_pdf.base.errors import CsePdfError
+from cse_pdf.base.notices import NoticeCode
 from cse_pdf.form.catalog import find_form
-from cse_pdf.returned.printed import NO_SUCH_OPTION, UNREADABLE_TEXT
-from cse_pdf.returned.read import CONFLICT_WARNING, Response
+from cse_pdf.returned.read import Response
 
-_KNOWN_WARNING_STARTS = ("read from a flattened copy", "made from version", "form identity hash")
+# The review code each reader's or scorer's notice puts a form under. A notice not listed here (a field
+# missing, a value not among its options, …) is "reading-warnings" when read from fields, and nothing of
+# its own on a flattened copy (whose "flattened" code says that its reading is less certain).
+_BY_NOTICE: dict[NoticeCode, ReviewCode | None] = {
+    NoticeCode.FLATTENED: None,  # "flattened", from Response.flattened
+    NoticeCode.OLDER_VERSION: None,  # "older-layout", from the catalog
+    NoticeCode.HASH_DIFFERS: None,  # "layout-changed", from the identity
+    NoticeCode.IDENTITY_CONFLICT: ReviewCode.CONFLICTING_VALUES,
+    NoticeCode.FIELD_CONFLICT_SHOWN: ReviewCode.CONFLICTING_VALUES,
+    NoticeCode.FIELD_CONFLICT_BLANK: ReviewCode.CONFLICTING_VALUES,
+    NoticeCode.UNREADABLE_TEXT: ReviewCode.UNREADABLE_TEXT,
+    NoticeCode.NO_SUCH_OPTION: ReviewCode.UNREADABLE_TEXT,
+    NoticeCode.CLAIM_DIFFERS: ReviewCode.CALCULATED_DIFFERS,
+}
+_READING = ReviewCode.READING_WARNINGS
+_PROBLEM = ReviewCode.DATE_PROBLEMS  # any other problem the scorer found is about dates
 
 
 def review_reasons(response: Response, assessment: Assessment, keys: PersonKeys,
-                   not_issued: bool = False) -> list[str]:
+                   not_issued: bool = False) -> list[ReviewCode]:
     """The codes (in REASONS order) that put this form in "needs review"; empty when it can be relied on.
 
     `not_issued`: the register of issued copies (checked by the caller, which has the database) holds
     copies of this form but not this one: a claim to be our copy that we cannot back up."""
-    found: set[str] = {"not-issued"} if not_issued else set()
+    found: set[ReviewCode] = {ReviewCode.NOT_ISSUED} if not_issued else set()
     spec = response.spec
     if response.flattened:
-        found.add("flattened")
+        found.add(ReviewCode.FLATTENED)
     elif response.identity.hash != spec.content_hash:
-        found.add("layout-changed")
+        found.add(ReviewCode.LAYOUT_CHANGED)
     if _is_older(response):
-        found.add("older-layout")
-    if any(UNREADABLE_TEXT in w or NO_SUCH_OPTION in w for w in response.warnings):
-        found.add("unreadable-text")
-    conflicting = [w for w in response.warnings if CONFLICT_WARNING in w]
-    if conflicting:
-        found.add("conflicting-values")
-    if not response.flattened and any(not w.startswith(_KNOWN_WARNING_STARTS) and w not in conflicting
-                                      for w in response.warnings):
-        found.add("reading-warnings")
-    claims = [p for p in assessment.problems if p.startswith(CLAIM_PROBLEM_START)]
-    if claims:
-        found.add("calculated-differs")
-    if len(claims) < len(assessment.problems):
-        found.add("date-problems")
+        found.add(ReviewCode.OLDER_LAYOUT)
+    for notice in response.notices:
+        code = _BY_NOTICE.get(notice.code, None if response.flattened else _READING)
+        if code is not None:
+            found.add(code)
+    for notice in assessment.notices:
+        found.add(_BY_NOTICE.get(notice.code) or _PROBLEM)
     if assessment.unanswered:
-        found.add("unanswered")
+        found.add(ReviewCode.UNANSWERED)
     if assessment.differs:
-        found.add("level-differs")
+        found.add(ReviewCode.LEVEL_DIFFERS)
     if not keys.identifies_assessment:
-        found.add("unidentified")
+        found.add(ReviewCode.UNIDENTIFIED)
     return [code for code in REASONS if code in found]
 
 

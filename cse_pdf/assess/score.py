@@ -12,13 +12,14 @@ from datetime import date
 from typing import Any, Mapping
 
 from cse_pdf.base.errors import SpecError
+from cse_pdf.base.notices import Notice, NoticeCode, messages
 from cse_pdf.form import spec as S
 from cse_pdf.form.dates import DateUnreadable, age_on, parse_date
-from cse_pdf.form.derived import fields_of
+from cse_pdf.form.derived import is_answered, unanswered_ids
 from cse_pdf.form.spec import FormSpec, fill_placeholders
 
 
-@dataclass
+@dataclass(frozen=True)
 class Reason:
     rule: str  # the rule's kind
     level: int
@@ -33,6 +34,16 @@ class DomainScore:
     descriptor: str | None
 
 
+@dataclass(frozen=True)
+class Raised:
+    """A flag or advice as raised: which rule said it (its index in the layout's `rules`), and its words.
+
+    The report counts flags by `rule`, so re-wording a layout's flag never changes a count."""
+
+    rule: int
+    text: str
+
+
 @dataclass
 class Assessment:
     level: int
@@ -44,14 +55,67 @@ class Assessment:
     unanswered: list[str]
     stated_level: int | None
     stated_label: str | None
-    problems: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # problems (dates, claims), as codes
     base_level: int = 0  # before any `raise` rule: the seed's threshold level
-    flags: list[str] = field(default_factory=list)
-    advice: list[str] = field(default_factory=list)
+    raised_flags: list[Raised] = field(default_factory=list)
+    raised_advice: list[Raised] = field(default_factory=list)
 
     @property
     def differs(self) -> bool:
         return self.stated_level is not None and self.stated_level != self.level
+
+    @property
+    def problems(self) -> list[str]:
+        return messages(self.notices)
+
+    @property
+    def flags(self) -> list[str]:
+        return [r.text for r in self.raised_flags]
+
+    @property
+    def advice(self) -> list[str]:
+        return [r.text for r in self.raised_advice]
+
+    @property
+    def flag_rules(self) -> list[int]:
+        return [r.rule for r in self.raised_flags]
+
+    def recorded(self) -> "RecordedAssessment":
+        """What is kept of it: the store records this, and gives it back to export, show and the report."""
+        return RecordedAssessment(
+            level=self.level, label=self.label, base_level=self.base_level, total=self.total, answered=self.answered,
+            domains={d.id: d.score for d in self.domains}, reasons=tuple(self.reasons), flags=tuple(self.flags),
+            flag_rules=tuple(self.flag_rules), advice=tuple(self.advice), unanswered=tuple(self.unanswered),
+            stated_level=self.stated_level, stated_label=self.stated_label, stated_differs=self.differs,
+            problems=tuple(self.problems))
+
+    def to_dict(self) -> dict[str, Any]:
+        """`score --json`: the same shape as `show --json` gives for a recorded one."""
+        return self.recorded().to_dict()
+
+
+@dataclass(frozen=True)
+class RecordedAssessment:
+    """An assessment as the database keeps it: its words rendered, its flags with the rules that raised them.
+
+    The one shape between scoring and every reader of the store (export, show, the report): made by
+    `Assessment.recorded`, converted to and from a database row only in cse_pdf.store.repository."""
+
+    level: int
+    label: str
+    base_level: int
+    total: int | None
+    answered: int
+    domains: dict[str, int | None]  # domain id → its score (None: unanswered)
+    reasons: tuple[Reason, ...]
+    flags: tuple[str, ...]
+    flag_rules: tuple[int, ...] | None  # the rule behind each flag; None: recorded before rules were kept
+    advice: tuple[str, ...]
+    unanswered: tuple[str, ...]
+    stated_level: int | None
+    stated_label: str | None
+    stated_differs: bool
+    problems: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,14 +124,14 @@ class Assessment:
             "base_level": self.base_level,
             "total": self.total,
             "answered": self.answered,
-            "domains": {d.id: d.score for d in self.domains},
+            "domains": dict(self.domains),
             "reasons": [asdict(r) for r in self.reasons],
-            "flags": self.flags,
-            "advice": self.advice,
-            "unanswered": self.unanswered,
+            "flags": list(self.flags),
+            "advice": list(self.advice),
+            "unanswered": list(self.unanswered),
             "stated": None if self.stated_level is None else {"level": self.stated_level, "label": self.stated_label},
-            "stated_differs": self.differs,
-            "problems": self.problems,
+            "stated_differs": self.stated_differs,
+            "problems": list(self.problems),
         }
 
 
@@ -76,7 +140,7 @@ class _Context:
 
     def __init__(self, spec: FormSpec, values: Mapping[str, Any]) -> None:
         self.spec, self.values = spec, values
-        self.problems: list[str] = []
+        self.problems: list[Notice] = []
         self.base_level: int | None = None
 
     def number(self, fid: str) -> int | None:
@@ -86,9 +150,10 @@ class _Context:
     def label(self, fid: str) -> str:
         return self.spec.field_map[fid].label
 
-    def problem(self, text: str) -> None:
-        if text not in self.problems:
-            self.problems.append(text)
+    def problem(self, code: NoticeCode, field: str | None = None, **facts: object) -> None:
+        notice = Notice.of(code, field, **facts)
+        if notice not in self.problems:
+            self.problems.append(notice)
 
 
 def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
@@ -123,22 +188,18 @@ def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
                 reasons.append(Reason(rule.kind, raised,
                                       fill_placeholders(rule.reason or "", facts | _label(spec, raised))))
 
-    flags: list[str] = []
-    advice: list[str] = []
-    for rule in sc.rules:
+    flags: list[Raised] = []
+    advice: list[Raised] = []
+    for index, rule in enumerate(sc.rules):
         if isinstance(rule, S.TotalRule) or rule.effect not in ("flag", "advice"):
             continue
         facts = _holds(rule, ctx)
         if facts is not None:
             text = fill_placeholders(rule.flag or rule.advice or "", facts | _label(spec, level))
-            (flags if rule.flag else advice).append(text)
+            (flags if rule.flag else advice).append(Raised(index, text))
 
-    scored: set[str] = set()
-    for rule in sc.rules:
-        scored.update(fields_of(rule, sc))
     # questions left blank: choices and dates the rules read (a blank tick or optional free text is an answer)
-    unanswered = [f.id for f in spec.fields if f.id in scored and f.type in ("radio", "dropdown", "date")
-                  and values.get(f.id) in (None, "")]
+    unanswered = [fid for fid in unanswered_ids(spec) if not is_answered(values.get(fid))]
 
     total = answered = None
     if sc.total:
@@ -155,7 +216,7 @@ def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
     _check_dates(ctx)
 
     stated_level = stated_label = None
-    if sc.stated and values.get(sc.stated) not in (None, ""):
+    if sc.stated and is_answered(values.get(sc.stated)):
         stated_level = int(values[sc.stated])
         stated_label = spec.level(stated_level).label
 
@@ -171,17 +232,19 @@ def _check_dates(ctx: _Context) -> None:
         text = ctx.values.get(f.id)
         if f.type != "date" or not isinstance(text, str) or not text.strip():
             continue  # blank is unanswered, not unreadable
-        if any(f"({f.id})" in p for p in ctx.problems):
+        if any(p.field == f.id for p in ctx.problems):
             continue  # an age rule said so already
         try:
             parse_date(text)
         except DateUnreadable as exc:
-            ctx.problem(f"{f.label} ({f.id}) could not be read: {exc}")
+            ctx.problem(NoticeCode.DATE_UNREADABLE, f.id, label=f.label, why=exc)
     s = ctx.spec.summary
     if s is not None and s.dob and s.completed:
         dob, done = (_readable(ctx.values.get(ref)) for ref in (s.dob, s.completed))
-        if dob is not None and done is not None and dob > done and not any("is after" in p for p in ctx.problems):
-            ctx.problem(f"{ctx.label(s.dob)} ({s.dob}) is after {ctx.label(s.completed)} ({s.completed})")
+        said = any(p.code in (NoticeCode.AGE_DOB_AFTER, NoticeCode.DOB_AFTER_COMPLETED) for p in ctx.problems)
+        if dob is not None and done is not None and dob > done and not said:
+            ctx.problem(NoticeCode.DOB_AFTER_COMPLETED, dob_label=ctx.label(s.dob), dob=s.dob,
+                        completed_label=ctx.label(s.completed), completed=s.completed)
 
 
 def _readable(text: Any) -> date | None:
@@ -209,10 +272,6 @@ def _total(rule: S.TotalRule, ctx: _Context) -> tuple[int, dict[str, object]]:
     raise AssertionError("the last band has no upper bound")  # guaranteed by spec validation
 
 
-def _is_answered(v: Any) -> bool:
-    return v is True or (isinstance(v, str) and v.strip() != "")
-
-
 def _holds(cond: Any, ctx: _Context) -> dict[str, object] | None:
     """The facts behind a condition when it holds, else None."""
     values = ctx.values
@@ -225,7 +284,7 @@ def _holds(cond: Any, ctx: _Context) -> dict[str, object] | None:
             elif cond.checked is not None:
                 ok = v is not None and bool(v) is cond.checked
             elif cond.answered is not None:
-                ok = _is_answered(v) is cond.answered
+                ok = is_answered(v) is cond.answered
             else:
                 ok = v in (cond.values or ())
             if ok:
@@ -260,15 +319,15 @@ def _age(cond: S.AgeCondition, ctx: _Context) -> dict[str, object] | None:
         try:
             dates[ref] = parse_date(str(text))
         except DateUnreadable as exc:
-            ctx.problem(f"{ctx.label(ref)} ({ref}) could not be read: {exc}; the age rule was not applied")
+            ctx.problem(NoticeCode.AGE_DATE_UNREADABLE, ref, label=ctx.label(ref), why=exc)
             unreadable = True
     if cond.dob in dates and cond.on in dates:
         age = age_on(dates[cond.dob], dates[cond.on])
         if age < 0:
-            ctx.problem(f"{ctx.label(cond.dob)} is after {ctx.label(cond.on)}; the age rule was not applied")
+            ctx.problem(NoticeCode.AGE_DOB_AFTER, dob_label=ctx.label(cond.dob), on_label=ctx.label(cond.on))
         elif age < cond.years:
             return {"age": age, "years": cond.years}
     elif not unreadable and any(isinstance(t, str) and t.strip() for t in (dob_text, on_text)):
         missing = cond.on if cond.dob in dates else cond.dob
-        ctx.problem(f"{ctx.label(missing)} ({missing}) is blank; the age rule was not applied")
+        ctx.problem(NoticeCode.AGE_DATE_BLANK, missing, label=ctx.label(missing))
     return None

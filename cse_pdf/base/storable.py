@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from typing import Mapping, TypeVar
 
+from cse_pdf.base.notices import Notice, NoticeCode
+
 REPLACEMENT = "\ufffd"
 
 # C0 controls but tab, LF, CR; DEL and the C1 controls; UTF-16 surrogates; the 66 noncharacters.
@@ -41,20 +43,19 @@ def has_unstorable(text: str) -> bool:
     return UNSTORABLE.search(text) is not None
 
 
-def warning_for(field_id: str) -> str:
+def warning_for(field_id: str) -> Notice:
     """The reader's warning for a field whose text was changed; names the field, never its text."""
-    return (f"field {field_id} held characters that cannot be stored (control characters, noncharacters or "
-            "broken UTF-16); each was replaced with U+FFFD in the record; the form itself keeps them")
+    return Notice.of(NoticeCode.UNSTORABLE, storable_text(field_id))
 
 
-def storable_values(values: Mapping[str, V]) -> tuple[dict[str, V], list[str]]:
+def storable_values(values: Mapping[str, V]) -> tuple[dict[str, V], list[Notice]]:
     """The values with every text made storable, and one warning for each field that was changed."""
     out: dict[str, V] = {}
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     for fid, v in values.items():
         if isinstance(v, str) and has_unstorable(v):
             out[fid] = storable_text(v)  # type: ignore[assignment]
-            warnings.append(warning_for(storable_text(str(fid))))
+            warnings.append(warning_for(str(fid)))
         else:
             out[fid] = v
     return out, warnings

@@ -23,6 +23,13 @@ def fields_of(cond: Any, sc: S.Scoring) -> list[str]:
     return [fid for sub in getattr(cond, "conditions", ()) for fid in fields_of(sub, sc)]
 
 
+def is_answered(value: Any) -> bool:
+    """The one rule for "answered": a tick, or text that is not blank. The scorer's unanswered list, its
+    `answered:` conditions and the claim check ask it
+    (blank/live_runtime.js applies the same test in the viewer)."""
+    return value is True or (isinstance(value, str) and value.strip() != "")
+
+
 def unanswered_ids(spec: FormSpec) -> list[str]:
     """The questions the scorer lists as unanswered when blank: choices and dates the rules read."""
     assert spec.scoring is not None

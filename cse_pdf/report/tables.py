@@ -15,8 +15,10 @@ from datetime import date
 from typing import Callable, Iterable, Literal
 
 from cse_pdf.assess.person import normalise_name
+from cse_pdf.base.errors import CsePdfError
 from cse_pdf.base.storable import storable_text
 from cse_pdf.form import spec as S
+from cse_pdf.form.catalog import find_form
 from cse_pdf.form.spec import Breakdown, FormSpec
 from cse_pdf.report.suppression import Suppressed, shown_count, suppress
 from cse_pdf.store.reports import AssessmentFacts
@@ -205,18 +207,47 @@ def checklist_table(spec: FormSpec, name: str, title: str, facts: Facts, on: boo
 
 
 def flag_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable | None:
-    templates = [r.flag for r in (spec.scoring.rules if spec.scoring else ())
-                 if not isinstance(r, S.TotalRule) and getattr(r, "flag", None)]
-    if not templates:
+    """A row per flag rule of the form's current layout, counting the assessments that rule raised a flag on.
+
+    Flags are counted by the rule recorded with them, never by their words. One recorded with an older layout
+    version counts under the current rule whose flag reads the same (before placeholders are filled)."""
+    rules = _flag_rules(spec)
+    if not rules:
         return None
-    patterns = [re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", ".*?", re.escape(t)) + "$", re.S) for t in templates]
-    pairs = []
-    for template, pattern in zip(templates, patterns):
-        pairs.append((flag_label(template), sum(1 for x in facts if any(pattern.match(fl) for fl in x.flags))))
+    same_rule = _current_rule_of(spec)
+    raised: list[set[int]] = [{same_rule(x.form_version, i) for i in (x.flag_rules or ())} for x in facts]
+    pairs = [(flag_label(template), sum(1 for hit in raised if index in hit)) for index, template in rules.items()]
     pairs.append(("No flag raised", sum(1 for x in facts if not x.flags)))
     return make_table("flags", "Flags raised", pairs, len(facts), False, on,
                       "Flags are the form's calls for immediate action; an assessment can raise more than one.",
                       checklist=True)
+
+
+def _flag_rules(spec: FormSpec) -> dict[int, str]:
+    """The layout's flag rules: index in `rules` → the flag's template."""
+    return {i: r.flag for i, r in enumerate(spec.scoring.rules if spec.scoring else ())
+            if not isinstance(r, S.TotalRule) and getattr(r, "flag", None)}
+
+
+def _current_rule_of(spec: FormSpec) -> Callable[[str, int], int | None]:
+    """(layout version, rule index) → the index of the same flag rule in `spec`, the current layout."""
+    current = _flag_rules(spec)
+    by_template: dict[str, int] = {}
+    for index, template in current.items():
+        by_template.setdefault(template, index)
+    older: dict[str, dict[int, str]] = {}
+
+    def same(version: str, index: int) -> int | None:
+        if version == spec.version:
+            return index if index in current else None
+        if version not in older:
+            try:
+                older[version] = _flag_rules(find_form(spec.id, version))
+            except CsePdfError:  # that version is not installed: its flags cannot be told apart
+                older[version] = {}
+        template = older[version].get(index)
+        return None if template is None else by_template.get(template)
+    return same
 
 
 def flag_label(template: str) -> str:

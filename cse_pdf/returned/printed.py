@@ -16,6 +16,7 @@ from typing import Any
 import pdfplumber
 from pypdf import PdfReader
 
+from cse_pdf.base.notices import Notice, NoticeCode
 from cse_pdf.blank.layout import Placement, placements_by_field, render_pages
 from cse_pdf.form.catalog import find_form
 from cse_pdf.form.identity import Identity
@@ -30,11 +31,10 @@ FOOTER_BAND = 40.0  # points at the bottom of a page where the footer is printed
 INSET = 1.5  # look strictly inside a box, so its own printed frame does not count as a mark
 MAX_PAGES = 60  # a flattened cse-pdf form is a handful of pages (plus a summary); past this it is not one
 
-WARNING = ("read from a flattened copy (no form fields, e.g. printed to PDF): values were recovered from the "
-           "printed page and are less certain; check them against the original")
+WARNING = Notice.of(NoticeCode.FLATTENED)
 
 
-def read_flattened(data: bytes, spec: FormSpec | None = None) -> tuple[Identity, FormSpec, dict, list[str]] | None:
+def read_flattened(data: bytes, spec: FormSpec | None = None) -> tuple[Identity, FormSpec, dict, list[Notice]] | None:
     """(identity, spec, values, notes) from a copy named in its page footers; None if no page names a form."""
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         found = _identify(pdf)
@@ -67,13 +67,12 @@ def _identify(pdf: Any) -> tuple[Identity, dict[int, Any]] | None:
     return (found, pages) if found else None
 
 
-def read_flattened_values(spec: FormSpec, pages: dict[int, Any]) -> tuple[dict[str, Any], list[str]]:
+def read_flattened_values(spec: FormSpec, pages: dict[int, Any]) -> tuple[dict[str, Any], list[Notice]]:
     """Values by field id from the printed pages, with a note for each form page that is missing."""
     placements = _placements(spec, max(pages, default=0) + 1)
     by_field = placements_by_field(placements)
     missing_pages = sorted({p.page for p in placements} - set(pages))
-    notes = [f"page {n + 1} of the form is missing from the flattened copy; its answers read as blank"
-             for n in missing_pages]
+    notes = [Notice.of(NoticeCode.PAGE_MISSING, page=n + 1) for n in missing_pages]
     values: dict[str, Any] = {}
     for field in spec.fields:
         places = [p for p in by_field[field.id] if p.page in pages]
@@ -85,24 +84,20 @@ def read_flattened_values(spec: FormSpec, pages: dict[int, Any]) -> tuple[dict[s
             marked = [p.export for p in places if _marked(pages[p.page], p)]
             values[field.id] = marked[0] if len(marked) == 1 else None
             if len(marked) > 1:
-                notes.append(f"{field.id}: more than one option looks ticked; read as unanswered")
+                notes.append(Notice.of(NoticeCode.SEVERAL_TICKED, field.id))
         else:
             text = _text(pages[places[0].page], places[0])
             if text is not None and is_glyph_garbage(text):
-                notes.append(f"{field.id}: {UNREADABLE_TEXT}; read as unanswered")
+                notes.append(Notice.of(NoticeCode.UNREADABLE_TEXT, field.id))
                 text = None
             if field.type == "dropdown" and text is not None:
                 choice = next((o.value for o in field.options if text in (o.label, o.value)), None)
                 if choice is None:
-                    notes.append(f"{field.id}: {NO_SUCH_OPTION}; read as unanswered")
+                    notes.append(Notice.of(NoticeCode.NO_SUCH_OPTION, field.id))
                 text = choice
             values[field.id] = text
     return values, notes
 
-
-# What review.py's "unreadable-text" looks for in a flattened copy's notes.
-UNREADABLE_TEXT = "the text in its box did not map to real characters (a font without a character map)"
-NO_SUCH_OPTION = "the text in its box matches none of its options"
 
 # pdfminer's marker for a glyph it could not map, the replacement character, private-use characters (what
 # some fonts map glyphs to) and control characters other than line breaks and tabs: none is a typed answer.

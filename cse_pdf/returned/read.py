@@ -19,6 +19,7 @@ from typing import Any, Callable
 import pikepdf
 
 from cse_pdf.base.errors import DamagedPdfError, EncryptedPdfError, NotACsePdfFormError, NotAPdfError, PdfInputError
+from cse_pdf.base.notices import Notice, NoticeCode, messages
 from cse_pdf.base.regular_files import read_regular
 from cse_pdf.base.storable import storable_values
 from cse_pdf.form.catalog import current_forms, find_form
@@ -42,7 +43,7 @@ class Response:
     spec: FormSpec
     identity: Identity
     values: dict[str, Value]
-    warnings: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # the reader's warnings, as codes (base/notices.py)
     flattened: bool = False  # read from the printed page, not from form fields: less certain
     calculated: dict[str, str] = field(default_factory=dict)  # what the viewer's live scoring wrote: claims
 
@@ -50,7 +51,12 @@ class Response:
         # The one place values enter scoring, stamping and the store: characters no store or format can
         # hold become U+FFFD, with a warning per field (see storable.py).
         self.values, changed = storable_values(self.values)
-        self.warnings = [*self.warnings, *(w for w in changed if w not in self.warnings)]
+        self.notices = [*self.notices, *(n for n in changed if n not in self.notices)]
+
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings in words, as `read --json`, the summary page and the store show them."""
+        return messages(self.notices)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -241,40 +247,35 @@ def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> 
             raise NotACsePdfFormError(
                 f"was made from form {identity.form} version {identity.version}, not {spec.id} version {spec.version}",
                 path)
-        warnings = []
+        notices: list[Notice] = []
         marker = fields[IDENTITY_FIELD]
         if len({str(marker.model.plain(marker.model.get(t, "/V"))) for t in marker.terminals}) > 1:
-            warnings.append(f"the form's identity field {CONFLICT_WARNING}: the file holds more than one (another "
-                            "tool's leftovers, or tampering); the first was used; check where the file came from")
+            notices.append(Notice.of(NoticeCode.IDENTITY_CONFLICT, IDENTITY_FIELD))
         current = spec.version if _is_path_spec(spec) else find_form(spec.id).version
         if spec.version != current:
-            warnings.append(f"made from version {spec.version} of form {spec.id} (current: {current}); values are "
-                            f"read and keyed by version {spec.version}'s fields")
+            notices.append(Notice.of(NoticeCode.OLDER_VERSION, version=spec.version, form=spec.id, current=current))
         if identity.hash != spec.content_hash:
-            warnings.append(f"form identity hash {identity.hash} differs from layout {spec.id} version "
-                            f"{spec.version} ({spec.content_hash}): the layout changed without a new version")
+            notices.append(Notice.of(NoticeCode.HASH_DIFFERS, hash=identity.hash, form=spec.id, version=spec.version,
+                                     layout_hash=spec.content_hash))
         values: dict[str, Value] = {}
         for f in spec.fields:
             pdf_field = fields.get(f.id)
             if pdf_field is None:
-                warnings.append(f"field {f.id} is missing from the PDF")
+                notices.append(Notice.of(NoticeCode.FIELD_MISSING, f.id))
                 values[f.id] = None
                 continue
             values[f.id], conflicting = read_value(f, pdf_field)
             if conflicting:
-                warnings.append(f"field {f.id} {CONFLICT_WARNING}: the file holds more than one value for it "
-                                "(a hidden or zero-size copy, or widgets that disagree); "
-                                + ("read as what a viewer shows" if values[f.id] is not None
-                                   else "read as unanswered") + "; check it against the original")
+                notices.append(Notice.of(NoticeCode.FIELD_CONFLICT_SHOWN if values[f.id] is not None
+                                         else NoticeCode.FIELD_CONFLICT_BLANK, f.id))
             if values[f.id] is None and not conflicting and _holds_an_unknown_option(f, pdf_field):
-                warnings.append(f"field {f.id} holds a value that is not one of its options (changed outside "
-                                "the form?); read as unanswered")
+                notices.append(Notice.of(NoticeCode.UNKNOWN_OPTION, f.id))
         unknown = sorted(n for n in fields if n not in spec.field_map and n != IDENTITY_FIELD
                          and not n.startswith(LIVE_PREFIX + "."))
         if unknown:
             shown = ", ".join(_safe_name(n) for n in unknown[:5]) + (" …" if len(unknown) > 5 else "")
-            warnings.append(f"the PDF has {len(unknown)} field(s) that layout {spec.id} version {spec.version} "
-                            f"does not have (added or renamed outside cse-pdf?): {shown}; they were not read")
+            notices.append(Notice.of(NoticeCode.UNKNOWN_FIELDS, count=len(unknown), form=spec.id,
+                                     version=spec.version, names=shown))
         calculated = {}
         for name, pdf_field in fields.items():
             raw = pdf_field.value("/V") if name.startswith(LIVE_PREFIX + ".") else None
@@ -284,7 +285,7 @@ def read_opened(opened: OpenedPdf, path: Path, spec: FormSpec | None = None) -> 
         raise
     except QPDF_ERRORS as exc:
         raise _damaged(exc, "its fields cannot be read", path) from None
-    return Response(spec, identity, values, warnings, calculated=calculated)
+    return Response(spec, identity, values, notices, calculated=calculated)
 
 
 def _is_path_spec(spec: FormSpec) -> bool:
@@ -320,9 +321,6 @@ def _name_text(v: Any) -> str | None:
         return None
     s = str(v)
     return s[1:] if s.startswith("/") else s
-
-
-CONFLICT_WARNING = "could be read more than one way"  # review.py's "conflicting-values" looks for it
 
 
 def read_value(field: Field, f: PdfField) -> tuple[Value, bool]:

@@ -83,6 +83,9 @@ class AssessmentRecord(Base):
     domains: Mapped[dict[str, Any]] = mapped_column(Json)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(Json)
     flags: Mapped[list[str]] = mapped_column(Json)
+    # the index (in the layout version's `rules`) of the rule that raised each flag, in the order of `flags`;
+    # None: recorded before 0004 and not re-scored by it (see that migration)
+    flag_rules: Mapped[list[int] | None] = mapped_column(Json)
     advice: Mapped[list[str]] = mapped_column(Json)
     unanswered: Mapped[list[str]] = mapped_column(Json)
     problems: Mapped[list[str]] = mapped_column(Json)

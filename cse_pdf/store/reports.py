@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from cse_pdf.assess.history import PreviousAssessment, pick_previous
 from cse_pdf.form.dates import age_on
 from cse_pdf.store.models import AssessmentRecord, IssuedCopyRecord, SubmissionRecord, ValueRecord
-from cse_pdf.store.repository import Store
+from cse_pdf.store.repository import Store, recorded_of
 
 _CHUNK = 500
 
@@ -38,6 +38,7 @@ class AssessmentFacts:
     domains_unanswered: int | None  # None: the form scores no domains
     unanswered: int  # questions the scoring rules use, left blank
     flags: tuple[str, ...]
+    flag_rules: tuple[int, ...] | None  # which rule (index in its layout version's `rules`) raised each flag
     values: dict[str, Any]  # only the fields asked for: checkbox → bool, other → text
     trend: str | None  # "rose", "fell" or "same" against the previous assessment; None: the first one
     issued_to: str | None  # the agency the copy was sent to by `distribute`, if it was
@@ -50,8 +51,7 @@ def current_facts(store: Store, fields: Iterable[str], form: str | None = None, 
     wanted = sorted(set(fields))
     q = (sa.select(SubmissionRecord.id, SubmissionRecord.form_id, SubmissionRecord.form_version,
                    SubmissionRecord.date_completed, SubmissionRecord.dob, SubmissionRecord.person_key,
-                   SubmissionRecord.instance_id, AssessmentRecord.level, AssessmentRecord.stated_level,
-                   AssessmentRecord.domains, AssessmentRecord.unanswered, AssessmentRecord.flags)
+                   SubmissionRecord.instance_id, AssessmentRecord)
          .join(AssessmentRecord, AssessmentRecord.submission_id == SubmissionRecord.id)
          .where(SubmissionRecord.is_current.is_(True))
          .order_by(SubmissionRecord.form_id, SubmissionRecord.date_completed, SubmissionRecord.id))
@@ -63,6 +63,7 @@ def current_facts(store: Store, fields: Iterable[str], form: str | None = None, 
         q = q.where(SubmissionRecord.date_completed <= date_to)
     with Session(store.engine) as s, s.begin():
         rows = s.execute(q).all()
+        assessments = {r.id: recorded_of(r.AssessmentRecord) for r in rows}  # while the session holds the rows
         ids = [r.id for r in rows]
         values: dict[int, dict[str, Any]] = defaultdict(dict)
         for i in range(0, len(ids), _CHUNK):
@@ -78,13 +79,13 @@ def current_facts(store: Store, fields: Iterable[str], form: str | None = None, 
         previous = (pick_previous(people[(r.form_id, r.person_key)], r.date_completed, exclude=r.id)
                     if r.person_key else None)
         age = age_on(r.dob, r.date_completed) if r.dob and r.date_completed else None
-        domains = r.domains or {}
+        a = assessments[r.id]
         out.append(AssessmentFacts(
             form_id=r.form_id, form_version=r.form_version, completed=r.date_completed,
-            age=age if age is not None and age >= 0 else None, level=r.level, stated_level=r.stated_level,
-            domains_unanswered=sum(v is None for v in domains.values()) if domains else None,
-            unanswered=len(r.unanswered or ()), flags=tuple(r.flags or ()), values=dict(values.get(r.id, {})),
-            trend=previous.trend(r.level) if previous else None,
+            age=age if age is not None and age >= 0 else None, level=a.level, stated_level=a.stated_level,
+            domains_unanswered=sum(v is None for v in a.domains.values()) if a.domains else None,
+            unanswered=len(a.unanswered), flags=a.flags, flag_rules=a.flag_rules, values=dict(values.get(r.id, {})),
+            trend=previous.trend(a.level) if previous else None,
             issued_to=issued.get(r.instance_id) if r.instance_id else None))
     return out
 

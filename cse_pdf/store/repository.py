@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from cse_pdf.assess.history import PreviousAssessment, pick_previous
 from cse_pdf.assess.person import PersonKeys, normalise_name, read_date
 from cse_pdf.assess.review_codes import describe
+from cse_pdf.assess.score import Assessment, Reason, RecordedAssessment
 from cse_pdf.base.errors import StoreError
 from cse_pdf.base.storable import storable_text
 from cse_pdf.store.engine import BUSY_TIMEOUT_MS, NEVER_SET_UP, WRITE, create_engine, display, resolve_url
@@ -52,7 +53,7 @@ class NewSubmission:
     keys: PersonKeys
     values: dict[str, Any]
     field_types: dict[str, str]
-    assessment: dict[str, Any]  # score.Assessment.to_dict()
+    assessment: Assessment
 
     @property
     def status(self) -> str:
@@ -87,7 +88,7 @@ class ExportRecord:
     """A current assessment with its values typed for a spreadsheet, and its previous assessment."""
 
     submission: SubmissionRecord
-    assessment: AssessmentRecord
+    assessment: RecordedAssessment
     values: dict[str, Any]  # checkbox → bool, date → date or None, other → text
     field_types: dict[str, str]
     unreadable_dates: list[str] = field(default_factory=list)
@@ -265,14 +266,7 @@ class Store:
                 assessment_key=assessment_key, revision=revision, is_current=True)
             s.add(row)
             s.flush()
-            a = sub.assessment
-            s.add(AssessmentRecord(
-                submission_id=row.id, level=a["level"], label=a["label"], base_level=a["base_level"],
-                total=a["total"], answered=a["answered"],
-                stated_level=a["stated"]["level"] if a["stated"] else None,
-                stated_label=a["stated"]["label"] if a["stated"] else None, stated_differs=a["stated_differs"],
-                domains=a["domains"], reasons=a["reasons"], flags=a["flags"], advice=a["advice"],
-                unanswered=a["unanswered"], problems=a["problems"]))
+            s.add(assessment_row(row.id, sub.assessment))
             # Core, not ORM, insert: one executemany for the ~150 rows instead of ORM batches (issue 5)
             s.execute(ValueRecord.__table__.insert(), value_rows(row.id, sub.values, sub.field_types))
             s.execute(sa.delete(FailureRecord).where(FailureRecord.sha256 == sub.sha256))  # it reads now
@@ -342,7 +336,7 @@ class Store:
                             .where(SubmissionRecord.id == record_id)).first()
             if got is None:
                 return None
-            sub, a = got
+            sub, a = got[0], recorded_of(got[1])
             values = {v.field_id: _as_read(v) for v in s.scalars(
                 sa.select(ValueRecord).where(ValueRecord.submission_id == record_id))}
             revisions = [] if sub.assessment_key is None else [
@@ -368,14 +362,8 @@ class Store:
             "revision": sub.revision,
             "current": sub.is_current,
             "revisions": revisions,
-            "previous": _previous_dict(previous, a.level),
-            "assessment": {
-                "level": a.level, "label": a.label, "base_level": a.base_level, "total": a.total,
-                "answered": a.answered, "domains": a.domains, "reasons": a.reasons, "flags": a.flags,
-                "advice": a.advice, "unanswered": a.unanswered,
-                "stated": None if a.stated_level is None else {"level": a.stated_level, "label": a.stated_label},
-                "stated_differs": a.stated_differs, "problems": a.problems,
-            },
+            "previous": None if previous is None else previous.to_dict(a.level),
+            "assessment": a.to_dict(),
             "values": values,
         }
 
@@ -388,7 +376,7 @@ class Store:
         if form:
             q = q.where(SubmissionRecord.form_id == form)
         with self._reading() as s:
-            rows = [ExportRecord(sub, a, {}, {}) for sub, a in s.execute(q)]
+            rows = [ExportRecord(sub, recorded_of(a), {}, {}) for sub, a in s.execute(q)]
             by_id = {r.submission.id: r for r in rows}
             ids = list(by_id)
             for i in range(0, len(ids), _CHUNK):
@@ -410,6 +398,28 @@ class Store:
             if sub.person_key:
                 r.previous = pick_previous(people[(sub.form_id, sub.person_key)], sub.date_completed, exclude=sub.id)
         return rows
+
+
+def assessment_row(submission_id: int, assessment: Assessment) -> AssessmentRecord:
+    """The one way an assessment goes into the database (`recorded_of` is the way back). Flags keep their
+    words (shown) and, beside them, the index of the rule that raised each (counted by the report)."""
+    a = assessment.recorded()
+    return AssessmentRecord(
+        submission_id=submission_id, level=a.level, label=a.label, base_level=a.base_level, total=a.total,
+        answered=a.answered, stated_level=a.stated_level, stated_label=a.stated_label,
+        stated_differs=a.stated_differs, domains=dict(a.domains), reasons=[asdict(r) for r in a.reasons],
+        flags=list(a.flags), flag_rules=None if a.flag_rules is None else list(a.flag_rules), advice=list(a.advice),
+        unanswered=list(a.unanswered), problems=list(a.problems))
+
+
+def recorded_of(row: AssessmentRecord) -> RecordedAssessment:
+    """An assessment as recorded, from its database row: the one way back (see `assessment_row`)."""
+    return RecordedAssessment(
+        level=row.level, label=row.label, base_level=row.base_level, total=row.total, answered=row.answered,
+        domains=dict(row.domains or {}), reasons=tuple(Reason(**r) for r in row.reasons), flags=tuple(row.flags),
+        flag_rules=None if row.flag_rules is None else tuple(row.flag_rules), advice=tuple(row.advice),
+        unanswered=tuple(row.unanswered), stated_level=row.stated_level, stated_label=row.stated_label,
+        stated_differs=row.stated_differs, problems=tuple(row.problems))
 
 
 def _refused(exc: BaseException, where: str) -> StoreError:
@@ -460,10 +470,3 @@ def iso_time(at: datetime | None) -> str | None:
     if at is None:
         return None
     return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).isoformat(timespec="seconds")
-
-
-def _previous_dict(previous: PreviousAssessment | None, level: int) -> dict[str, Any] | None:
-    if previous is None:
-        return None
-    return {"record": previous.record_id, "date_completed": previous.completed.isoformat(),
-            "level": previous.level, "label": previous.label, "trend": previous.trend(level)}
