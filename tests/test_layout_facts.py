@@ -101,7 +101,9 @@ def refused(tmp_path: Path, extra: str, base: str = LAYOUT) -> str:
 
 
 def facts(values: list[dict[str, object]], ages: list[int | None]) -> list[AssessmentFacts]:
-    return [AssessmentFacts("club-check", "1", date(2026, 3, 2), age, 0, 0, None, 0, (), v, None, None)
+    return [AssessmentFacts(form_id="club-check", form_version="1", completed=date(2026, 3, 2), age=age, level=0,
+                            stated_level=0, domains_unanswered=None, unanswered=0, flags=(), flag_rules=(),
+                            values=v, trend=None, issued_to=None)
             for v, age in zip(values, ages)]
 
 
