@@ -172,3 +172,18 @@ def test_a_dry_run_never_opens_the_register(tmp_path: Path) -> None:
     assert register.opened == 0 and register.copies == []
     assert [o.kind for o in view.outcomes] == [WOULD_SEND, WOULD_SEND] and done.done == 2
     assert not (tmp_path / "mail").exists()
+
+
+def test_ctrl_c_during_ingest_says_what_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cse_pdf.ingest
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "blank.pdf").write_bytes(generate(current_forms()[0]))
+    monkeypatch.setattr(cse_pdf.ingest, "ingest", interrupted)
+    result = run("ingest", tmp_path / "in", "--db", tmp_path / "db.sqlite3", "--out", tmp_path / "out")
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert result.stderr.splitlines()[-1] == ("cse-pdf: interrupted; every form finished so far is recorded: run "
+                                              "the same command again to finish")

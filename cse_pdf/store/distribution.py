@@ -70,7 +70,6 @@ def record_issued(store: Store, copy: IssuedCopy, at: datetime | None = None) ->
                          "its returns will not be matched: note the instance id", store.where) from None
 
 
-
 @dataclass(frozen=True)
 class IssueRegister:
     """The store as `distribute` records through it (cse_pdf.outreach.distribute.IssueRegister): one issued
