@@ -6,17 +6,18 @@ import sys
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import click
 
 from cse_pdf.base.safe_names import shown
 from cse_pdf.cli.common import DB_OPTION, FORCE_OPTION, open_store
 from cse_pdf.form.catalog import find_form
-from cse_pdf.outreach.agencies import AgencyList
-from cse_pdf.outreach.distribute import FAILED, SENT, WRITTEN, IssueRegister, Outcome
-from cse_pdf.outreach.distribute_list import DistributionRequest, distribute_list
-from cse_pdf.outreach.mail import SmtpSettings
+
+if TYPE_CHECKING:  # outreach (mail, the address checker) is imported when `distribute` runs, not by every command
+    from cse_pdf.outreach.agencies import AgencyList
+    from cse_pdf.outreach.distribute import IssueRegister, Outcome
+    from cse_pdf.outreach.mail import SmtpSettings
 
 
 class _Progress:
@@ -37,6 +38,8 @@ class _Progress:
         click.echo(f"connected to {settings.where} ({tls})", err=True)
 
     def outcome(self, o: Outcome) -> None:
+        from cse_pdf.outreach.distribute import FAILED, SENT, WRITTEN
+
         who = f"{o.agency.name} <{o.agency.email}>"
         if o.kind == FAILED:
             click.echo(f"cse-pdf: {self.agencies_csv}:{o.agency.line}: {who}: {o.reason}", err=True)
@@ -85,6 +88,8 @@ def distribute(agencies_csv: Path, form: str, sender: str, return_to: str | None
     The CSV's first row names the columns: agency, address, cse_lead_contact, send_to. Every copy has its own
     instance id and is recorded in the database, so `cse-pdf returns` can tell which came back. Exit code 0 when
     every agency got its copy, 3 when rows of the list were skipped, 6 when a message could not be sent."""
+    from cse_pdf.outreach.distribute_list import DistributionRequest, distribute_list
+
     request = DistributionRequest(agencies_csv, form, sender, return_to, out, smtp, allow_plain, ca_file, dry_run,
                                   force)
     done = distribute_list(request, partial(_issue_register, db), _Progress(agencies_csv, by_smtp=bool(smtp)))
