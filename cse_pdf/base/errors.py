@@ -11,6 +11,12 @@ from pathlib import Path
 from cse_pdf.base.exit_codes import ExitCode
 
 
+def internal_error(exc: BaseException, doing: str = "") -> str:
+    """The words for a bug, wherever it is reported (the command's one line, a batch's failed file): its
+    exception's type only, since its text could quote a form's contents."""
+    return f"internal error ({type(exc).__name__}){f' {doing}' if doing else ''}; please report it"
+
+
 class CsePdfError(Exception):
     """Base class: the CLI turns any of these into one line and a non-zero exit."""
 

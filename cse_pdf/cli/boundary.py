@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
-from cse_pdf.base.errors import CsePdfError
+from cse_pdf.base.errors import CsePdfError, internal_error
 from cse_pdf.base.exit_codes import ExitCode
 from cse_pdf.base.safe_names import printable, shown
 
@@ -35,8 +35,7 @@ def failure_line(exc: BaseException, path: Path | None = None) -> str:
     if isinstance(exc, CsePdfError):
         return printable(f"cse-pdf: error: {exc}")
     where = f"error: {shown(path)}: " if path is not None else ""
-    return (f"cse-pdf: {where}internal error ({type(exc).__name__}); please report it, with {DEBUG_ENV}=1 set "
-            "for the details")
+    return f"cse-pdf: {where}{internal_error(exc)}, with {DEBUG_ENV}=1 set for the details"
 
 
 def show_failure(exc: BaseException, path: Path | None = None) -> None:

@@ -26,7 +26,8 @@ from cse_pdf.pdf.encryption import (
 if TYPE_CHECKING:
     from cse_pdf.store import Store
 
-LAYOUT_OPTION = click.option("--layout", metavar="YAML", help="Read with this layout file instead of the installed ones.")
+LAYOUT_OPTION = click.option("--layout", metavar="YAML",
+                             help="Read with this layout file instead of the installed ones.")
 PASSWORD_OPTION = click.option("--password", "ask_password", is_flag=True,
                                help=f"Open returned forms sent with a password: taken from ${READ_PASSWORD_ENV}, "
                                "else asked for (never given on the command line, where others could see it).")
