@@ -6,9 +6,18 @@ repeats anything typed into a form: these files hold special category data.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from cse_pdf.base.exit_codes import ExitCode
+
+DEBUG_ENV = "CSE_PDF_DEBUG"
+
+
+def debugging() -> bool:
+    """With CSE_PDF_DEBUG set, a bug keeps its traceback (and files are read in process, where it shows), for
+    the developer it is reported to; without it, a bug is one line that quotes nothing from a form."""
+    return bool(os.environ.get(DEBUG_ENV))
 
 
 def internal_error(exc: BaseException, doing: str = "") -> str:

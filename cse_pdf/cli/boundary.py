@@ -15,17 +15,11 @@ from typing import Any, NoReturn
 
 import click
 
-from cse_pdf.base.errors import CsePdfError, internal_error
+from cse_pdf.base.errors import DEBUG_ENV, CsePdfError, debugging, internal_error
 from cse_pdf.base.exit_codes import ExitCode
 from cse_pdf.base.safe_names import printable, shown
 
-DEBUG_ENV = "CSE_PDF_DEBUG"
 _INTERRUPT_NOTE = "cse_pdf.interrupt_note"  # the key in click's shared context meta
-
-
-def debugging() -> bool:
-    """With CSE_PDF_DEBUG set a bug raises its traceback, for the developer it is reported to."""
-    return bool(os.environ.get(DEBUG_ENV))
 
 
 def failure_line(exc: BaseException, path: Path | None = None) -> str:

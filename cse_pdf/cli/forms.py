@@ -11,12 +11,12 @@ from typing import Any, Callable
 import click
 
 from cse_pdf.assess.claims import assess_return
-from cse_pdf.base.errors import CsePdfError, OutputError, ValuesError
+from cse_pdf.base.errors import CsePdfError, OutputError, ValuesError, debugging
 from cse_pdf.base.exit_codes import ExitCode
 from cse_pdf.base.private_files import check_output, same_file, write_output
 from cse_pdf.base.safe_names import shown
 from cse_pdf.blank.generate import generate as generate_pdf
-from cse_pdf.cli.boundary import debugging, show_failure
+from cse_pdf.cli.boundary import show_failure
 from cse_pdf.cli.common import (
     ENCRYPT_OPTION,
     FORCE_OPTION,
