@@ -30,7 +30,7 @@ from cse_pdf.assess.history import PreviousAssessment
 from cse_pdf.assess.person import PersonKeys, keys_of
 from cse_pdf.assess.review import review_reasons
 from cse_pdf.assess.review_codes import cautions, with_not_issued
-from cse_pdf.base.errors import CsePdfError, OverLimitError, PdfInputError
+from cse_pdf.base.errors import CsePdfError, OverLimitError, PdfInputError, internal_error
 from cse_pdf.base.exit_codes import ExitCode
 from cse_pdf.base.private_files import make_private_dir, sweep_stale_temps, write_private, write_private_chunks
 from cse_pdf.base.regular_files import check_regular, iter_regular, read_regular, refusal, sha256_regular
@@ -56,6 +56,7 @@ EXIT_NEEDS_REVIEW = ExitCode.NEEDS_REVIEW  # nothing failed, but some recorded f
 INGESTED, KNOWN, NEEDS_REVIEW, FAILED = "ingested", "known", "needs_review", "failed"
 SKIPPED = "skipped"  # not a return, on purpose not read or recorded: cse-pdf's own stamped copy, its output folder
 OWN_COPY = f"{STAMPED_COPY}; nothing recorded (the return it was made from is ingested as itself)"
+READING = "while reading it"  # what a bug on one file interrupted, in its line
 CRASHED = ("the reading process crashed on this file, twice; it may be damaged: ask the sender to send it again, "
            "and report it")
 
@@ -347,7 +348,7 @@ def process_file(path: str) -> Processed | Failed | Skipped:
     except CsePdfError as exc:  # e.g. over a limit: fingerprinted (streamed, up to MAX_SET_ASIDE) if it can be
         return Failed(path, fingerprint(p), exc.message, exc.exit_code)
     except Exception as exc:  # a bug on one file must not stop the batch; its message may quote the form
-        return Failed(path, None, f"internal error ({type(exc).__name__}) while reading it; please report it", 70)
+        return Failed(path, None, internal_error(exc, READING), ExitCode.INTERNAL_ERROR)
 
 
 def _read_score_stamp(p: Path) -> Processed | Failed | Skipped:
@@ -378,7 +379,7 @@ def _read_score_stamp(p: Path) -> Processed | Failed | Skipped:
     except MemoryError:
         raise  # over the per-file memory limit: guard.py says so in one line
     except Exception as exc:  # a bug on one file must not stop the batch; its message may quote the form
-        return Failed(path, sha, f"internal error ({type(exc).__name__}) while reading it; please report it", 70)
+        return Failed(path, sha, internal_error(exc, READING), ExitCode.INTERNAL_ERROR)
     finally:
         if store is not None:
             store.engine.dispose()  # this child's connection (the engine itself is the worker's)
@@ -613,8 +614,8 @@ def _run_pool(todo: list[Path], batch: Batch, store: Store, workers: int, proces
                         broken = True
                         continue
                     except Exception as exc:  # e.g. a result that would not pickle: this file only
-                        result = Failed(str(path), sha256_of(path), f"internal error ({type(exc).__name__}) "
-                                        "while reading it; please report it", 70)
+                        result = Failed(str(path), sha256_of(path), internal_error(exc, READING),
+                                        ExitCode.INTERNAL_ERROR)
                     batch.finish(path, result)
             if broken:
                 # A worker died and took the pool with it: every file in flight is a suspect. Try each
@@ -629,7 +630,7 @@ def _run_pool(todo: list[Path], batch: Batch, store: Store, workers: int, proces
                         try:
                             result = solo.submit(process, str(path)).result()
                         except BrokenProcessPool:
-                            result = Failed(str(path), sha256_of(path), CRASHED, 70)
+                            result = Failed(str(path), sha256_of(path), CRASHED, ExitCode.INTERNAL_ERROR)
                     batch.finish(path, result)
                 pool = new_pool(workers)
     finally:

@@ -59,3 +59,19 @@ def test_no_exit_code_is_a_bare_number() -> None:
 
 def test_the_readme_table_lists_exactly_the_named_exit_codes() -> None:
     assert readme_exit_codes() == {int(code) for code in ExitCode}
+
+
+def special_code_numbers(tree: ast.AST) -> list[int]:
+    """The codes that mean only an exit (70, 130, 141) written as numbers anywhere in code, however passed:
+    `Failed(path, sha, reason, 70)` names no exit code the finder above can see."""
+    special = {ExitCode.INTERNAL_ERROR, ExitCode.INTERRUPTED, ExitCode.BROKEN_PIPE}
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and type(node.value) is int and node.value in special]
+
+
+def test_the_codes_that_mean_only_an_exit_are_never_numbers_in_code() -> None:
+    assert special_code_numbers(ast.parse("Failed(p, None, 'why', 70)\nx = 'exit 70'\n")) == [70]
+    found = {str(path.relative_to(ROOT)): codes for path in (ROOT / "cse_pdf").rglob("*.py")
+             if path.name != "exit_codes.py"
+             and (codes := special_code_numbers(ast.parse(path.read_text(encoding="utf-8"))))}
+    assert not found, f"use cse_pdf.base.exit_codes.ExitCode instead of these numbers: {found}"

@@ -6,9 +6,24 @@ repeats anything typed into a form: these files hold special category data.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from cse_pdf.base.exit_codes import ExitCode
+
+DEBUG_ENV = "CSE_PDF_DEBUG"
+
+
+def debugging() -> bool:
+    """With CSE_PDF_DEBUG set, a bug keeps its traceback (and files are read in process, where it shows), for
+    the developer it is reported to; without it, a bug is one line that quotes nothing from a form."""
+    return bool(os.environ.get(DEBUG_ENV))
+
+
+def internal_error(exc: BaseException, doing: str = "") -> str:
+    """The words for a bug, wherever it is reported (the command's one line, a batch's failed file): its
+    exception's type only, since its text could quote a form's contents."""
+    return f"internal error ({type(exc).__name__}){f' {doing}' if doing else ''}; please report it"
 
 
 class CsePdfError(Exception):

@@ -18,5 +18,5 @@ class ExitCode(IntEnum):
     NOT_SENT = 6  # distribute: some messages could not be sent or written
     CANNOT_WRITE = 7  # an output exists (no --force), its folder is missing, it is read-only, or the disk is full
     INTERNAL_ERROR = 70  # a bug in cse-pdf, whatever the input (EX_SOFTWARE)
-    INTERRUPTED = 130  # ingest stopped with Ctrl-C (128 + SIGINT); what finished is recorded
+    INTERRUPTED = 130  # stopped with Ctrl-C (128 + SIGINT); for ingest, what finished is recorded
     BROKEN_PIPE = 141  # what read the output went away (128 + SIGPIPE): stopped quietly

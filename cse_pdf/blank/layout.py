@@ -168,7 +168,7 @@ class StoryBuilder:
         self.spec = spec
         self.placements: list[Placement] = []
         # `legacy`: the layout of cse-pdf before NewPage and Gap, which could leave a page blank; only
-        # to find the boxes on a flattened copy of a form generated then (see flattened.py).
+        # to find the boxes on a flattened copy of a form generated then (see returned/printed.py).
         self.legacy = legacy
 
     def gap(self, width: float, height: float) -> Spacer:

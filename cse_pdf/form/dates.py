@@ -1,7 +1,7 @@
 """Dates as the forms ask for them (DD/MM/YYYY), read strictly: a date rule never runs on a guess.
 
 Scoring (age at completion), the person keys that link revisions, and the CLI's --from/--to all read
-dates with this one rule.
+dates with this one rule; the Board's report writes them with `long_date`.
 """
 
 from __future__ import annotations
@@ -35,3 +35,8 @@ def parse_date(text: str) -> date:
 
 def age_on(dob: date, on: date) -> int:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def long_date(day: date) -> str:
+    """A date as the Board's report prints it, "5 March 2024": no leading zero, no room for a D/M mix-up."""
+    return f"{day.day} {day.strftime('%B %Y')}"

@@ -53,7 +53,7 @@ class Identity:
 
 
 # The stamped copy's mark in the document information too (a flattened copy has no fields left);
-# its summary page's printed footer is the third place (flattened.py reads it).
+# its summary page's printed footer is the third place (returned/printed.py reads it).
 STAMPED_INFO_KEY = "/CsePdfStamped"
 
 

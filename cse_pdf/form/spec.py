@@ -225,7 +225,7 @@ LIVE_FIELDS = {  # name → what the field shows, in the order a live block list
 
 
 class Live(_Strict):
-    """Live scoring: calculated fields the viewer fills from the scoring rules (live.py), beside the
+    """Live scoring: calculated fields the viewer fills from the scoring rules (blank/live_scoring.py), beside the
     worker's own category. Which fields appear follows from `scoring`: a total only if one is added
     up, flags only if a rule flags or advises."""
 

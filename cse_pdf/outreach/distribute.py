@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from cse_pdf.base.errors import CsePdfError, ValuesError
 from cse_pdf.base.exit_codes import ExitCode
@@ -152,15 +152,21 @@ class Sending:
     signature: str = ""
 
 
-Record = Callable[[Agency, str, str], None]  # (agency, instance id, method) → recorded in the database
+class IssueRegister(Protocol):
+    """Where a copy that went out is recorded: the store's register of issued copies
+    (cse_pdf.store.distribution.IssueRegister). A protocol, because outreach and the store are
+    independent stages: the command joins them."""
+
+    def record(self, *, instance_id: str, form_id: str, form_version: str, agency_name: str, recipient: str,
+               method: str) -> None: ...
 
 
 def distribute(spec: FormSpec, agencies: Iterable[Agency], sending: Sending, *, out: Path | None = None,
-               smtp: SmtpSender | None = None, dry_run: bool = False, record: Record | None = None,
+               smtp: SmtpSender | None = None, dry_run: bool = False, register: IssueRegister | None = None,
                on_outcome: Callable[[Outcome], None] | None = None, force: bool = False) -> DistributionReport:
     """Make and deliver one copy per agency: to `smtp` when given, else as `.eml` files in `out`.
 
-    A copy is recorded (through `record`) only once it has been sent or written; on a dry run nothing is
+    A copy is recorded (in `register`) only once it has been sent or written; on a dry run nothing is
     written, sent or recorded, but every copy is still made and checked.
 
     Before anything is made or sent, every `.eml` to be written in `out` is checked: one that exists
@@ -221,9 +227,10 @@ def distribute(spec: FormSpec, agencies: Iterable[Agency], sending: Sending, *, 
             # fail the same way. The copies written before it are recorded; this one is neither.
             write_output(path, data, force)
             kind, method = WRITTEN, "eml"
-        if record is not None:
+        if register is not None:
             try:
-                record(agency, instance, method)
+                register.record(instance_id=instance, form_id=spec.id, form_version=spec.version,
+                                agency_name=agency.name, recipient=agency.email, method=method)
             except CsePdfError as exc:
                 add(Outcome(agency, FAILED, instance, path, reason=f"{kind}, but {exc}"))
                 continue

@@ -5,10 +5,11 @@ keeps the widgets on the pages; some write values on kids), so fields are found
 from both the AcroForm tree and the page annotations, with loops and absurd
 depths cut off rather than followed.
 
-One walk serves two object models: pikepdf (qpdf), which reading uses because it
-is many times faster, and pypdf, whose writer fill.py and stamping change fields
-in. The few things that differ between them (dereferencing, object identity, the
-document root, plain Python values) sit in the two small adapters below.
+One walk serves two object models: pikepdf (qpdf), which reading, filling (fill.py)
+and stamping all use because it is many times faster, and pypdf, whose PdfReader
+and PdfWriter the tests hand in to see a blank or a stamped copy through a second
+library. The few things that differ between them (dereferencing, object identity,
+the document root, plain Python values) sit in the two small adapters below.
 """
 
 from __future__ import annotations

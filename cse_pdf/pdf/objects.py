@@ -3,7 +3,7 @@
 A blank form is built with pypdf (widgets.py); a returned form is filled and stamped in
 qpdf's own document (pikepdf), because qpdf copies and saves a form many times faster
 (issue 5). Appearance streams and the form font are the same in both, so they are made
-through this one small interface, as pdf_fields.py reads through one.
+through this one small interface, as fields.py reads through one.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from cse_pdf.form.dates import long_date
 from cse_pdf.report.tables import FormSection
 
 Format = Literal["pdf", "html"]
@@ -24,18 +25,14 @@ class Report:
     @property
     def period(self) -> str:
         if self.date_from and self.date_to:
-            return f"Assessments completed {_day(self.date_from)} to {_day(self.date_to)}"
+            return f"Assessments completed {long_date(self.date_from)} to {long_date(self.date_to)}"
         if self.date_from:
-            return f"Assessments completed from {_day(self.date_from)}"
+            return f"Assessments completed from {long_date(self.date_from)}"
         if self.date_to:
-            return f"Assessments completed up to {_day(self.date_to)}"
+            return f"Assessments completed up to {long_date(self.date_to)}"
         return "All current assessments on record"
 
     @property
     def marking(self) -> str:
         return ("OFFICIAL" if self.suppression else
                 "OFFICIAL-SENSITIVE: small numbers NOT suppressed, for internal use only, do not circulate")
-
-
-def _day(d: date) -> str:
-    return f"{d.day} {d.strftime('%B %Y')}"

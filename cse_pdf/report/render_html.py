@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from cse_pdf.form.dates import long_date
 from cse_pdf.report.charts import chart
 from cse_pdf.report.model import SUBTITLE, TITLE, Report
 from cse_pdf.report.suppression import SMALL_MAX
@@ -81,7 +82,7 @@ def render_html(report: Report) -> str:
         "another number is also withheld and shown as *. Please share reports for fixed periods, such as "
         "quarters: two reports over overlapping periods could be subtracted from each other.</li>")
     marking_class = "marking" if report.suppression else "marking warn"
-    produced = f"{report.produced.day} {report.produced.strftime('%B %Y')}"
+    produced = long_date(report.produced)
     return f"""<!DOCTYPE html>
 <html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(TITLE)}</title><style>{CSS}</style></head><body>

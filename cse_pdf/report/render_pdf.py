@@ -12,6 +12,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from cse_pdf.form.dates import long_date
 from cse_pdf.pdf.fonts import UNICODE_BOLD, UNICODE_FONT, register_unicode_font
 from cse_pdf.report.charts import chart, chart_size
 from cse_pdf.report.model import SUBTITLE, TITLE, Report
@@ -111,7 +112,7 @@ def _figure(t: CountTable, st: dict[str, ParagraphStyle]) -> list:
 
 def _cover(report: Report, st: dict[str, ParagraphStyle]) -> list:
     story: list = [_p(TITLE, st["title"]), _p(SUBTITLE, st["subtitle"]), _p(report.period, st["period"]),
-                   _p(f"Produced {report.produced.day} {report.produced.strftime('%B %Y')} by cse-pdf from the "
+                   _p(f"Produced {long_date(report.produced)} by cse-pdf from the "
                       "database of returned forms.", st["body"]), Spacer(1, 8)]
     if not report.suppression:
         story += [_p("Small numbers are NOT suppressed in this copy. It is for internal use by people allowed to "

@@ -93,20 +93,21 @@ def _by(facts: Facts, key: Callable[[AssessmentFacts], str], order: Iterable[str
     return [(label, counts.get(label, 0)) for label in labels]
 
 
-def level_tables(spec: FormSpec, facts: Facts, on: bool) -> list[CountTable]:
+def level_tables(spec: FormSpec, facts: Facts, suppress_small: bool) -> list[CountTable]:
     assert spec.scoring is not None
     levels = sorted(spec.scoring.levels, key=lambda lv: lv.level)
     label = {lv.level: lv.label for lv in levels}
     n = len(facts)
     name = spec.summary.level_name if spec.summary else "risk category"
     out = [make_table("suggested-level", f"Suggested {name}",
-                      _by(facts, lambda f: label.get(f.level, str(f.level)), [lv.label for lv in levels]), n, True, on,
+                      _by(facts, lambda f: label.get(f.level, str(f.level)), [lv.label for lv in levels]), n, True,
+                      suppress_small,
                       "Calculated by the form's scoring rules from the answers given.")]
     if spec.scoring.stated:
         out.append(make_table(
             "agreed-level", f"Agreed {name}",
             _by(facts, lambda f: NOT_ANSWERED if f.stated_level is None else label.get(f.stated_level, "?"),
-                [lv.label for lv in levels] + [NOT_ANSWERED]), n, True, on,
+                [lv.label for lv in levels] + [NOT_ANSWERED]), n, True, suppress_small,
             "The level the worker recorded on the form after discussion with their manager."))
 
         def agreement(f: AssessmentFacts) -> str:
@@ -118,11 +119,11 @@ def level_tables(spec: FormSpec, facts: Facts, on: bool) -> list[CountTable]:
         out.append(make_table("agreed-vs-suggested", "Agreed level compared with the suggested level",
                               _by(facts, agreement, ["Same as suggested", "Agreed higher than suggested",
                                                      "Agreed lower than suggested", "No agreed level recorded"]),
-                              n, True, on))
+                              n, True, suppress_small))
     return out
 
 
-def month_table(facts: Facts, on: bool, date_from: date | None, date_to: date | None) -> CountTable:
+def month_table(facts: Facts, suppress_small: bool, date_from: date | None, date_to: date | None) -> CountTable:
     dated = [f.completed for f in facts if f.completed]
     months: list[tuple[int, int]] = []
     if dated or date_from:
@@ -137,19 +138,19 @@ def month_table(facts: Facts, on: bool, date_from: date | None, date_to: date | 
     undated = sum(1 for f in facts if f.completed is None)
     if undated:
         pairs.append(("Date not given", undated))
-    return make_table("by-month", "Assessments completed each month", pairs, len(facts), True, on,
+    return make_table("by-month", "Assessments completed each month", pairs, len(facts), True, suppress_small,
                       "By the date the form was completed.", chart="months")
 
 
-def review_table(facts: Facts, on: bool) -> CountTable:
+def review_table(facts: Facts, suppress_small: bool) -> CountTable:
     names = {"rose": "Risk rose", "fell": "Risk fell", "same": "Risk stayed the same", None: "First assessment"}
     return make_table("reviews", "Reviews: change since the young person's previous assessment",
-                      _by(facts, lambda f: names[f.trend], list(names.values())), len(facts), True, on,
+                      _by(facts, lambda f: names[f.trend], list(names.values())), len(facts), True, suppress_small,
                       "A review compares the suggested level with the same young person's previous assessment "
                       "on this form.")
 
 
-def incomplete_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable:
+def incomplete_table(spec: FormSpec, facts: Facts, suppress_small: bool) -> CountTable:
     scores_domains = bool(spec.scoring and spec.scoring.domains)
     what = "risk areas" if scores_domains else "scored questions"
 
@@ -160,22 +161,22 @@ def incomplete_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable:
 
     order = [f"Complete: every {what[:-1]} answered", f"1 or 2 {what} unanswered", f"3 or more {what} unanswered"]
     return make_table("incomplete", f"Incomplete assessments ({what} left unanswered)", _by(facts, band, order),
-                      len(facts), True, on, "The form's suggested level is less reliable when questions are "
+                      len(facts), True, suppress_small, "The form's suggested level is less reliable when questions are "
                       "left unanswered.")
 
 
-def age_table(facts: Facts, on: bool) -> CountTable:
+def age_table(facts: Facts, suppress_small: bool) -> CountTable:
     def band(f: AssessmentFacts) -> str:
         if f.age is None:
             return "Not known"
         return next(label for lo, hi, label in AGE_BANDS if lo <= f.age <= hi)
 
     return make_table("age-band", "Age on the date of the assessment",
-                      _by(facts, band, [b[2] for b in AGE_BANDS] + ["Not known"]), len(facts), True, on,
+                      _by(facts, band, [b[2] for b in AGE_BANDS] + ["Not known"]), len(facts), True, suppress_small,
                       "Worked out from the date of birth, which is not kept in the report.")
 
 
-def choice_table(spec: FormSpec, fid: str, title: str, facts: Facts, on: bool) -> CountTable | None:
+def choice_table(spec: FormSpec, fid: str, title: str, facts: Facts, suppress_small: bool) -> CountTable | None:
     f = spec.field_map.get(fid)
     if f is None or f.type not in ("radio", "dropdown"):
         return None
@@ -186,10 +187,10 @@ def choice_table(spec: FormSpec, fid: str, title: str, facts: Facts, on: bool) -
         return NOT_ANSWERED if v in (None, "") else labels.get(v, "Other answer")
 
     return make_table(_file_id(fid), title, _by(facts, label, [o.label for o in f.options] + [NOT_ANSWERED]),
-                      len(facts), True, on)
+                      len(facts), True, suppress_small)
 
 
-def checklist_table(spec: FormSpec, name: str, title: str, facts: Facts, on: bool) -> CountTable | None:
+def checklist_table(spec: FormSpec, name: str, title: str, facts: Facts, suppress_small: bool) -> CountTable | None:
     checklist = spec.checklists.get(name)
     if checklist is None:
         return None
@@ -201,12 +202,12 @@ def checklist_table(spec: FormSpec, name: str, title: str, facts: Facts, on: boo
     pairs.append(("None ticked", sum(1 for x in facts if not any(
         x.values.get(f"{name}.{item.id}") is True for item in checklist.items)
         and not (checklist.other is not None and (x.values.get(checklist.other.id) or "").strip()))))
-    return make_table(_file_id(name), title, pairs, len(facts), False, on,
+    return make_table(_file_id(name), title, pairs, len(facts), False, suppress_small,
                       "An assessment can tick several, so the counts add up to more than the assessments.",
                       checklist=True)
 
 
-def flag_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable | None:
+def flag_table(spec: FormSpec, facts: Facts, suppress_small: bool) -> CountTable | None:
     """A row per flag rule of the form's current layout, counting the assessments that rule raised a flag on.
 
     Flags are counted by the rule recorded with them, never by their words. One recorded with an older layout
@@ -218,7 +219,7 @@ def flag_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable | None:
     raised: list[set[int]] = [{same_rule(x.form_version, i) for i in (x.flag_rules or ())} for x in facts]
     pairs = [(flag_label(template), sum(1 for hit in raised if index in hit)) for index, template in rules.items()]
     pairs.append(("No flag raised", sum(1 for x in facts if not x.flags)))
-    return make_table("flags", "Flags raised", pairs, len(facts), False, on,
+    return make_table("flags", "Flags raised", pairs, len(facts), False, suppress_small,
                       "Flags are the form's calls for immediate action; an assessment can raise more than one.",
                       checklist=True)
 
@@ -257,7 +258,7 @@ def flag_label(template: str) -> str:
     return " ".join(text.split())
 
 
-def agency_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable | None:
+def agency_table(spec: FormSpec, facts: Facts, suppress_small: bool) -> CountTable | None:
     fid = spec.summary.agency if spec.summary else None
     if fid is None:
         return None
@@ -276,7 +277,7 @@ def agency_table(spec: FormSpec, facts: Facts, on: bool) -> CountTable | None:
     pairs = [(spelled[k].most_common(1)[0][0], counts[k]) for k in named]
     if counts.get(""):
         pairs.append((NOT_ANSWERED, counts[""]))
-    return make_table("referring-agency", "Referring agency", pairs, len(facts), True, on,
+    return make_table("referring-agency", "Referring agency", pairs, len(facts), True, suppress_small,
                       "The agency a copy was sent to by cse-pdf distribute, else the agency named on the form.")
 
 
@@ -303,29 +304,31 @@ def fields_needed(spec: FormSpec) -> set[str]:
     return need
 
 
-def breakdown_table(spec: FormSpec, entry: Breakdown, facts: Facts, on: bool) -> CountTable | None:
+def breakdown_table(spec: FormSpec, entry: Breakdown, facts: Facts, suppress_small: bool) -> CountTable | None:
     """One of the layout's breakdowns; the layout was checked when it loaded, so each names what exists."""
     if entry.age:
-        return age_table(facts, on)
+        return age_table(facts, suppress_small)
     if entry.field is not None:
-        return choice_table(spec, entry.field, entry.title or spec.field_map[entry.field].label, facts, on)
+        return choice_table(spec, entry.field, entry.title or spec.field_map[entry.field].label, facts, suppress_small)
     assert entry.checklist is not None
-    return checklist_table(spec, entry.checklist, entry.title or spec.checklists[entry.checklist].label, facts, on)
+    return checklist_table(spec, entry.checklist, entry.title or spec.checklists[entry.checklist].label, facts,
+                           suppress_small)
 
 
-def form_section(spec: FormSpec, facts: Facts, on: bool, date_from: date | None = None,
+def form_section(spec: FormSpec, facts: Facts, suppress_small: bool, date_from: date | None = None,
                  date_to: date | None = None) -> FormSection:
     """Every table for one form; a form with 1 to 4 assessments gets none (see suppression)."""
     n = len(facts)
-    section = FormSection(spec.id, spec.title, n, shown_count(n, on))
-    if n == 0 or (on and n < 5):
+    section = FormSection(spec.id, spec.title, n, shown_count(n, suppress_small))
+    if n == 0 or (suppress_small and n < 5):
         section.too_few = n > 0
         return section
-    tables: list[CountTable | None] = [*level_tables(spec, facts, on), month_table(facts, on, date_from, date_to),
-                                       review_table(facts, on), incomplete_table(spec, facts, on),
-                                       flag_table(spec, facts, on)]
-    tables += [breakdown_table(spec, entry, facts, on) for entry in spec.breakdowns]
-    tables.append(agency_table(spec, facts, on))
+    tables: list[CountTable | None] = [*level_tables(spec, facts, suppress_small),
+                                       month_table(facts, suppress_small, date_from, date_to),
+                                       review_table(facts, suppress_small), incomplete_table(spec, facts, suppress_small),
+                                       flag_table(spec, facts, suppress_small)]
+    tables += [breakdown_table(spec, entry, facts, suppress_small) for entry in spec.breakdowns]
+    tables.append(agency_table(spec, facts, suppress_small))
     section.tables = _distinct_ids([t for t in tables if t is not None])
     section.glance = _glance(spec, section)
     return section

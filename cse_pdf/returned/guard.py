@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from cse_pdf.base.errors import CsePdfError, OverLimitError, PdfInputError
+from cse_pdf.base.errors import CsePdfError, OverLimitError, PdfInputError, debugging
 from cse_pdf.base.regular_files import too_big
 
 T = TypeVar("T")
@@ -182,7 +182,7 @@ def guarded(work: Callable[[Path], T], path: Path, limits: Limits | None = None)
     """work(path), run in a child process under `limits`; its CsePdfErrors come back as they were."""
     limits = limits or Limits.from_env()
     check_size(path, limits)
-    if os.environ.get("CSE_PDF_DEBUG"):  # in process, so a bug's traceback is there to read
+    if debugging():  # in process, so a bug's traceback is there to read
         return work(path)
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
@@ -226,7 +226,7 @@ class GuardedReader:
 
     def read(self, path: Path) -> Any:
         check_size(path, self.limits)
-        if os.environ.get("CSE_PDF_DEBUG"):
+        if debugging():
             return self.work(path)
         kind, payload = self._ask(path)
         if kind == "memory" and self._served > 1:

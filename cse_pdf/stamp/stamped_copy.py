@@ -21,7 +21,6 @@ from cse_pdf.assess.claims import assess_return, live_outputs
 from cse_pdf.assess.history import PreviousAssessment
 from cse_pdf.assess.score import Assessment
 from cse_pdf.base.errors import DamagedPdfError, PdfInputError
-from cse_pdf.base.private_files import write_private  # noqa: F401  (kept importable from here for callers)
 from cse_pdf.form.identity import STAMPED_INFO_KEY
 from cse_pdf.form.spec import IDENTITY_FIELD, FormSpec
 from cse_pdf.pdf.fill import fill, fill_calculated

@@ -70,6 +70,18 @@ def record_issued(store: Store, copy: IssuedCopy, at: datetime | None = None) ->
                          "its returns will not be matched: note the instance id", store.where) from None
 
 
+@dataclass(frozen=True)
+class IssueRegister:
+    """The store as `distribute` records through it (cse_pdf.outreach.distribute.IssueRegister): one issued
+    copy per call, each in its own transaction."""
+
+    store: Store
+
+    def record(self, *, instance_id: str, form_id: str, form_version: str, agency_name: str, recipient: str,
+               method: str) -> None:
+        record_issued(self.store, IssuedCopy(instance_id, form_id, form_version, agency_name, recipient, method))
+
+
 def returns_by_agency(store: Store, form: str | None = None) -> list[AgencyReturns]:
     """Per agency (and form): copies sent, copies returned, assessments received; agencies in name order."""
     copies = IssuedCopyRecord

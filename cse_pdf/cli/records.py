@@ -1,0 +1,230 @@
+"""Commands on the database of recorded forms: ingest, list, show, export, purge."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cse_pdf.base.errors import CsePdfError, PdfInputError
+from cse_pdf.base.exit_codes import ExitCode
+from cse_pdf.base.private_files import check_folder_of, check_output_dir
+from cse_pdf.base.safe_names import path_from_stored, printable, shown
+from cse_pdf.cli.boundary import note_on_interrupt
+from cse_pdf.cli.common import (
+    DB_OPTION,
+    ENCRYPT_OPTION,
+    FORCE_OPTION,
+    PASSWORD_OPTION,
+    UsageValueError,
+    date_option,
+    dump,
+    open_store,
+    passwords,
+)
+
+if TYPE_CHECKING:
+    from cse_pdf.ingest import BatchReport
+    from cse_pdf.purge import FileCounts, PurgeSummary
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@DB_OPTION
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("cse-pdf-out"),
+              show_default=True, help="Where stamped copies (stamped/FORM/) and set-aside files (quarantine/) go.")
+@click.option("--workers", type=click.IntRange(1, 64), default=min(4, os.cpu_count() or 1), show_default=True,
+              help="Processes reading, scoring and stamping at once.")
+@click.option("--no-stamp", "no_stamp", is_flag=True,
+              help="Record the forms without writing stamped copies (faster; `cse-pdf stamp FILE` makes one later).")
+@click.option("-v", "--verbose", is_flag=True, help="Log each file's outcome as it happens (paths, record ids and "
+              "reason codes; never anything typed into a form).")
+@PASSWORD_OPTION
+@ENCRYPT_OPTION
+def ingest(paths: tuple[Path, ...], db: str | None, out: Path, workers: int, no_stamp: bool, verbose: bool,
+           ask_password: bool, encrypt: bool) -> None:
+    """Read, score, stamp and record every returned form in PATHS (files, or folders searched for *.pdf).
+
+    Only regular files are read; cse-pdf's own stamped copies and the OUT folder are skipped, never recorded
+    again. Exit code 0 when every file was ingested, already known or skipped, 4 when some recorded forms need
+    review, 2 when some files failed (they are copied to OUT/quarantine with the reason)."""
+    from tqdm import tqdm
+
+    from cse_pdf.ingest import discover
+    from cse_pdf.ingest import ingest as ingest_files
+
+    if verbose:
+        _log_to_stderr()
+    given = passwords(ask_password, encrypt)
+    found = discover(paths, exclude=out)
+    files = found.files
+    if not files and not found.refused:
+        raise PdfInputError("no *.pdf files in " + ", ".join(map(shown, paths)) + "; give returned forms or "
+                            "folders that hold them")
+    with open_store(db, create=True) as store:
+        check_output_dir(out, parents=True)  # a read-only or unmakeable --out: one line now, not a failed batch
+        copies = "no stamped copies" if no_stamp else f"stamped copies in {shown(out)}"
+        click.echo(f"ingesting {len(files)} file(s) into {printable(store.where)}; {copies}", err=True)
+        note_on_interrupt("every form finished so far is recorded: run the same command again to finish")
+        with tqdm(total=len(files), unit="file", file=sys.stderr, disable=not sys.stderr.isatty(),
+                  dynamic_ncols=True) as bar:
+            report = ingest_files(files, store, out, workers, on_outcome=lambda _: bar.update(1),
+                                  passwords=given, stamps=not no_stamp)
+    report.outcomes[:0] = found.refused  # said before the files that were read, as found
+    _closing_table(report, out, stamped=not no_stamp)
+    sys.exit(report.exit_code)
+
+
+def _log_to_stderr() -> None:
+    """cse-pdf's own log (and Alembic's migration steps) on stderr; the libraries that read PDFs stay quiet,
+    since their messages can quote a file's bytes, and SQLAlchemy is built to hide bound values."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("cse-pdf: %(levelname)s: %(message)s"))
+    for name in ("cse_pdf", "alembic"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+
+
+def _closing_table(report: "BatchReport", out: Path, stamped: bool) -> None:
+    from cse_pdf.ingest import FAILED, INGESTED, KNOWN, NEEDS_REVIEW, SKIPPED
+
+    for label, kind in (("ingested", INGESTED), ("already known", KNOWN), ("needs review", NEEDS_REVIEW),
+                        ("failed", FAILED), ("skipped", SKIPPED)):
+        click.echo(f"{label:<14}{len(report.of(kind)):>6}")
+    if report.of(NEEDS_REVIEW):
+        done = "recorded and stamped" if stamped else "recorded"
+        click.echo(f"\nNeeds review ({done}; `cse-pdf show RECORD` says why):")
+        for o in report.of(NEEDS_REVIEW):
+            click.echo(f"  record {o.record_id}\t{shown(o.path)}\t{', '.join(o.review)}")
+    if report.of(SKIPPED):
+        click.echo("\nSkipped (not returned forms; nothing recorded):")
+        for o in report.of(SKIPPED):
+            click.echo(f"  {shown(o.path)}: skipped: {printable(o.reason or '')}")
+    if report.of(FAILED):
+        where = f"copied to {shown(out / 'quarantine')} with the reason where it could be read"
+        click.echo(f"\nFailed ({where}):")
+        for o in report.of(FAILED):
+            click.echo(f"  {shown(o.path)}: {printable(o.reason or '')}")
+
+
+@click.command(name="list")
+@DB_OPTION
+@click.option("--form", metavar="ID", help="Only this form.")
+@click.option("--name", metavar="NAME", help="Only this young person (compared as ingest compares names).")
+@click.option("--all", "include_all", is_flag=True, help="Include earlier revisions, not only current ones.")
+@click.option("--failed", is_flag=True, help="List the files that failed instead.")
+def list_records(db: str | None, form: str | None, name: str | None, include_all: bool, failed: bool) -> None:
+    """List recorded assessments: record id, form, date completed, level, status."""
+    with open_store(db) as store:
+        if failed:
+            click.echo("file\tattempts\treason")
+            for f in store.failures():
+                click.echo(f"{shown(path_from_stored(f.source_path))}\t{f.attempts}\t{printable(f.reason)}")
+            return
+        click.echo("record\tform\tdate completed\tlevel\tstatus\trevision")
+        for r in store.records(form, name, include_all):
+            status = r.status.replace("_", " ") + ("" if r.current else ", superseded")
+            done = r.date_completed.isoformat() if r.date_completed else "-"
+            click.echo(f"{r.record_id}\t{r.form_id}\t{done}\t{r.label}\t{status}\t{r.revision}")
+
+
+@click.command()
+@click.argument("record", type=int)
+@DB_OPTION
+def show(record: int, db: str | None) -> None:
+    """Print everything recorded about RECORD (an id from `cse-pdf list`) as JSON, without opening a PDF."""
+    with open_store(db) as store:
+        detail = store.record_detail(record)
+        if detail is None:
+            raise CsePdfError(f"no record {record} in {store.where}; see `cse-pdf list`")
+    dump(detail)
+
+
+@click.command(name="export")
+@DB_OPTION
+@click.option("--form", metavar="ID", help="Only this form (default: every form).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write (csv without --form: one file per form, FILE-STEM-FORM.csv; with --encrypt, "
+              "csv and json go into one encrypted FILE.zip).")
+@ENCRYPT_OPTION
+@FORCE_OPTION
+def export_command(db: str | None, form: str | None, fmt: str, output: Path, encrypt: bool, force: bool) -> None:
+    """Write every current assessment: one row each, a column per field, then the assessment and its
+    previous one (date, level, trend)."""
+    from cse_pdf.export import export
+
+    check_folder_of(output)  # refused before the database is read; each file is checked before any is written
+    password = passwords(False, encrypt).output
+    with open_store(db) as store:
+        written = export(store, fmt, output, form, password, force)  # type: ignore[arg-type]
+    for path, rows in written:
+        click.echo(f"wrote {shown(path)} ({rows} assessment{'s' if rows != 1 else ''})")
+
+
+def _files(counts: "FileCounts", kind: str) -> str:
+    return f"{counts.inside} {kind} file(s)"
+
+
+def _left(summary: "PurgeSummary", out: Path) -> str:
+    """Files purge will not or could not delete, as counts: outside --out (or via a link), already gone."""
+    outside = summary.stamped.outside + summary.quarantined.outside
+    missing = summary.stamped.missing + summary.quarantined.missing
+    parts = ([f"{outside} file(s) recorded outside {out} (or reached through a link) left in place"] if outside
+             else []) + ([f"{missing} file(s) already gone"] if missing else [])
+    return "; ".join(parts)
+
+
+@click.command()
+@click.option("--before", "before_text", required=True, metavar="DATE",
+              help="Delete what is older than DATE (YYYY-MM-DD or DD/MM/YYYY): records whose assessment was "
+              "completed before it (a record with no readable date completed: ingested before it, UTC), and "
+              "failures last seen before it.")
+@DB_OPTION
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("cse-pdf-out"),
+              show_default=True, help="The folder ingest wrote to: only files inside it are ever deleted.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed when not at a terminal).")
+def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool) -> None:
+    """Delete records, stamped copies and quarantined files past a retention date.
+
+    A record goes with its values, its assessment and every revision of that assessment (all share its
+    date completed); an assessment with a revision to keep is kept whole. Stamped and quarantined files are
+    deleted only inside --out, never through a link. The register of copies sent by `distribute` is kept.
+    Shows counts only, then asks; exit 1 when refused or not confirmed."""
+    from cse_pdf.purge import plan_purge, summarise
+    from cse_pdf.purge import purge as run_purge
+
+    before = date_option("--before", before_text, error=UsageValueError)
+    assert before is not None  # a required option
+    with open_store(db) as store:
+        planned = plan_purge(store, before)
+        due = summarise(planned, out)
+        click.echo(f"{'would delete' if dry_run or not yes else 'deleting'} (before {before.isoformat()}, "
+                   f"from {store.where}): {due.records} record(s), {due.failures} failure record(s), "
+                   f"{_files(due.stamped, 'stamped')}, {_files(due.quarantined, 'quarantined')}", err=True)
+        if left := _left(due, out):
+            click.echo(f"  {left}", err=True)
+        if dry_run:
+            click.echo("dry run: nothing deleted", err=True)
+            return
+        if not (planned.submissions or planned.failures):
+            click.echo("nothing to delete", err=True)
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                raise CsePdfError("purge deletes records and files: not at a terminal to confirm, so nothing "
+                                  "was deleted; give --yes (after --dry-run)")
+            if not click.confirm("Delete these for good?", default=False, err=True):
+                click.echo("cse-pdf: nothing deleted", err=True)
+                sys.exit(ExitCode.REFUSED)
+        done = run_purge(store, planned, out)
+    click.echo(f"deleted {done.records} record(s), {done.failures} failure record(s), "
+               f"{_files(done.stamped, 'stamped')}, {_files(done.quarantined, 'quarantined')}"
+               + (f"; {left}" if (left := _left(done, out)) else ""))
