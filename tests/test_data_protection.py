@@ -19,7 +19,7 @@ import openpyxl
 import pdfplumber
 import pytest
 import pyzipper
-from conftest import fictional_return, qpdf_flatten, write_return
+from helpers.forms import fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 
 from cse_pdf.base.safe_names import safe_file, safe_part

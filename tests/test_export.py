@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import fictional_return, write_return
+from helpers.forms import fictional_return, write_return
 
 from cse_pdf.form.catalog import find_form
 from cse_pdf.ingest import ingest

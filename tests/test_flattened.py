@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, qpdf_flatten
+from helpers.forms import REPO, qpdf_flatten
 from pypdf import PdfReader, PdfWriter
 
 from cse_pdf.returned.read import read_form

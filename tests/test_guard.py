@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers.forms import REPO
 
 from cse_pdf.base.errors import DamagedPdfError, OverLimitError
 from cse_pdf.returned.guard import Limits, guarded
@@ -36,7 +36,7 @@ def test_too_much_memory_is_stopped() -> None:
 def test_qpdf_out_of_memory_is_the_memory_limit_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """qpdf (C++) reports std::bad_alloc as a warning and reads on: it must not read as a blank or foreign form.
     (The bomb check, stream_limits.py, would refuse this file first: it is lifted here to reach qpdf.)"""
-    from hostile.corpus import object_stream_bomb
+    from helpers.hostile_corpus import object_stream_bomb
 
     from cse_pdf.returned.read import read_form
 

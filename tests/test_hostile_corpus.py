@@ -1,4 +1,4 @@
-"""Broken, strange and hostile files (tests/hostile/corpus.py) through `cse-pdf read`, and through one
+"""Broken, strange and hostile files (tests/helpers/hostile_corpus.py) through `cse-pdf read`, and through one
 `cse-pdf ingest` mixed with good returns: every file ends as the right values or one clear line; never
 a traceback, a hang or a memory blow-up; and nothing in a file is run or followed outside it."""
 
@@ -15,8 +15,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import REPO
-from hostile.corpus import SOURCES, Case, build_corpus
+from helpers.forms import REPO
+from helpers.hostile_corpus import SOURCES, Case, build_corpus
 
 from cse_pdf.returned.read import read_form
 

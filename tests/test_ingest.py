@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from conftest import REPO, fictional_return, write_return
+from helpers.forms import REPO, fictional_return, write_return
 
 from cse_pdf.form.catalog import find_form
 from cse_pdf.ingest import CRASHED, FAILED, INGESTED, KNOWN, NEEDS_REVIEW, discover, ingest, process_file

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import fictional_return, write_return
+from helpers.forms import fictional_return, write_return
 from pypdf import PdfReader
 
 from cse_pdf.base.private_files import is_temp_name

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from engines.pdfjs_fill import fill_live_with_pdfjs, require_pdfjs
-from live_scenarios import SCENARIOS, check_sitting, shown
+from helpers.live_scenarios import SCENARIOS, check_sitting, shown
 
 
 @pytest.fixture(autouse=True)

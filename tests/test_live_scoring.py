@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import every_answer
 from engines.mupdf_fill import fill_with_mupdf
+from helpers.forms import every_answer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter

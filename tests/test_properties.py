@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from hostile.corpus import SOURCES
+from helpers.hostile_corpus import SOURCES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import REPO, fictional_return, write_return
+from helpers.forms import REPO, fictional_return, write_return
 
 from cse_pdf.form.catalog import find_form
 from cse_pdf.store import Store

@@ -15,7 +15,7 @@ from email import policy
 from pathlib import Path
 
 import pdfplumber
-from conftest import fictional_return, write_return
+from helpers.forms import fictional_return, write_return
 from test_distribute import fill_copy
 
 from cse_pdf.form.catalog import find_form

@@ -13,8 +13,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import helpers.report_data as D
 import pytest
-import report_data as D
 from pypdf import PdfReader
 
 from cse_pdf.form.catalog import find_form
@@ -172,7 +172,7 @@ def test_small_numbers_are_suppressed_and_cannot_be_worked_out(database: tuple[P
 
 
 def test_a_form_with_fewer_than_five_assessments_is_not_broken_down(tmp_path: Path) -> None:
-    from report_data import _record
+    from helpers.report_data import _record
 
     spec = find_form("cse-risk-vulnerability")
     with Store.open(str(tmp_path / "db.sqlite3")) as store:

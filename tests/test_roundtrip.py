@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import every_answer
 from engines.registry import FILLERS, fill
+from helpers.forms import every_answer
 
 from cse_pdf.returned.read import read_form
 

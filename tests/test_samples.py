@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers.forms import REPO
 
 SAMPLES = sorted((REPO / "samples").glob("*.pdf"))
 

@@ -102,7 +102,7 @@ def test_stamp_will_not_overwrite_the_returned_form(returned: Path) -> None:
 
 
 def test_flags_and_advice_come_first_and_ticked_indicators_carry_their_notes(tmp_path: Path) -> None:
-    from conftest import REPO
+    from helpers.forms import REPO
 
     out = tmp_path / "rv.pdf"
     assert stamp(REPO / "samples" / "rv-high-pdfjs.pdf", out).returncode == 0
@@ -115,7 +115,7 @@ def test_flags_and_advice_come_first_and_ticked_indicators_carry_their_notes(tmp
 
 def test_stamped_ticks_are_drawn_by_cse_pdf_not_by_the_viewer_that_filled_them(tmp_path: Path) -> None:
     """MuPDF's tick appearance is a WinAnsi-encoded ZapfDingbats that Poppler prints as the digit "3"."""
-    from conftest import REPO
+    from helpers.forms import REPO
 
     from cse_pdf.pdf.fields import collect_fields
 
@@ -131,7 +131,7 @@ def test_stamped_ticks_are_drawn_by_cse_pdf_not_by_the_viewer_that_filled_them(t
 
 
 def test_a_flattened_return_is_stamped_with_its_summary_in_front(tmp_path: Path) -> None:
-    from conftest import REPO
+    from helpers.forms import REPO
 
     src = REPO / "samples" / "flat-high-mupdf.pdf"
     out = tmp_path / "stamped.pdf"

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import REPO
+from helpers.forms import REPO
 
 from cse_pdf.base.errors import StoreError
 from cse_pdf.store import Store, default_db_path, resolve_url

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, fictional_return, write_return
+from helpers.forms import REPO, fictional_return, write_return
 
 from cse_pdf.base import regular_files
 from cse_pdf.base.errors import OverLimitError, PdfInputError

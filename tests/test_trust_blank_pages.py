@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from conftest import REPO, every_answer, fictional_return, qpdf_flatten, write_return
+from helpers.forms import REPO, every_answer, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader
 
 from cse_pdf.blank.generate import generate

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import REPO
-from hostile.corpus import (
+from helpers.forms import REPO
+from helpers.hostile_corpus import (
     BOMB_REASON,
     BOMBS,
     CONTENT_REASON,

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from report_data import _record
+from helpers.report_data import _record
 
 from cse_pdf.base.csv_safe import FORMULA_STARTS, encode_rows, neutralise
 from cse_pdf.export import export

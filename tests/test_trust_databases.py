@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import fictional_return, write_return
+from helpers.forms import fictional_return, write_return
 
 from cse_pdf.form.catalog import find_form
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import fictional_return, write_return
+from helpers.forms import fictional_return, write_return
 
 from cse_pdf.assess.claims import assess_return
 from cse_pdf.assess.person import keys_of

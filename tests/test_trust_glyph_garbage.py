@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import REPO, fictional_return, qpdf_flatten, write_return
+from helpers.forms import REPO, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from conftest import fictional_return, write_return
+from helpers.forms import fictional_return, write_return
 
 from cse_pdf.base.errors import StoreError
 from cse_pdf.form.catalog import find_form

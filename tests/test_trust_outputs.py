@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, fictional_return, write_return
+from helpers.forms import REPO, fictional_return, write_return
 
 from cse_pdf.cli import main
 from cse_pdf.form.catalog import find_form

@@ -20,7 +20,7 @@ from typing import Callable
 import pikepdf
 import pymupdf
 import pytest
-from conftest import REPO, fictional_return, qpdf_flatten, write_return
+from helpers.forms import REPO, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 
 from cse_pdf.form.catalog import find_form

@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers.forms import REPO
 
 from cse_pdf.returned.guard import GuardedReader, Limits, die_with_parent, guarded
 

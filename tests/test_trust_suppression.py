@@ -18,7 +18,7 @@ from functools import reduce
 from pathlib import Path
 
 import pytest
-from report_data import _record
+from helpers.report_data import _record
 
 from cse_pdf.form import spec as S
 from cse_pdf.form.catalog import find_form

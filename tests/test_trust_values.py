@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from hostile_values import ALL_CONTROLS, HOSTILE, as_read, hostile_return, targets
+from helpers.hostile_values import ALL_CONTROLS, HOSTILE, as_read, hostile_return, targets
 from pypdf import PdfReader
 
 from cse_pdf.base.errors import StoreError
@@ -223,7 +223,7 @@ HUGE = {"huge-no-spaces": "y" * 100_000, "huge-newlines": "\n".join(["line"] * 5
 
 @pytest.mark.parametrize("form_id", [s.id for s in current_forms()])
 def test_the_summary_page_is_drawn_whatever_every_text_field_holds(form_id: str) -> None:
-    from conftest import fictional_return
+    from helpers.forms import fictional_return
 
     from cse_pdf.assess.claims import assess_return
     from cse_pdf.stamp.summary_page import SHORTENED, render_summary

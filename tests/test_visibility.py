@@ -18,7 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import every_answer, qpdf_flatten
 from engines.registry import FILLERS as ENGINES
 from engines.registry import fill
 from engines.visibility import (
@@ -30,6 +29,7 @@ from engines.visibility import (
     widget_ink,
     width_ratios,
 )
+from helpers.forms import every_answer, qpdf_flatten
 
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.fill import fill_bytes as cse_fill

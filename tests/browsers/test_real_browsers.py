@@ -12,10 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers.live_scenarios import SCENARIOS, check_sitting
 
 from cse_pdf.returned.read import read_form
-
-from live_scenarios import SCENARIOS, check_sitting
 
 from .browser_fill import fill_with_chromium, fill_with_firefox, require_browsers
 
