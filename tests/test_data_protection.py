@@ -10,8 +10,6 @@ import io
 import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import msoffcrypto
@@ -19,6 +17,7 @@ import openpyxl
 import pdfplumber
 import pytest
 import pyzipper
+from helpers.cli import Ran, cse, environment
 from helpers.forms import fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 
@@ -32,12 +31,10 @@ NAME, DOB, NOTE = "Imogen Testcase", "11/11/2011", "Seen at the bus station twic
 SECRETS = ["Imogen", "Testcase", "11/11/2011", "2011-11-11", "bus station"]
 
 
-def cse_pdf(*args: object, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+def cse_pdf(*args: object, cwd: Path, **env: str) -> Ran:
     """The command as a user runs it, away from any real database, with no terminal to prompt on."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith("CSE_PDF_") and k != "XDG_DATA_HOME"}
-    full.update(HOME=str(cwd), **env)
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          env=full, cwd=cwd, stdin=subprocess.DEVNULL)
+    return cse(*args, env=environment({"HOME": str(cwd), **env}, without=("XDG_DATA_HOME",),
+                                      without_prefix="CSE_PDF_"), cwd=cwd, input="")
 
 
 def a_return(path: Path, name: str = NAME, dob: str = DOB, instance: str = "") -> Path:

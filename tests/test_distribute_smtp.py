@@ -7,7 +7,6 @@ trusts it only through --ca-file, never by turning verification off.
 from __future__ import annotations
 
 import email
-import socket
 import ssl
 from email import policy
 from pathlib import Path
@@ -18,7 +17,8 @@ import pytest
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 trustme = pytest.importorskip("trustme")
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
-from test_distribute import AGENCIES, SENDER, cli, write_list  # noqa: E402
+from helpers.distribution import AGENCIES, SENDER, cli, write_list  # noqa: E402
+from helpers.smtp import Mailbox, serve  # noqa: E402
 
 from cse_pdf.outreach.mail import SmtpSettings  # noqa: E402
 from cse_pdf.returned.read import read_form  # noqa: E402
@@ -29,34 +29,10 @@ USER, PASSWORD = "board-officer", "correct horse battery staple"
 REFUSED = "dsl@larkspur.example"
 
 
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives and refuses one recipient, as a real server might."""
-
-    def __init__(self, refuse: set[str] | None = None) -> None:
-        self.refuse = refuse or set()
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
-        if address in self.refuse:
-            return "550 5.1.1 No such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.messages.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
-
-
 def _authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
     ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and \
         auth_data.password == PASSWORD.encode()
     return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -67,16 +43,6 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
     return authority, pem
 
 
-def _serve(handler: Mailbox, **smtp_kwargs: object) -> Iterator[int]:
-    port = _free_port()
-    controller = aiosmtpd_controller.Controller(handler, hostname="127.0.0.1", port=port, **smtp_kwargs)
-    controller.start()
-    try:
-        yield port
-    finally:
-        controller.stop()
-
-
 @pytest.fixture
 def tls_server(ca: tuple[object, Path]) -> Iterator[tuple[Mailbox, int]]:
     """STARTTLS required, and a login required over it."""
@@ -84,7 +50,7 @@ def tls_server(ca: tuple[object, Path]) -> Iterator[tuple[Mailbox, int]]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1", "localhost").configure_cert(context)  # type: ignore[attr-defined]
     box = Mailbox(refuse={REFUSED})
-    yield from ((box, port) for port in _serve(box, tls_context=context, require_starttls=True, auth_required=True,
+    yield from ((box, port) for port in serve(box, tls_context=context, require_starttls=True, auth_required=True,
                                                  auth_require_tls=True, authenticator=_authenticator))
 
 
@@ -96,14 +62,14 @@ def implicit_tls_server(ca: tuple[object, Path]) -> Iterator[tuple[Mailbox, int]
     authority.issue_cert("127.0.0.1", "localhost").configure_cert(context)  # type: ignore[attr-defined]
     box = Mailbox()
     # aiosmtpd knows TLS only from STARTTLS, so it must be told not to hide AUTH on this connection
-    yield from ((box, port) for port in _serve(box, ssl_context=context, auth_required=True, auth_require_tls=False,
+    yield from ((box, port) for port in serve(box, ssl_context=context, auth_required=True, auth_require_tls=False,
                                                  authenticator=_authenticator))
 
 
 @pytest.fixture
 def plain_server() -> Iterator[tuple[Mailbox, int]]:
     box = Mailbox()
-    yield from ((box, port) for port in _serve(box))
+    yield from ((box, port) for port in serve(box))
 
 
 def send(tmp_path: Path, port: int, *extra: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

@@ -6,13 +6,12 @@ import csv
 import io
 import json
 import stat
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers.cli import Ran, cse
 from helpers.forms import fictional_return, write_return
 
 from cse_pdf.form.catalog import find_form
@@ -49,9 +48,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def export(db: str, fmt: str, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "cse_pdf", "export", "--db", db, "--format", fmt, "-o", str(out),
-                             *extra], capture_output=True, text=True)
+def export(db: str, fmt: str, out: Path, *extra: str) -> Ran:
+    result = cse("export", "--db", db, "--format", fmt, "-o", out, *extra)
     assert result.returncode == 0, result.stderr
     return result
 
@@ -113,6 +111,5 @@ def test_xlsx_is_a_sheet_per_form_with_real_dates_and_booleans(db: str, tmp_path
 
 
 def test_an_unknown_form_is_refused(db: str, tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "cse_pdf", "export", "--db", db, "--format", "csv", "--form",
-                             "no-such-form", "-o", str(tmp_path / "x.csv")], capture_output=True, text=True)
+    result = cse("export", "--db", db, "--format", "csv", "--form", "no-such-form", "-o", tmp_path / "x.csv")
     assert result.returncode == 3 and "cse-pdf forms" in result.stderr and not (tmp_path / "x.csv").exists()

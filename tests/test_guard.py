@@ -3,12 +3,11 @@ too many bytes is stopped with one line, and the next file is read as usual."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from helpers.cli import cse
 from helpers.forms import REPO
 
 from cse_pdf.base.errors import DamagedPdfError, OverLimitError
@@ -69,8 +68,7 @@ def test_the_cli_stops_one_file_and_reads_the_next(tmp_path: Path) -> None:
     big = tmp_path / "huge.pdf"
     with open(big, "wb") as fh:
         fh.truncate(3 * 1024 * 1024)
-    done = subprocess.run([sys.executable, "-m", "cse_pdf", "read", str(big), str(SAMPLE)], capture_output=True,
-                          text=True, env={**__import__("os").environ, "CSE_PDF_MAX_FILE_MB": "2"})
+    done = cse("read", big, SAMPLE, env={"CSE_PDF_MAX_FILE_MB": "2"})
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [f"cse-pdf: error: {big}: is 3 MB, over the 2 MB limit for a returned "
                                                 "form; check it is the right file (CSE_PDF_MAX_FILE_MB raises the limit)"]

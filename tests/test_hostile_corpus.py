@@ -62,6 +62,8 @@ def truth() -> dict[str, dict]:
 
 
 def run(*args: object, home: Path) -> subprocess.CompletedProcess:
+    """A subprocess: hostile files may crash, hang or blow up a reader; the limits and the timeout
+    hold a process that can be stopped, not this one."""
     env = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME", "CSE_PDF_DEBUG")}
     env.update(LIMITS, HOME=str(home))
     return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,

@@ -13,22 +13,20 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from helpers.cli import Ran, cse, environment
 from helpers.forms import REPO, fictional_return, write_return
 
 from cse_pdf.form.catalog import find_form
-from cse_pdf.ingest import CRASHED, FAILED, INGESTED, KNOWN, NEEDS_REVIEW, discover, ingest, process_file
+from cse_pdf.ingest import CRASHED, FAILED, INGESTED, NEEDS_REVIEW, discover, ingest, process_file
 from cse_pdf.store import Store
 
 SAMPLES = sorted((REPO / "samples").glob("*.pdf"))
 HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
 
 
-def run(*args: object, home: Path) -> subprocess.CompletedProcess:
+def run(*args: object, home: Path) -> Ran:
     """The command as an administrator runs it; HOME points away from any real database."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME")}
-    env["HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          env=env)
+    return cse(*args, env=environment({"HOME": str(home)}, without=("CSE_PDF_DB", "XDG_DATA_HOME")))
 
 
 def counts(stdout: str) -> dict[str, int]:
@@ -151,8 +149,7 @@ def test_the_default_database_is_created_owner_only_under_the_home_folder(tmp_pa
         assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
 
     env_db = tmp_path / "elsewhere.sqlite3"
-    env = {**os.environ, "HOME": str(tmp_path), "CSE_PDF_DB": str(env_db)}
-    listed = subprocess.run([sys.executable, "-m", "cse_pdf", "list"], capture_output=True, text=True, env=env)
+    listed = cse("list", env={"HOME": str(tmp_path), "CSE_PDF_DB": str(env_db)})
     assert listed.returncode == 5 and not env_db.exists() and str(env_db) in listed.stderr  # never a new, empty one
 
 
@@ -271,6 +268,7 @@ def test_the_progress_bar_shows_on_a_terminal_only(tmp_path: Path) -> None:
     quiet = run("ingest", src, "--db", tmp_path / "a.sqlite3", "--out", tmp_path / "a", home=tmp_path)
     assert "%|" not in quiet.stderr and "\r" not in quiet.stderr
 
+    # A subprocess: the bar shows only on a real terminal, which CliRunner's streams are not.
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
     proc = subprocess.Popen([sys.executable, "-m", "cse_pdf", "ingest", str(src), "--db", str(tmp_path / "b.sqlite3"),

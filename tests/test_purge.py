@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from helpers.cli import Ran, cse, environment
 from helpers.forms import REPO, fictional_return, write_return
 
 from cse_pdf.form.catalog import find_form
@@ -29,11 +30,9 @@ BEFORE = date(2024, 5, 1)  # splits the samples: some completed in March and Apr
 LONG_AGO = datetime(2019, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 
-def cli(*args: object, home: Path, **kw: object) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CSE_PDF_") and k != "XDG_DATA_HOME"}
-    env["HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          env=env, **kw)  # type: ignore[call-overload]
+def cli(*args: object, home: Path, input: str | None = None) -> Ran:
+    return cse(*args, env=environment({"HOME": str(home)}, without=("XDG_DATA_HOME",), without_prefix="CSE_PDF_"),
+               input=input)
 
 
 @dataclass
@@ -44,9 +43,9 @@ class World:
     ids: dict[str, int]  # file name in the inbox → its record id
     failures: dict[str, int]  # file name → failure id
 
-    def purge(self, *extra: object, **kw: object) -> subprocess.CompletedProcess:
+    def purge(self, *extra: object, input: str | None = None) -> Ran:
         return cli("purge", "--before", BEFORE.isoformat(), "--db", self.db, "--out", self.out, *extra,
-                   home=self.home, **kw)
+                   home=self.home, input=input)
 
 
 def snapshot(w: World) -> tuple:
@@ -249,6 +248,7 @@ def test_refusing_at_the_prompt_or_having_no_terminal_deletes_nothing(tmp_path: 
     assert piped.stderr.strip().splitlines()[-1].startswith("cse-pdf: error: ")
     assert snapshot(w) == before
 
+    # A subprocess: the question is asked only on a real terminal, which CliRunner's streams are not.
     leader, follower = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CSE_PDF_")}
     proc = subprocess.Popen([sys.executable, "-m", "cse_pdf", "purge", "--before", BEFORE.isoformat(), "--db", w.db,

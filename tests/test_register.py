@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import re
-import subprocess
-import sys
 from email import policy
 from pathlib import Path
 
 import pdfplumber
+from helpers.cli import Ran, cse, environment
+from helpers.distribution import fill_copy
 from helpers.forms import fictional_return, write_return
-from test_distribute import fill_copy
 
 from cse_pdf.form.catalog import find_form
 from cse_pdf.returned.read import read_form
@@ -30,11 +28,8 @@ Larkspur Academy,2 Imaginary Lane,safeguarding@larkspur.example,dsl@larkspur.exa
 """
 
 
-def cli(*args: object, home: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CSE_PDF_") and k != "XDG_DATA_HOME"}
-    env["HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          env=env)
+def cli(*args: object, home: Path) -> Ran:
+    return cse(*args, env=environment({"HOME": str(home)}, without=("XDG_DATA_HOME",), without_prefix="CSE_PDF_"))
 
 
 def issued_copy(eml: Path) -> bytes:
@@ -49,7 +44,7 @@ def summary_text(path: Path) -> str:
         return "\n".join(t for t in (p.extract_text() or "" for p in pdf.pages) if "Summary page" in t)
 
 
-def ingested(result: subprocess.CompletedProcess) -> dict[str, list[str]]:
+def ingested(result: Ran) -> dict[str, list[str]]:
     """record id → review codes, from the closing table of `ingest` (records needing no review: [])."""
     return {m[0]: m[1].split(", ") for m in re.findall(r"^  record (\d+)\t\S+\t(.+)$", result.stdout, re.M)}
 

@@ -8,13 +8,13 @@ import random
 import shutil
 import stat
 import subprocess
-import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import helpers.report_data as D
 import pytest
+from helpers.cli import Ran, cse
 from pypdf import PdfReader
 
 from cse_pdf.form.catalog import find_form
@@ -190,8 +190,8 @@ def test_a_form_with_fewer_than_five_assessments_is_not_broken_down(tmp_path: Pa
 # ---- the files, as a Board member gets them --------------------------------------------------
 
 
-def _cli(*args: object) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True)
+def _cli(*args: object) -> Ran:
+    return cse(*args)
 
 
 def _forbidden(made: D.Made) -> list[str]:

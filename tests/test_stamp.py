@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pdfplumber
 import pytest
+from helpers.cli import Ran, cse
 from pypdf import PdfReader
 
 from cse_pdf.blank.generate import generate
@@ -21,9 +20,8 @@ HIGH = {
 }
 
 
-def stamp(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cse_pdf", "stamp", str(src), "-o", str(out), *extra],
-                          capture_output=True, text=True)
+def stamp(src: Path, out: Path, *extra: str) -> Ran:
+    return cse("stamp", src, "-o", out, *extra)
 
 
 @pytest.fixture

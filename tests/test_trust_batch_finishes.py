@@ -41,6 +41,8 @@ ESCAPES = "esc\x1b[31m red \u202efdp.exe\u2066.pdf"
 
 
 def cse(*args: object, env: dict[str, str] | None = None, timeout: float = HANG_GUARD) -> subprocess.CompletedProcess:
+    """A subprocess: a FIFO or device opened by mistake blocks for ever, and only a process can be killed
+    when the hang guard runs out (in this process the whole test run would hang)."""
     base = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME")}
     return subprocess.run([sys.executable, "-m", "cse_pdf", *map(os.fsencode, map(str, args))], capture_output=True,
                           env={**base, **(env or {})}, timeout=timeout)
@@ -310,6 +312,7 @@ def test_a_file_that_vanishes_or_changes_kind_after_discovery_is_one_failed_line
     for i, name in enumerate(["kept", "vanishes", "becomes-fifo", "becomes-loop"]):
         write_return(inbox / f"{name}.pdf", spec, fictional_return(spec, name=f"Person {i} Fictional",
                                                                    dob="01/06/2010", completed="05/03/2024"))
+    # A subprocess for the hang guard (see cse() above): the FIFO it makes would block this process.
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(SCRIPT), str(inbox), db_url, str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=HANG_GUARD)
     assert done.returncode == 0, done.stderr

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pikepdf
 import pytest
+from helpers.cli import cse
 from helpers.forms import REPO, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
@@ -101,8 +100,7 @@ def test_a_name_that_reads_as_cid_codes_is_unanswered(tmp_path: Path) -> None:
 def test_the_summary_page_never_prints_cid_codes(tmp_path: Path) -> None:
     path = no_character_maps(REPO / "samples" / "flat-high-mupdf.pdf", tmp_path / "cid.pdf")
     out = tmp_path / "stamped.pdf"
-    done = subprocess.run([sys.executable, "-m", "cse_pdf", "stamp", str(path), "-o", str(out)],
-                          capture_output=True, text=True)
+    done = cse("stamp", path, "-o", out)
     assert done.returncode == 0, done.stderr
     assert "(cid:" not in (PdfReader(out).pages[0].extract_text() or "")
 
@@ -161,7 +159,7 @@ def test_a_choice_matching_no_option_is_unanswered_and_score_does_not_crash(form
     assert response.values[fid] is None
     assert any(w.startswith(f"{fid}: the text in its box matches none of its options") for w in response.warnings)
     assert text not in " ".join(response.warnings)
-    done = subprocess.run([sys.executable, "-m", "cse_pdf", "score", str(path)], capture_output=True, text=True)
+    done = cse("score", path)
     assert "internal error" not in done.stderr and done.returncode != 70, done.stderr
     assert json.loads(done.stdout)["values"][fid] is None
 

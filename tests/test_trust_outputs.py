@@ -17,6 +17,7 @@ from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
+from helpers.cli import Ran, cse, environment
 from helpers.forms import REPO, fictional_return, write_return
 
 from cse_pdf.cli import main
@@ -31,16 +32,14 @@ AGENCIES = ("agency,address,cse_lead_contact,send_to\n"
             "Harbour Street Clinic,2 Example Road,B. Lead,lead@harbour.example\n")
 
 
-def cli(*args: object, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME", "CSE_PDF_DEBUG")}
-    clean.update(HOME=str(cwd), **(env or {}))
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=clean)
+def cli(*args: object, cwd: Path, env: dict[str, str] | None = None) -> Ran:
+    return cse(*args, cwd=cwd, env=environment({"HOME": str(cwd), **(env or {})},
+                                               without=("CSE_PDF_DB", "XDG_DATA_HOME", "CSE_PDF_DEBUG")))
 
 
-def one_line(done: subprocess.CompletedProcess | object, code: int = 7) -> str:
+def one_line(done: Ran | object, code: int = 7) -> str:
     stderr = done.stderr  # type: ignore[attr-defined]
-    rc = done.returncode if isinstance(done, subprocess.CompletedProcess) else done.exit_code  # type: ignore[attr-defined]
+    rc = done.returncode if isinstance(done, Ran) else done.exit_code  # type: ignore[attr-defined]
     assert rc == code, stderr
     lines = [line for line in stderr.strip().splitlines() if line.startswith("cse-pdf: error")]
     assert len(lines) == 1, stderr
@@ -343,7 +342,10 @@ def test_ingest_out_that_cannot_be_made_is_one_line_before_any_file_is_read(tmp_
 # ---- a closed pipe: quietly ----------------------------------------------------------------------------------
 
 def _closed_pipe(*args: object, cwd: Path) -> subprocess.CompletedProcess:
-    """The command with its output's reader already gone, as in `cse-pdf list | head -0`."""
+    """The command with its output's reader already gone, as in `cse-pdf list | head -0`.
+
+    A subprocess: a broken pipe is a real file descriptor's EPIPE and how the process ends, which
+    CliRunner's in-memory streams cannot show."""
     clean = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME", "CSE_PDF_DEBUG")}
     clean["HOME"] = str(cwd)
     read_end, write_end = os.pipe()
@@ -371,6 +373,7 @@ def test_a_closed_pipe_ends_every_printing_command_quietly(database: Path, tmp_p
 
 def test_head_of_a_long_listing_ends_quietly(database: Path, tmp_path: Path) -> None:
     samples = sorted((REPO / "samples").glob("*.pdf"))
+    # A subprocess: a real pipe to `head`, which goes away mid-output (a broken pipe, as above).
     done = subprocess.run(f"{sys.executable} -m cse_pdf read {' '.join(map(str, samples))} | head -c 100",
                           shell=True, capture_output=True, text=True, cwd=tmp_path, executable="/bin/bash")
     assert len(done.stdout) == 100

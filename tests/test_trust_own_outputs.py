@@ -7,12 +7,8 @@ dropped its metadata; and discovery never walks into the --out folder, however -
 
 from __future__ import annotations
 
-import io
-import os
 import re
 import shutil
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 from typing import Callable
@@ -20,6 +16,8 @@ from typing import Callable
 import pikepdf
 import pymupdf
 import pytest
+from helpers.cli import Ran, environment
+from helpers.cli import cse as run_cli
 from helpers.forms import REPO, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 
@@ -35,10 +33,8 @@ HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
 SKIP_LINE = "skipped: a stamped copy made by cse-pdf"
 
 
-def cse(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME")}
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=300)
+def cse(*args: object, cwd: Path | None = None) -> Ran:
+    return run_cli(*args, env=environment(without=("CSE_PDF_DB", "XDG_DATA_HOME")), cwd=cwd)
 
 
 def table(stdout: str) -> dict[str, int]:

@@ -86,6 +86,7 @@ def _wait_until(condition, seconds: float) -> bool:  # type: ignore[no-untyped-d
 
 
 def _start(args: list[str], mark: str, tmp_path: Path) -> subprocess.Popen:
+    """A subprocess: the test kills it and then looks for what is left of its process tree."""
     env = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "CSE_PDF_DEBUG")}
     env.update({MARK: mark, "HOME": str(tmp_path)})
     return subprocess.Popen([sys.executable, "-m", "cse_pdf", *args], env=env, stdout=subprocess.DEVNULL,

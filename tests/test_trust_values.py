@@ -7,14 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from helpers.cli import Ran, cse
 from helpers.hostile_values import ALL_CONTROLS, HOSTILE, as_read, hostile_return, targets
 from pypdf import PdfReader
 
@@ -29,8 +28,8 @@ from cse_pdf.store import Store
 HIL = "hillingdon-cse"
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *args], capture_output=True, text=True)
+def cli(*args: str) -> Ran:
+    return cse(*args)
 
 
 # ---- the rule ------------------------------------------------------------------------------------
