@@ -34,6 +34,14 @@ def each_form(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     return spec, path
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts PostgreSQL is slow (marked here once, not in each file): `db_url`'s postgresql
+    case carries the mark itself, and this catches the tests that ask for the server directly."""
+    for item in items:
+        if "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A throwaway PostgreSQL server for the session; skipped only where none is installed, never under CI."""
@@ -51,7 +59,7 @@ def postgres():
     server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A new, empty database of each kind: a SQLite file path, or a postgresql:// URL."""
     if request.param == "sqlite":

@@ -21,6 +21,8 @@ from helpers.hostile_corpus import SOURCES, Case, build_corpus
 from cse_pdf.returned.read import read_form
 
 # Tight limits so the traps end quickly here; the defaults are looser (guard.Limits).
+pytestmark = pytest.mark.slow  # a corpus of ninety hostile files, each read in a process of its own
+
 LIMITS = {"CSE_PDF_TIME_LIMIT": "20", "CSE_PDF_MEMORY_LIMIT_MB": "1024", "CSE_PDF_MAX_FILE_MB": "100"}
 
 

@@ -19,6 +19,8 @@ from cse_pdf.base.private_files import is_temp_name
 from cse_pdf.form.catalog import find_form
 from cse_pdf.store import Store
 
+pytestmark = pytest.mark.slow  # batches of thirty returns, killed mid-write and run twice at once
+
 HIL = "hillingdon-cse"
 
 

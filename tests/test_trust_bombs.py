@@ -37,6 +37,8 @@ from cse_pdf.base.errors import OverLimitError
 from cse_pdf.pdf.stream_limits import _Budget, _decoded_size, check_raw, raw_streams
 from cse_pdf.returned.read import read_form
 
+pytestmark = pytest.mark.slow  # memory and decompression bombs, each measured in a process tree of its own
+
 MIB = 1024 * 1024
 TREE_LIMIT_KIB = 512 * 1024
 LINE = re.compile(r"^cse-pdf: error: (.+?\.pdf): (.+)$")

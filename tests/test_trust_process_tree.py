@@ -18,7 +18,8 @@ from helpers.forms import REPO
 
 from cse_pdf.returned.guard import GuardedReader, Limits, die_with_parent, guarded
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+pytestmark = [pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc"),
+              pytest.mark.slow]  # process trees started, killed and waited for
 
 MARK = "CSE_PDF_TREE_TEST"
 SAMPLES = sorted((REPO / "samples").glob("*.pdf"))

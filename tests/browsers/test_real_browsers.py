@@ -18,6 +18,8 @@ from cse_pdf.returned.read import read_form
 
 from .browser_fill import fill_with_chromium, fill_with_firefox, require_browsers
 
+pytestmark = pytest.mark.slow  # the real Chromium and Firefox viewers
+
 REPO = Path(__file__).resolve().parents[2]
 
 # Per committed form: a first sitting (text with non-Latin letters, two-line notes, a checkbox, two

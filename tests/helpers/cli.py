@@ -85,7 +85,7 @@ def cse(*args: object, env: Mapping[str, str | None] | None = None, cwd: Path | 
         os.chdir(before)
         for name, kept in handlers.items():
             logging.getLogger(name).handlers[:] = kept
-    code = result.exit_code
+    code = int(result.exit_code)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         exc = result.exception
         failure = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
