@@ -44,6 +44,7 @@ CASES = {
 
 @pytest.mark.parametrize("command", ["read", "score"])
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.slow
 def test_bad_file_gives_one_line_and_nonzero_exit(case, command, blank_pdf: Path, tmp_path: Path) -> None:
     make, expected = CASES[case]
     path = tmp_path / f"{case}.pdf"

@@ -78,6 +78,7 @@ def test_slugs_are_safe_file_names() -> None:
 
 
 @pytest.mark.parametrize("form_id", ["hillingdon-cse", "cse-risk-vulnerability"])
+@pytest.mark.slow
 def test_a_copy_that_holds_more_than_the_agency_block_is_refused(form_id: str) -> None:
     spec = find_form(form_id)
     block = agency_block(spec).name
@@ -98,6 +99,7 @@ def test_distribute_refuses_a_pdf_as_the_form(tmp_path: Path) -> None:
     assert not (tmp_path / "mail").exists()
 
 
+@pytest.mark.slow
 def test_eml_files_one_per_agency_recorded_in_the_database(tmp_path: Path) -> None:
     path = write_list(tmp_path, AGENCIES + "Nowhere House,9 Road,,\n")
     db, out = tmp_path / "db.sqlite3", tmp_path / "mail"
@@ -151,6 +153,7 @@ def test_dry_run_writes_sends_and_records_nothing(tmp_path: Path) -> None:
 # ---- returns, through a real ingest -----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_returns_are_matched_by_instance_id_at_ingest(tmp_path: Path) -> None:
     db, out = tmp_path / "db.sqlite3", tmp_path / "mail"
     done = cli("distribute", write_list(tmp_path, AGENCIES), "--form", "hillingdon-cse", "--from", SENDER,

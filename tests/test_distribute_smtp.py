@@ -85,6 +85,7 @@ def recorded(tmp_path: Path) -> dict[str, int]:
         return {r.agency: r.sent for r in returns_by_agency(store)}
 
 
+@pytest.mark.slow
 def test_sent_over_starttls_with_login_and_a_refused_recipient(tmp_path: Path, tls_server, ca) -> None:
     box, port = tls_server
     done = send(tmp_path, port, "--ca-file", str(ca[1]),
@@ -131,6 +132,7 @@ def test_a_wrong_password_stops_before_anything_is_sent(tmp_path: Path, tls_serv
     assert box.messages == [] and recorded(tmp_path) == {}
 
 
+@pytest.mark.slow
 def test_ca_file_from_the_environment_and_dry_run_logs_in_but_sends_nothing(tmp_path: Path, tls_server, ca) -> None:
     box, port = tls_server
     done = send(tmp_path, port, "--dry-run", env={"CSE_PDF_SMTP_USER": USER, "CSE_PDF_SMTP_PASSWORD": PASSWORD,
@@ -140,6 +142,7 @@ def test_ca_file_from_the_environment_and_dry_run_logs_in_but_sends_nothing(tmp_
     assert box.messages == [] and not (tmp_path / "db.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_a_server_without_starttls_is_refused_unless_allowed(tmp_path: Path, plain_server) -> None:
     box, port = plain_server
     refused = send(tmp_path, port)
@@ -173,6 +176,7 @@ def test_smtp_settings_come_from_the_environment_only() -> None:
 
 # aiosmtpd warns about AUTH without STARTTLS; on this server TLS starts with the first byte
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.slow
 def test_sent_over_tls_from_the_first_byte_as_on_port_465(tmp_path: Path, implicit_tls_server, ca) -> None:
     box, port = implicit_tls_server
     env = {"CSE_PDF_SMTP_USER": USER, "CSE_PDF_SMTP_PASSWORD": PASSWORD}

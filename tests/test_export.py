@@ -54,6 +54,7 @@ def export(db: str, fmt: str, out: Path, *extra: str) -> Ran:
     return result
 
 
+@pytest.mark.slow
 def test_json_is_one_document_keyed_by_form_with_typed_values(db: str, tmp_path: Path) -> None:
     out = tmp_path / "board.json"
     export(db, "json", out)
@@ -72,6 +73,7 @@ def test_json_is_one_document_keyed_by_form_with_typed_values(db: str, tmp_path:
     assert bram["Previous record"] is None and "unidentified" in bram["Needs review because"]
 
 
+@pytest.mark.slow
 def test_csv_is_one_file_per_form_with_booleans_iso_dates_and_no_formulas(db: str, tmp_path: Path) -> None:
     result = export(db, "csv", tmp_path / "board.csv")
     files = {p.name: p for p in tmp_path.glob("board-*.csv")}
@@ -91,6 +93,7 @@ def test_csv_is_one_file_per_form_with_booleans_iso_dates_and_no_formulas(db: st
     assert single.is_file() and len(list(csv.DictReader(io.StringIO(single.read_text("utf-8-sig"))))) == 1
 
 
+@pytest.mark.slow
 def test_xlsx_is_a_sheet_per_form_with_real_dates_and_booleans(db: str, tmp_path: Path) -> None:
     out = tmp_path / "board.xlsx"
     export(db, "xlsx", out)
@@ -110,6 +113,7 @@ def test_xlsx_is_a_sheet_per_form_with_real_dates_and_booleans(db: str, tmp_path
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
+@pytest.mark.slow
 def test_an_unknown_form_is_refused(db: str, tmp_path: Path) -> None:
     result = cse("export", "--db", db, "--format", "csv", "--form", "no-such-form", "-o", tmp_path / "x.csv")
     assert result.returncode == 3 and "cse-pdf forms" in result.stderr and not (tmp_path / "x.csv").exists()

@@ -29,6 +29,7 @@ def printable(value: object) -> object:
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_a_flattened_return_reads_back_every_answer(sample: Path, tmp_path: Path) -> None:
     flat = tmp_path / "flat.pdf"
     qpdf_flatten(sample, flat)
@@ -46,6 +47,7 @@ def test_a_flattened_return_reads_back_every_answer(sample: Path, tmp_path: Path
 
 
 @pytest.mark.parametrize("sample", SAMPLES[:2] + SAMPLES[-2:], ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_a_locked_stamped_copy_reads_back_past_its_summary_pages(sample: Path, tmp_path: Path) -> None:
     out = tmp_path / "locked.pdf"
     stamped = cse("stamp", sample, "-o", out, "--flatten")
@@ -54,6 +56,7 @@ def test_a_locked_stamped_copy_reads_back_past_its_summary_pages(sample: Path, t
     assert response.values == expected_values(sample)  # the worker's own category included
 
 
+@pytest.mark.slow
 def test_a_missing_page_is_reported_and_its_answers_read_blank(tmp_path: Path) -> None:
     sample = REPO / "samples" / "high-mupdf.pdf"
     flat = tmp_path / "flat.pdf"

@@ -32,6 +32,7 @@ def test_too_much_memory_is_stopped() -> None:
         guarded(lambda p: bytearray(2 * 1024**3), SAMPLE, Limits(memory_mb=300))
 
 
+@pytest.mark.slow
 def test_qpdf_out_of_memory_is_the_memory_limit_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """qpdf (C++) reports std::bad_alloc as a warning and reads on: it must not read as a blank or foreign form.
     (The bomb check, stream_limits.py, would refuse this file first: it is lifted here to reach qpdf.)"""
@@ -135,6 +136,7 @@ def _work(p: Path) -> int:
     return os.getpid()
 
 
+@pytest.mark.slow
 def test_one_reader_reads_file_after_file_and_a_bad_file_costs_only_itself(tmp_path: Path) -> None:
     from cse_pdf.returned.guard import GuardedReader
 
@@ -166,6 +168,7 @@ def _leaky(p: Path) -> int:
     return len(_kept)
 
 
+@pytest.mark.slow
 def test_memory_left_behind_by_earlier_files_never_counts_against_the_next(tmp_path: Path) -> None:
     from cse_pdf.returned.guard import GuardedReader
 

@@ -75,6 +75,7 @@ def _in_form(path: Path, spec: FormSpec) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("form_id", sorted(FORMS))
+@pytest.mark.slow
 def test_the_form_shows_what_score_says_for_random_answers(form_id: str, blanks, tmp_path_factory) -> None:
     spec = FORMS[form_id]
     out_dir = tmp_path_factory.mktemp("random")

@@ -126,6 +126,7 @@ def counts_line(text: str) -> tuple[int, ...]:
     return tuple(map(int, m.groups()))
 
 
+@pytest.mark.slow
 def test_dry_run_shows_counts_only_and_changes_nothing(tmp_path: Path, db_url: str) -> None:
     w = build(tmp_path, db_url)
     before = snapshot(w)
@@ -139,6 +140,7 @@ def test_dry_run_shows_counts_only_and_changes_nothing(tmp_path: Path, db_url: s
         assert name not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_purge_yes_deletes_exactly_the_records_and_files_past_the_date(tmp_path: Path, db_url: str) -> None:
     w = build(tmp_path, db_url)
     gone = due(w)
@@ -182,6 +184,7 @@ def test_purge_yes_deletes_exactly_the_records_and_files_past_the_date(tmp_path:
     assert again.returncode == 0 and counts_line(again.stderr) == (0, 0, 0, 0), again.stderr
 
 
+@pytest.mark.slow
 def test_files_outside_out_or_reached_through_a_link_are_never_deleted(tmp_path: Path) -> None:
     w = build(tmp_path, str(tmp_path / "db.sqlite3"))
     outside = tmp_path / "elsewhere"
@@ -237,6 +240,7 @@ def test_files_outside_out_or_reached_through_a_link_are_never_deleted(tmp_path:
         assert not {w.ids[n] for n in victims} & {r.record_id for r in store.records(include_superseded=True)}
 
 
+@pytest.mark.slow
 def test_refusing_at_the_prompt_or_having_no_terminal_deletes_nothing(tmp_path: Path) -> None:
     import pty
 
@@ -273,6 +277,7 @@ def test_a_bad_date_is_one_line_and_exit_2(tmp_path: Path, bad: str) -> None:
     assert not (tmp_path / "db.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_what_falls_due_after_confirming_is_not_deleted_and_no_assessment_is_cut_in_two(tmp_path: Path) -> None:
     """Between the counts shown and the deletion, an ingest records a new revision of a due assessment and a
     new due record: neither was confirmed, so neither goes, and the assessment keeps its earlier revision."""

@@ -12,6 +12,7 @@ from email import policy
 from pathlib import Path
 
 import pdfplumber
+import pytest
 from helpers.cli import Ran, cse, environment
 from helpers.distribution import fill_copy
 from helpers.forms import fictional_return, write_return
@@ -59,6 +60,7 @@ def distribute(tmp_path: Path, db: Path, form_id: str = HIL) -> Path:
     return mail
 
 
+@pytest.mark.slow
 def test_a_return_from_an_issued_copy_passes_and_a_forged_copy_id_needs_review(tmp_path: Path) -> None:
     db, out, inbox = tmp_path / "db.sqlite3", tmp_path / "out", tmp_path / "inbox"
     mail = distribute(tmp_path, db)
@@ -96,6 +98,7 @@ def test_a_return_from_an_issued_copy_passes_and_a_forged_copy_id_needs_review(t
         assert "NOT AN ISSUED COPY" not in summary_text(Path(detail["file"]["stamped"]))
 
 
+@pytest.mark.slow
 def test_without_a_register_for_the_form_no_copy_is_flagged(tmp_path: Path) -> None:
     """The Board sent only the other form through `distribute`: this form's copies cannot be checked."""
     db, out = tmp_path / "db.sqlite3", tmp_path / "out"
@@ -109,6 +112,7 @@ def test_without_a_register_for_the_form_no_copy_is_flagged(tmp_path: Path) -> N
     assert "not-issued" not in result.stdout
 
 
+@pytest.mark.slow
 def test_an_issued_copy_of_one_form_does_not_vouch_for_another_form(tmp_path: Path) -> None:
     """A copy id is issued for one form: the same id inside the other form is not an issued copy of it."""
     db, out = tmp_path / "db.sqlite3", tmp_path / "out"
@@ -125,6 +129,7 @@ def test_an_issued_copy_of_one_form_does_not_vouch_for_another_form(tmp_path: Pa
     assert result.returncode == 4 and list(ingested(result).values()) == [["not-issued"]], result.stdout
 
 
+@pytest.mark.slow
 def test_a_copy_issued_while_a_return_was_being_read_is_checked_again_when_recorded(tmp_path: Path) -> None:
     """The register is asked again when the record is written: a `distribute` run after a worker looked
     (here, before any register existed) still flags a return that is not one of its copies, and restamps it."""

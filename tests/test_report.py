@@ -101,6 +101,7 @@ def _labelled(field_id: str, counts: dict) -> dict[str, int]:
     return {("Not answered" if k is None else labels[k]): v for k, v in counts.items()}
 
 
+@pytest.mark.slow
 def test_the_report_counts_what_was_recorded(database: tuple[Path, D.Made]) -> None:
     db, made = database
     report = _report(db, suppression=False)
@@ -143,6 +144,7 @@ def test_the_report_counts_what_was_recorded(database: tuple[Path, D.Made]) -> N
     assert flags[2] == ("No flag raised", D.RV_N - D.RV_ACT_IMMEDIATELY - D.RV_ACTUAL)
 
 
+@pytest.mark.slow
 def test_small_numbers_are_suppressed_and_cannot_be_worked_out(database: tuple[Path, D.Made]) -> None:
     db, _ = database
     report = _report(db, suppression=True)
@@ -201,6 +203,7 @@ def _forbidden(made: D.Made) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_pdf_html_and_csv_hold_counts_and_never_a_name_or_date_of_birth(
         database: tuple[Path, D.Made], tmp_path: Path) -> None:
     db, made = database
@@ -231,6 +234,7 @@ def test_pdf_html_and_csv_hold_counts_and_never_a_name_or_date_of_birth(
         assert len(list(tmp_path.glob("page*.png"))) == 3
 
 
+@pytest.mark.slow
 def test_no_suppression_shows_exact_numbers_and_says_so_on_every_page(
         database: tuple[Path, D.Made], tmp_path: Path) -> None:
     db, _ = database

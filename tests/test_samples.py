@@ -28,6 +28,7 @@ def test_each_form_has_a_return_from_every_engine_and_every_level(form_id: str) 
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_score_matches_the_expected_json(sample: Path) -> None:
     result = cse("score", sample)
     assert result.returncode == 0, result.stderr

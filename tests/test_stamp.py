@@ -43,6 +43,7 @@ def form_page_text(path: Path) -> str:
         return next(t for t in (p.extract_text() for p in pdf.pages) if "Summary page" not in t)
 
 
+@pytest.mark.slow
 def test_summary_page_comes_first_with_everything_a_manager_needs(returned: Path, tmp_path: Path, spec) -> None:
     out = tmp_path / "stamped.pdf"
     result = stamp(returned, out)
@@ -99,6 +100,7 @@ def test_stamp_will_not_overwrite_the_returned_form(returned: Path) -> None:
     assert result.returncode != 0 and "must not overwrite" in result.stderr
 
 
+@pytest.mark.slow
 def test_flags_and_advice_come_first_and_ticked_indicators_carry_their_notes(tmp_path: Path) -> None:
     from helpers.forms import REPO
 
@@ -128,6 +130,7 @@ def test_stamped_ticks_are_drawn_by_cse_pdf_not_by_the_viewer_that_filled_them(t
     assert font["/BaseFont"] == "/ZapfDingbats" and "/Encoding" not in font
 
 
+@pytest.mark.slow
 def test_a_flattened_return_is_stamped_with_its_summary_in_front(tmp_path: Path) -> None:
     from helpers.forms import REPO
 

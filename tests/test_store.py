@@ -82,6 +82,7 @@ def test_a_database_file_that_cannot_be_created_is_one_line(tmp_path: Path) -> N
     assert result.returncode == 5 and result.stderr.count("\n") == 1 and "--db" in result.stderr
 
 
+@pytest.mark.slow
 def test_an_installed_wheel_carries_its_migrations_and_uses_them(tmp_path: Path) -> None:
     """Built as for release, unpacked away from this checkout: the migrations are package resources.
 

@@ -96,6 +96,7 @@ def hostile_inbox(root: Path) -> tuple[Path, list[str], list[str]]:
     return inbox, good, bad
 
 
+@pytest.mark.slow
 def test_a_batch_of_hostile_entries_finishes_records_the_good_forms_and_says_one_line_for_each(
         tmp_path: Path, db_url: str) -> None:
     inbox, good, bad = hostile_inbox(tmp_path)
@@ -126,6 +127,7 @@ def test_a_batch_of_hostile_entries_finishes_records_the_good_forms_and_says_one
         assert len(huge) == 1 and huge[0].attempts == 2 and huge[0].sha256 is None  # never read, one row
 
 
+@pytest.mark.slow
 def test_names_that_are_not_utf8_or_hold_escapes_are_shown_escaped_in_every_line(tmp_path: Path,
                                                                                     db_url: str) -> None:
     inbox = tmp_path / "inbox"
@@ -157,6 +159,7 @@ def test_names_that_are_not_utf8_or_hold_escapes_are_shown_escaped_in_every_line
 
 
 @pytest.mark.parametrize("command", ["read", "score"])
+@pytest.mark.slow
 def test_read_and_score_refuse_hostile_files_in_one_escaped_line_each_and_never_hang(tmp_path: Path,
                                                                                      command: str) -> None:
     os.mkfifo(tmp_path / "fifo.pdf")
@@ -260,6 +263,7 @@ def test_an_unreadable_subfolder_is_reported_and_the_rest_is_found(tmp_path: Pat
                for o in found.refused)
 
 
+@pytest.mark.slow
 def test_ingest_command_reports_an_unreadable_subfolder_and_exits_2(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "in" / "locked").mkdir(parents=True)
@@ -305,6 +309,7 @@ for o in report.outcomes:
 """
 
 
+@pytest.mark.slow
 def test_a_file_that_vanishes_or_changes_kind_after_discovery_is_one_failed_line(tmp_path: Path,
                                                                                    db_url: str) -> None:
     spec = find_form(HIL)

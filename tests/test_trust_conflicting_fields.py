@@ -259,6 +259,7 @@ def test_score_counts_what_is_shown_and_says_why(tmp_path: Path) -> None:
     assert any("risk.drug_use could be read more than one way" in w for w in out["warnings"])
 
 
+@pytest.mark.slow
 def test_ingest_puts_such_a_return_in_needs_review(tmp_path: Path, db_url: str) -> None:
     path = hostile(tmp_path, hidden_kid_on(HIDDEN))
     with Store.open(db_url) as store:

@@ -131,6 +131,7 @@ def test_report_csv_has_no_formula_on_sqlite_and_postgresql(hostile_db: str, tmp
         assert_all_quoted(f.read_bytes())
 
 
+@pytest.mark.slow
 def test_the_cli_export_and_report_write_the_same_safe_csv(hostile_db: str, tmp_path: Path) -> None:
     out = tmp_path / "e.csv"
     r = cse("export", "--db", hostile_db, "--format", "csv", "--form", "hillingdon-cse", "-o", out)

@@ -115,6 +115,7 @@ def test_distribute_refuses_an_explicit_db_in_a_missing_folder(tmp_path: Path) -
     assert not (tmp_path / "nowhere").exists()
 
 
+@pytest.mark.slow
 def test_ingest_makes_the_default_database_and_its_folder_then_readers_open_it(tmp_path: Path) -> None:
     inbox = _inbox(tmp_path)
     assert run("ingest", inbox, "--out", "out", cwd=tmp_path).returncode == 0
@@ -123,6 +124,7 @@ def test_ingest_makes_the_default_database_and_its_folder_then_readers_open_it(t
     assert listed.returncode == 0 and len(listed.stdout.strip().splitlines()) == 2
 
 
+@pytest.mark.slow
 def test_ingest_makes_an_explicit_database_in_an_existing_folder(tmp_path: Path) -> None:
     inbox = _inbox(tmp_path)
     assert run("ingest", inbox, "--db", "new.sqlite3", "--out", "out", cwd=tmp_path).returncode == 0

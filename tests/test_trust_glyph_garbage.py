@@ -87,6 +87,7 @@ def codes(path: Path) -> list[str]:
 
 # -- (cid:N): a font without a character map ------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_name_that_reads_as_cid_codes_is_unanswered(tmp_path: Path) -> None:
     """The committed flattened sample, its fonts' character maps removed: the name was printed in DejaVu."""
     path = no_character_maps(REPO / "samples" / "flat-high-mupdf.pdf", tmp_path / "cid.pdf")
@@ -97,6 +98,7 @@ def test_a_name_that_reads_as_cid_codes_is_unanswered(tmp_path: Path) -> None:
     assert "unreadable-text" in codes(path)
 
 
+@pytest.mark.slow
 def test_the_summary_page_never_prints_cid_codes(tmp_path: Path) -> None:
     path = no_character_maps(REPO / "samples" / "flat-high-mupdf.pdf", tmp_path / "cid.pdf")
     out = tmp_path / "stamped.pdf"
@@ -106,6 +108,7 @@ def test_the_summary_page_never_prints_cid_codes(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("form", [HIL, RV])
+@pytest.mark.slow
 def test_every_box_printed_without_a_character_map_is_unanswered(form: str, tmp_path: Path) -> None:
     """A fictional return flattened, then its Unicode fonts stripped of their character maps: no value
     read may hold a (cid:N) marker, and each box that did is named in a note."""
@@ -124,6 +127,7 @@ def test_every_box_printed_without_a_character_map_is_unanswered(form: str, tmp_
 @pytest.mark.parametrize("garbage", ["\ufffd\ufffd\ufffd", "Ana \ufffdlvarez", "\ue000\ue001\ue002",
                                      "Ben\x01\x02", "Bo\x85b"], ids=["fffd", "fffd-in-a-name", "private-use",
                                                                      "c0-controls", "c1-control"])
+@pytest.mark.slow
 def test_replacement_private_use_and_control_characters_are_no_answer(garbage: str, tmp_path: Path) -> None:
     flat, _ = flat_return(tmp_path, HIL, client__address=None)
     path = write_in_box(flat, tmp_path / "garbage.pdf", HIL, "client.address", garbage, UNICODE_FONT)
@@ -132,6 +136,7 @@ def test_replacement_private_use_and_control_characters_are_no_answer(garbage: s
     assert [w.split(":")[0] for w in unreadable_notes(path)] == ["client.address"]
 
 
+@pytest.mark.slow
 def test_real_text_beside_it_still_reads(tmp_path: Path) -> None:
     flat, values = flat_return(tmp_path, HIL, client__address=None)
     path = write_in_box(flat, tmp_path / "fine.pdf", HIL, "client.address", "12 Łódź Road", UNICODE_FONT)
@@ -147,6 +152,7 @@ def test_real_text_beside_it_still_reads(tmp_path: Path) -> None:
     (HIL, "client.ethnicity", "Martian"),
     (RV, None, "Something else"),
 ], ids=["category-words", "category-cut-short", "ethnicity", "rv-choice"])
+@pytest.mark.slow
 def test_a_choice_matching_no_option_is_unanswered_and_score_does_not_crash(form: str, fid: str | None, text: str,
                                                                            tmp_path: Path) -> None:
     spec = find_form(form)
@@ -164,6 +170,7 @@ def test_a_choice_matching_no_option_is_unanswered_and_score_does_not_crash(form
     assert json.loads(done.stdout)["values"][fid] is None
 
 
+@pytest.mark.slow
 def test_ingest_records_it_for_review(tmp_path: Path, db_url: str) -> None:
     flat, _ = flat_return(tmp_path, HIL, risk__category=None)
     path = write_in_box(flat, tmp_path / "choice.pdf", HIL, "risk.category", "Very high")

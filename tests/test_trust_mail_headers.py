@@ -169,6 +169,7 @@ def test_the_read_back_refuses_any_header_the_composer_did_not_write() -> None:
         checked_bytes(tampered, LETTER, "form.pdf", draft=True)
 
 
+@pytest.mark.slow
 def test_a_hostile_agency_past_the_list_fails_alone_and_the_others_are_written(tmp_path: Path) -> None:
     spec = find_form("hillingdon-cse")
     agencies = [Agency(2, "Brookfield Youth Trust", "1 Road", "", "lead@brookfield.example", "", "brookfield"),
@@ -196,6 +197,7 @@ def server(request: pytest.FixtureRequest) -> Iterator[tuple[Mailbox, int, bool]
     yield from ((box, port, request.param) for port in serve(box, enable_SMTPUTF8=request.param))
 
 
+@pytest.mark.slow
 def test_international_addresses_go_out_over_smtputf8_or_are_refused_with_a_reason(
         tmp_path: Path, server: tuple[Mailbox, int, bool]) -> None:
     box, port, utf8 = server
@@ -223,6 +225,7 @@ def test_international_addresses_go_out_over_smtputf8_or_are_refused_with_a_reas
             assert f"{path}:{line}: " in result.stderr and "SMTPUTF8" in result.stderr
 
 
+@pytest.mark.slow
 def test_an_eml_is_never_written_for_an_address_that_needs_smtputf8(tmp_path: Path) -> None:
     path = write_list(tmp_path, agency_csv(INTL))
     result = cli("distribute", path, "--form", "hillingdon-cse", "--from", SENDER, "--db", tmp_path / "db.sqlite3",

@@ -65,6 +65,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # ---- stamp -------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_stamp_keeps_another_childs_return_unless_forced(tmp_path: Path) -> None:
     a, b = _return(tmp_path / "a.pdf", "Alex Example"), _return(tmp_path / "b.pdf", "Bo Fictional")
     before = b.read_bytes()
@@ -76,6 +77,7 @@ def test_stamp_keeps_another_childs_return_unless_forced(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("how", ["same path", "relative path", "symlink", "hard link"])
+@pytest.mark.slow
 def test_stamp_never_writes_over_its_own_return_without_force(tmp_path: Path, how: str) -> None:
     a = _return(tmp_path / "a.pdf", "Alex Example")
     before = a.read_bytes()
@@ -100,6 +102,7 @@ def test_stamp_over_its_own_return_with_force_is_whole_and_atomic(tmp_path: Path
 
 
 @pytest.mark.parametrize("target", ["missing/stamped.pdf", "missing/deeper/stamped.pdf", "a.pdf/stamped.pdf"])
+@pytest.mark.slow
 def test_stamp_into_a_missing_folder_is_refused_and_nothing_made(tmp_path: Path, target: str) -> None:
     a = _return(tmp_path / "a.pdf", "Alex Example")
     line = one_line(cli("stamp", a, "-o", target, cwd=tmp_path))
@@ -107,6 +110,7 @@ def test_stamp_into_a_missing_folder_is_refused_and_nothing_made(tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
 
 
+@pytest.mark.slow
 def test_stamp_onto_a_folder_or_a_dangling_link_is_refused(tmp_path: Path) -> None:
     a = _return(tmp_path / "a.pdf", "Alex Example")
     (tmp_path / "folder.pdf").mkdir()
@@ -151,6 +155,7 @@ def test_generate_into_a_missing_folder_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt, name, extra", [("json", "board.json", ()), ("xlsx", "board.xlsx", ()),
                                               ("csv", "board.csv", ("--form", HIL))])
+@pytest.mark.slow
 def test_export_keeps_an_existing_file_unless_forced(database: Path, tmp_path: Path, fmt: str, name: str,
                                                      extra: tuple[str, ...]) -> None:
     (tmp_path / name).write_bytes(b"last month's")
@@ -189,6 +194,7 @@ def test_export_into_a_missing_folder_is_refused(database: Path, tmp_path: Path)
 
 # ---- report ------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_report_keeps_an_existing_report_unless_forced(database: Path, tmp_path: Path) -> None:
     (tmp_path / "board.html").write_text("last quarter", encoding="utf-8")
     line = one_line(cli("report", "--db", database, "-o", "board.html", cwd=tmp_path))
@@ -216,6 +222,7 @@ def test_report_csv_folder_with_a_missing_parent_is_refused(database: Path, tmp_
 
 # ---- distribute --------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_distribute_sends_nothing_twice_by_accident(tmp_path: Path) -> None:
     (tmp_path / "agencies.csv").write_text(AGENCIES, encoding="utf-8")
     args = ("distribute", "agencies.csv", "--form", HIL, "--from", SENDER, "--db", "db.sqlite3", "--out", "mail")
@@ -282,6 +289,7 @@ COMMANDS = {
                                          (errno.EDQUOT, "quota"), (errno.EIO, "Input/output error")],
                          ids=["ENOSPC", "EROFS", "EDQUOT", "EIO"])
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
+@pytest.mark.slow
 def test_a_failing_write_is_one_line_naming_the_file_and_leaves_nothing(
         database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, code: int, words: str) -> None:
     values = tmp_path / "values.json"
@@ -358,6 +366,7 @@ def _closed_pipe(*args: object, cwd: Path) -> subprocess.CompletedProcess:
     return done
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_ends_every_printing_command_quietly(database: Path, tmp_path: Path) -> None:
     samples = sorted((REPO / "samples").glob("*.pdf"))[:6]
     for args in (("forms",), ("fields", HIL), ("read", *samples), ("score", samples[0]), ("list", "--db", database),
@@ -371,6 +380,7 @@ def test_a_closed_pipe_ends_every_printing_command_quietly(database: Path, tmp_p
             (args, done.stderr)
 
 
+@pytest.mark.slow
 def test_head_of_a_long_listing_ends_quietly(database: Path, tmp_path: Path) -> None:
     samples = sorted((REPO / "samples").glob("*.pdf"))
     # A subprocess: a real pipe to `head`, which goes away mid-output (a broken pipe, as above).
@@ -383,6 +393,7 @@ def test_head_of_a_long_listing_ends_quietly(database: Path, tmp_path: Path) -> 
 # ---- names no file system takes ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("target", ["a" * 300 + ".pdf", "b" * 300 + "/x.pdf"], ids=["long name", "long folder"])
+@pytest.mark.slow
 def test_a_name_too_long_is_one_line_not_internal_error(tmp_path: Path, target: str) -> None:
     a = _return(tmp_path / "a.pdf", "Alex Example")
     for args in (("generate", RV, "-o", target), ("stamp", a, "-o", target)):

@@ -24,6 +24,7 @@ def _no_controls(text: bytes) -> bool:
 
 
 @pytest.mark.parametrize("name", NAMES, ids=["esc", "bel", "csi", "bidi", "newline"])
+@pytest.mark.slow
 def test_generate_and_stamp_print_the_written_path_escaped(name: str, tmp_path: Path) -> None:
     blank = tmp_path / name
     made = cse_pdf("generate", "hillingdon-cse", "-o", blank)

@@ -70,6 +70,7 @@ def test_a_response_holds_only_storable_text_and_says_which_fields_were_changed(
     assert not any("Ada" in w or "Youth" in w for w in r.warnings)  # never the text itself
 
 
+@pytest.mark.slow
 def test_reading_a_return_replaces_and_warns(tmp_path: Path) -> None:
     spec = find_form(HIL)
     for i, key in enumerate(("nul", "fffe", "escape", "nel", "all-controls")):
@@ -183,6 +184,7 @@ def refuse_marked(path: str):
     return result
 
 
+@pytest.mark.slow
 def test_a_value_the_database_refuses_fails_that_file_only(db_url: str, tmp_path: Path) -> None:
     spec = find_form(HIL)
     files = [hostile_return(tmp_path / "in", spec, "nul", i) for i in range(4)]
@@ -221,6 +223,7 @@ HUGE = {"huge-no-spaces": "y" * 100_000, "huge-newlines": "\n".join(["line"] * 5
 
 
 @pytest.mark.parametrize("form_id", [s.id for s in current_forms()])
+@pytest.mark.slow
 def test_the_summary_page_is_drawn_whatever_every_text_field_holds(form_id: str) -> None:
     from helpers.forms import fictional_return
 
@@ -242,6 +245,7 @@ def test_the_summary_page_is_drawn_whatever_every_text_field_holds(form_id: str)
         assert len(pages) <= 12, key  # a summary, however much was typed
 
 
+@pytest.mark.slow
 def test_the_stamp_command_takes_hostile_values(tmp_path: Path) -> None:
     spec = find_form(HIL)
     for i, key in enumerate(("nul", "long-no-spaces", "many-newlines", "mathtext-broken", "all-controls")):
@@ -257,6 +261,7 @@ LEGACY = ["Ada\ufffe\uffffBee", "\x1b[31mRed", "Line\x85Next\x9b", "$x^$", "$\\f
           "=1+1", "<script>x</script>", "a\x00b"]
 
 
+@pytest.mark.slow
 def test_every_recorded_value_exports_and_reports(db_url: str, tmp_path: Path) -> None:
     """Values written straight into the database, as an older cse-pdf could have: each database takes what
     it can hold (PostgreSQL refuses NUL), and every export and report format still takes all of them."""
@@ -295,6 +300,7 @@ def test_every_recorded_value_exports_and_reports(db_url: str, tmp_path: Path) -
     assert storable_text(legacy[0]) in agencies
 
 
+@pytest.mark.slow
 def test_show_never_prints_a_control_character_recorded_before_the_rule(tmp_path: Path) -> None:
     spec = find_form(HIL)
     db = str(tmp_path / "db.sqlite3")
