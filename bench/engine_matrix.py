@@ -18,11 +18,11 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
-from conftest import every_answer  # noqa: E402
 from engines.registry import FILLERS, NAMES  # noqa: E402
+from helpers.forms import every_answer  # noqa: E402
 
-from cse_pdf.form.catalog import current_forms  # noqa: E402
 from cse_pdf.blank.generate import generate  # noqa: E402
+from cse_pdf.form.catalog import current_forms  # noqa: E402
 from cse_pdf.returned.read import read_form  # noqa: E402
 
 ENGINES = {NAMES[engine]: filler for engine, filler in FILLERS.items()}  # by display name

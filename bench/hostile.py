@@ -1,4 +1,4 @@
-"""Every file of the hostile corpus (tests/hostile/corpus.py) through `cse-pdf read`, one process per file.
+"""Every file of the hostile corpus (tests/helpers/hostile_corpus.py) through `cse-pdf read`, one process per file.
 
 Prints the corpus size, how many were read, how many refused and why, and the worst time and peak
 memory (the reading process and its guarded child) per file. Run by hand:
@@ -21,7 +21,7 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
-from hostile.corpus import Case  # noqa: E402
+from helpers.hostile_corpus import Case  # noqa: E402
 
 REASONS = [("decompression bomb", r"inflates? to more than"), ("over the size limit", r"over the [\d.]+ MB limit"), ("over the memory limit", r"more than \d+ MB of memory"),
            ("over the time limit", r"took longer than"), ("not a PDF", r"is not a PDF file"),
@@ -50,7 +50,7 @@ def run_one(path: Path) -> tuple[bool, str, float, int]:
 def built_elsewhere(folder: Path, flips: int, cuts: int) -> dict[Path, Case]:
     """The corpus, built in another process: building holds hundreds of MB, and a process forked from
     this one would start with them and count them in its peak."""
-    script = ("import json, sys; from pathlib import Path; from hostile.corpus import build_corpus; "
+    script = ("import json, sys; from pathlib import Path; from helpers.hostile_corpus import build_corpus; "
               f"files = build_corpus(Path({str(folder)!r}), flips={flips}, cuts={cuts}); "
               "print(json.dumps({str(p): c.__dict__ for p, c in files.items()}))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=TESTS)

@@ -46,7 +46,7 @@ NAME_FIELD = {"hillingdon-cse": "client.name", "cse-risk-vulnerability": "child.
 
 
 def _values(spec, n: int) -> dict:  # type: ignore[no-untyped-def]
-    from conftest import fictional_return
+    from helpers.forms import fictional_return
 
     return fictional_return(spec, name=f"Bench Person {n} Fictional", dob=f"{n % 28 + 1:02d}/06/2010",
                             completed="05/03/2024", pick=-(n % 2) - 1, checked=n % 3 == 0)
@@ -89,8 +89,8 @@ def build_batch(folder: Path, total: int) -> dict[str, int]:
     """Write the N files; returns how many of each kind."""
     from engines.registry import FILLERS
 
-    from cse_pdf.form.catalog import find_form
     from cse_pdf.blank.generate import generate
+    from cse_pdf.form.catalog import find_form
 
     forms = [find_form("hillingdon-cse"), find_form("cse-risk-vulnerability")]
     scale = min(1.0, total / 300)

@@ -29,13 +29,13 @@ from PIL import Image, ImageDraw
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
-from conftest import every_answer  # noqa: E402
 from engines import visibility as vis  # noqa: E402
 from engines.registry import FILLERS, NAMES  # noqa: E402
+from helpers.forms import every_answer  # noqa: E402
 
+from cse_pdf.blank.generate import generate  # noqa: E402
 from cse_pdf.form.catalog import current_forms  # noqa: E402
 from cse_pdf.pdf.fill import fill_bytes as cse_fill  # noqa: E402
-from cse_pdf.blank.generate import generate  # noqa: E402
 
 ENGINES = {NAMES[engine]: filler for engine, filler in FILLERS.items()}  # by display name
 RENDERERS = {"poppler": "Poppler (pdftoppm)", "pdfium": "PDFium (forms drawn)"}

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers.cli import Ran, cse
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
 
-def run(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True)
+def run(*args: str | Path) -> Ran:
+    return cse(*args)
 
 
 def other_tools_form() -> bytes:
@@ -45,6 +44,7 @@ CASES = {
 
 @pytest.mark.parametrize("command", ["read", "score"])
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.slow
 def test_bad_file_gives_one_line_and_nonzero_exit(case, command, blank_pdf: Path, tmp_path: Path) -> None:
     make, expected = CASES[case]
     path = tmp_path / f"{case}.pdf"

@@ -10,8 +10,6 @@ import io
 import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import msoffcrypto
@@ -19,7 +17,8 @@ import openpyxl
 import pdfplumber
 import pytest
 import pyzipper
-from conftest import fictional_return, qpdf_flatten, write_return
+from helpers.cli import Ran, cse, environment
+from helpers.forms import fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 
 from cse_pdf.base.safe_names import safe_file, safe_part
@@ -32,12 +31,10 @@ NAME, DOB, NOTE = "Imogen Testcase", "11/11/2011", "Seen at the bus station twic
 SECRETS = ["Imogen", "Testcase", "11/11/2011", "2011-11-11", "bus station"]
 
 
-def cse_pdf(*args: object, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+def cse_pdf(*args: object, cwd: Path, **env: str) -> Ran:
     """The command as a user runs it, away from any real database, with no terminal to prompt on."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith("CSE_PDF_") and k != "XDG_DATA_HOME"}
-    full.update(HOME=str(cwd), **env)
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          env=full, cwd=cwd, stdin=subprocess.DEVNULL)
+    return cse(*args, env=environment({"HOME": str(cwd), **env}, without=("XDG_DATA_HOME",),
+                                      without_prefix="CSE_PDF_"), cwd=cwd, input="")
 
 
 def a_return(path: Path, name: str = NAME, dob: str = DOB, instance: str = "") -> Path:
@@ -64,6 +61,7 @@ def aes256(path: Path) -> bool:
 # ---- returned forms sent with a password -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_form_sent_with_a_password_is_read_with_the_password_from_the_environment(tmp_path: Path) -> None:
     plain = a_return(tmp_path / "return.pdf")
     sent = locked(plain, tmp_path / "sent.pdf")
@@ -83,6 +81,7 @@ def test_a_form_sent_with_a_password_is_read_with_the_password_from_the_environm
     assert json.loads(right.stdout)["values"] == read_form(plain).to_dict()["values"]
 
 
+@pytest.mark.slow
 def test_a_flattened_copy_sent_with_a_password_is_read_from_its_pages(tmp_path: Path) -> None:
     flat = tmp_path / "flat.pdf"
     qpdf_flatten(a_return(tmp_path / "return.pdf"), flat)
@@ -93,6 +92,7 @@ def test_a_flattened_copy_sent_with_a_password_is_read_from_its_pages(tmp_path: 
 # ---- encrypted outputs -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_stamp_encrypt_writes_an_aes256_copy_that_opens_only_with_the_password(tmp_path: Path) -> None:
     sent = locked(a_return(tmp_path / "return.pdf"), tmp_path / "sent.pdf")
     done = cse_pdf("stamp", sent, "-o", "stamped.pdf", "--password", "--encrypt", cwd=tmp_path,
@@ -119,6 +119,7 @@ def test_a_short_output_password_or_none_at_all_is_refused_and_nothing_is_writte
     assert not (tmp_path / "s.pdf").exists()
 
 
+@pytest.mark.slow
 def test_ingest_encrypt_locks_every_stamped_copy(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     a_return(inbox / "one.pdf")
@@ -142,6 +143,7 @@ def database(tmp_path: Path) -> Path:
     return db
 
 
+@pytest.mark.slow
 def test_export_encrypt_xlsx_is_an_excel_encrypted_workbook(tmp_path: Path, database: Path) -> None:
     done = cse_pdf("export", "--db", database, "--format", "xlsx", "-o", "board.xlsx", "--encrypt", cwd=tmp_path,
                    CSE_PDF_OUTPUT_PASSWORD=PASSWORD)
@@ -162,6 +164,7 @@ def test_export_encrypt_xlsx_is_an_excel_encrypted_workbook(tmp_path: Path, data
     ("csv", "board.csv", "board.csv.zip", ["board-cse-risk-vulnerability.csv", "board-hillingdon-cse.csv"]),
     ("json", "board.zip", "board.zip", ["board.json"]),
 ])
+@pytest.mark.slow
 def test_export_encrypt_csv_and_json_go_into_an_aes256_zip(tmp_path: Path, database: Path, fmt: str, asked: str,
                                                           written: str, members: list[str]) -> None:
     done = cse_pdf("export", "--db", database, "--format", fmt, "-o", asked, "--encrypt", cwd=tmp_path,
@@ -182,6 +185,7 @@ def test_export_encrypt_csv_and_json_go_into_an_aes256_zip(tmp_path: Path, datab
 # ---- file modes --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_everything_written_that_holds_case_data_is_owner_only(tmp_path: Path) -> None:
     os.umask(0o022)  # the usual default, under which a careless writer makes world-readable files
     a_return(tmp_path / "inbox" / "one.pdf")
@@ -231,6 +235,7 @@ def test_safe_file_stays_in_its_folder(tmp_path: Path) -> None:
         assert path.parent == tmp_path and len(path.name) < 100
 
 
+@pytest.mark.slow
 def test_written_names_never_reuse_the_senders_file_names_and_stay_in_the_output_folder(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     a_return(inbox / "Imogen Testcase CSE form.pdf")
@@ -264,6 +269,7 @@ def test_written_names_never_reuse_the_senders_file_names_and_stay_in_the_output
 # ---- logs --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_verbose_ingest_logs_outcomes_and_never_what_the_forms_say(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     a_return(inbox / "one.pdf")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from conftest import REPO
+import pytest
+from helpers.forms import REPO
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, TextStringObject
 
@@ -98,6 +99,7 @@ def tampered(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_what_a_sender_added_is_gone_and_the_forms_own_scripts_stay(tmp_path: Path) -> None:
     path = tampered(tmp_path)
     before_scripts, before_kinds = scripts_and_actions(path.read_bytes())

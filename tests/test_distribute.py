@@ -5,61 +5,20 @@ Every agency, address and person here is fictional (the .example domains are res
 
 from __future__ import annotations
 
-import email
-import os
 import stat
-import subprocess
-import sys
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from helpers.distribution import AGENCIES, SENDER, attachment, cli, fill_copy, parse_eml, write_list
 
 from cse_pdf.blank.generate import generate
 from cse_pdf.form.catalog import find_form
 from cse_pdf.ingest import ingest
 from cse_pdf.outreach.agencies import AgencyListError, read_agencies, slugify
 from cse_pdf.outreach.distribute import NotBlankError, agency_block, check_blank
-from cse_pdf.pdf.fill import fill_bytes
 from cse_pdf.returned.read import read_form
 from cse_pdf.store import Store
 from cse_pdf.store.distribution import returns_by_agency, unmatched_returns
-
-SENDER = "Safeguarding Board <cse-board@board.example>"
-AGENCIES = """\
-agency,address,cse_lead_contact,send_to
-Brookfield Youth Trust,"1 Fictional Road
-Exampletown EX1 1AA",01234 567890,lead@brookfield.example
-Larkspur Academy,2 Imaginary Lane,safeguarding@larkspur.example,dsl@larkspur.example
-Harbour Street Clinic,3 Harbour Street,07700 900123,Nurse Lead <nurse.lead@harbour.example>
-"""
-
-
-def cli(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CSE_PDF_")}
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          env=full_env, cwd=cwd)
-
-
-def write_list(tmp_path: Path, text: str, name: str = "agencies.csv", encoding: str = "utf-8") -> Path:
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def parse_eml(path: Path) -> EmailMessage:
-    msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-    assert isinstance(msg, EmailMessage)
-    return msg
-
-
-def attachment(msg: EmailMessage) -> tuple[str, bytes]:
-    parts = list(msg.iter_attachments())
-    assert len(parts) == 1
-    return parts[0].get_filename(), parts[0].get_content()
-
 
 # ---- the agency list --------------------------------------------------------------------------
 
@@ -119,6 +78,7 @@ def test_slugs_are_safe_file_names() -> None:
 
 
 @pytest.mark.parametrize("form_id", ["hillingdon-cse", "cse-risk-vulnerability"])
+@pytest.mark.slow
 def test_a_copy_that_holds_more_than_the_agency_block_is_refused(form_id: str) -> None:
     spec = find_form(form_id)
     block = agency_block(spec).name
@@ -139,6 +99,7 @@ def test_distribute_refuses_a_pdf_as_the_form(tmp_path: Path) -> None:
     assert not (tmp_path / "mail").exists()
 
 
+@pytest.mark.slow
 def test_eml_files_one_per_agency_recorded_in_the_database(tmp_path: Path) -> None:
     path = write_list(tmp_path, AGENCIES + "Nowhere House,9 Road,,\n")
     db, out = tmp_path / "db.sqlite3", tmp_path / "mail"
@@ -192,11 +153,7 @@ def test_dry_run_writes_sends_and_records_nothing(tmp_path: Path) -> None:
 # ---- returns, through a real ingest -----------------------------------------------------------
 
 
-def fill_copy(pdf: bytes, spec_id: str, values: dict[str, object]) -> bytes:
-    """What a worker at the agency does: open the copy, type into it, save."""
-    return fill_bytes(pdf, find_form(spec_id), values)
-
-
+@pytest.mark.slow
 def test_returns_are_matched_by_instance_id_at_ingest(tmp_path: Path) -> None:
     db, out = tmp_path / "db.sqlite3", tmp_path / "mail"
     done = cli("distribute", write_list(tmp_path, AGENCIES), "--form", "hillingdon-cse", "--from", SENDER,

@@ -7,7 +7,6 @@ trusts it only through --ca-file, never by turning verification off.
 from __future__ import annotations
 
 import email
-import socket
 import ssl
 from email import policy
 from pathlib import Path
@@ -18,7 +17,8 @@ import pytest
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 trustme = pytest.importorskip("trustme")
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
-from test_distribute import AGENCIES, SENDER, cli, write_list  # noqa: E402
+from helpers.distribution import AGENCIES, SENDER, cli, write_list  # noqa: E402
+from helpers.smtp import Mailbox, serve  # noqa: E402
 
 from cse_pdf.outreach.mail import SmtpSettings  # noqa: E402
 from cse_pdf.returned.read import read_form  # noqa: E402
@@ -29,34 +29,10 @@ USER, PASSWORD = "board-officer", "correct horse battery staple"
 REFUSED = "dsl@larkspur.example"
 
 
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives and refuses one recipient, as a real server might."""
-
-    def __init__(self, refuse: set[str] | None = None) -> None:
-        self.refuse = refuse or set()
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
-        if address in self.refuse:
-            return "550 5.1.1 No such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.messages.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
-
-
 def _authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
     ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and \
         auth_data.password == PASSWORD.encode()
     return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -67,16 +43,6 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
     return authority, pem
 
 
-def _serve(handler: Mailbox, **smtp_kwargs: object) -> Iterator[int]:
-    port = _free_port()
-    controller = aiosmtpd_controller.Controller(handler, hostname="127.0.0.1", port=port, **smtp_kwargs)
-    controller.start()
-    try:
-        yield port
-    finally:
-        controller.stop()
-
-
 @pytest.fixture
 def tls_server(ca: tuple[object, Path]) -> Iterator[tuple[Mailbox, int]]:
     """STARTTLS required, and a login required over it."""
@@ -84,7 +50,7 @@ def tls_server(ca: tuple[object, Path]) -> Iterator[tuple[Mailbox, int]]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1", "localhost").configure_cert(context)  # type: ignore[attr-defined]
     box = Mailbox(refuse={REFUSED})
-    yield from ((box, port) for port in _serve(box, tls_context=context, require_starttls=True, auth_required=True,
+    yield from ((box, port) for port in serve(box, tls_context=context, require_starttls=True, auth_required=True,
                                                  auth_require_tls=True, authenticator=_authenticator))
 
 
@@ -96,14 +62,14 @@ def implicit_tls_server(ca: tuple[object, Path]) -> Iterator[tuple[Mailbox, int]
     authority.issue_cert("127.0.0.1", "localhost").configure_cert(context)  # type: ignore[attr-defined]
     box = Mailbox()
     # aiosmtpd knows TLS only from STARTTLS, so it must be told not to hide AUTH on this connection
-    yield from ((box, port) for port in _serve(box, ssl_context=context, auth_required=True, auth_require_tls=False,
+    yield from ((box, port) for port in serve(box, ssl_context=context, auth_required=True, auth_require_tls=False,
                                                  authenticator=_authenticator))
 
 
 @pytest.fixture
 def plain_server() -> Iterator[tuple[Mailbox, int]]:
     box = Mailbox()
-    yield from ((box, port) for port in _serve(box))
+    yield from ((box, port) for port in serve(box))
 
 
 def send(tmp_path: Path, port: int, *extra: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
@@ -119,6 +85,7 @@ def recorded(tmp_path: Path) -> dict[str, int]:
         return {r.agency: r.sent for r in returns_by_agency(store)}
 
 
+@pytest.mark.slow
 def test_sent_over_starttls_with_login_and_a_refused_recipient(tmp_path: Path, tls_server, ca) -> None:
     box, port = tls_server
     done = send(tmp_path, port, "--ca-file", str(ca[1]),
@@ -165,6 +132,7 @@ def test_a_wrong_password_stops_before_anything_is_sent(tmp_path: Path, tls_serv
     assert box.messages == [] and recorded(tmp_path) == {}
 
 
+@pytest.mark.slow
 def test_ca_file_from_the_environment_and_dry_run_logs_in_but_sends_nothing(tmp_path: Path, tls_server, ca) -> None:
     box, port = tls_server
     done = send(tmp_path, port, "--dry-run", env={"CSE_PDF_SMTP_USER": USER, "CSE_PDF_SMTP_PASSWORD": PASSWORD,
@@ -174,6 +142,7 @@ def test_ca_file_from_the_environment_and_dry_run_logs_in_but_sends_nothing(tmp_
     assert box.messages == [] and not (tmp_path / "db.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_a_server_without_starttls_is_refused_unless_allowed(tmp_path: Path, plain_server) -> None:
     box, port = plain_server
     refused = send(tmp_path, port)
@@ -207,6 +176,7 @@ def test_smtp_settings_come_from_the_environment_only() -> None:
 
 # aiosmtpd warns about AUTH without STARTTLS; on this server TLS starts with the first byte
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.slow
 def test_sent_over_tls_from_the_first_byte_as_on_port_465(tmp_path: Path, implicit_tls_server, ca) -> None:
     box, port = implicit_tls_server
     env = {"CSE_PDF_SMTP_USER": USER, "CSE_PDF_SMTP_PASSWORD": PASSWORD}

@@ -6,14 +6,13 @@ import csv
 import io
 import json
 import stat
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import fictional_return, write_return
+from helpers.cli import Ran, cse
+from helpers.forms import fictional_return, write_return
 
 from cse_pdf.form.catalog import find_form
 from cse_pdf.ingest import ingest
@@ -49,13 +48,13 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def export(db: str, fmt: str, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "cse_pdf", "export", "--db", db, "--format", fmt, "-o", str(out),
-                             *extra], capture_output=True, text=True)
+def export(db: str, fmt: str, out: Path, *extra: str) -> Ran:
+    result = cse("export", "--db", db, "--format", fmt, "-o", out, *extra)
     assert result.returncode == 0, result.stderr
     return result
 
 
+@pytest.mark.slow
 def test_json_is_one_document_keyed_by_form_with_typed_values(db: str, tmp_path: Path) -> None:
     out = tmp_path / "board.json"
     export(db, "json", out)
@@ -74,6 +73,7 @@ def test_json_is_one_document_keyed_by_form_with_typed_values(db: str, tmp_path:
     assert bram["Previous record"] is None and "unidentified" in bram["Needs review because"]
 
 
+@pytest.mark.slow
 def test_csv_is_one_file_per_form_with_booleans_iso_dates_and_no_formulas(db: str, tmp_path: Path) -> None:
     result = export(db, "csv", tmp_path / "board.csv")
     files = {p.name: p for p in tmp_path.glob("board-*.csv")}
@@ -93,6 +93,7 @@ def test_csv_is_one_file_per_form_with_booleans_iso_dates_and_no_formulas(db: st
     assert single.is_file() and len(list(csv.DictReader(io.StringIO(single.read_text("utf-8-sig"))))) == 1
 
 
+@pytest.mark.slow
 def test_xlsx_is_a_sheet_per_form_with_real_dates_and_booleans(db: str, tmp_path: Path) -> None:
     out = tmp_path / "board.xlsx"
     export(db, "xlsx", out)
@@ -112,7 +113,7 @@ def test_xlsx_is_a_sheet_per_form_with_real_dates_and_booleans(db: str, tmp_path
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
+@pytest.mark.slow
 def test_an_unknown_form_is_refused(db: str, tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "cse_pdf", "export", "--db", db, "--format", "csv", "--form",
-                             "no-such-form", "-o", str(tmp_path / "x.csv")], capture_output=True, text=True)
+    result = cse("export", "--db", db, "--format", "csv", "--form", "no-such-form", "-o", tmp_path / "x.csv")
     assert result.returncode == 3 and "cse-pdf forms" in result.stderr and not (tmp_path / "x.csv").exists()

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers.forms import REPO
 from pypdf import PdfReader
 
 from cse_pdf.blank.generate import generate

@@ -3,13 +3,12 @@ too many bytes is stopped with one line, and the next file is read as usual."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers.cli import cse
+from helpers.forms import REPO
 
 from cse_pdf.base.errors import DamagedPdfError, OverLimitError
 from cse_pdf.returned.guard import Limits, guarded
@@ -33,10 +32,11 @@ def test_too_much_memory_is_stopped() -> None:
         guarded(lambda p: bytearray(2 * 1024**3), SAMPLE, Limits(memory_mb=300))
 
 
+@pytest.mark.slow
 def test_qpdf_out_of_memory_is_the_memory_limit_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """qpdf (C++) reports std::bad_alloc as a warning and reads on: it must not read as a blank or foreign form.
     (The bomb check, stream_limits.py, would refuse this file first: it is lifted here to reach qpdf.)"""
-    from hostile.corpus import object_stream_bomb
+    from helpers.hostile_corpus import object_stream_bomb
 
     from cse_pdf.returned.read import read_form
 
@@ -69,8 +69,7 @@ def test_the_cli_stops_one_file_and_reads_the_next(tmp_path: Path) -> None:
     big = tmp_path / "huge.pdf"
     with open(big, "wb") as fh:
         fh.truncate(3 * 1024 * 1024)
-    done = subprocess.run([sys.executable, "-m", "cse_pdf", "read", str(big), str(SAMPLE)], capture_output=True,
-                          text=True, env={**__import__("os").environ, "CSE_PDF_MAX_FILE_MB": "2"})
+    done = cse("read", big, SAMPLE, env={"CSE_PDF_MAX_FILE_MB": "2"})
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [f"cse-pdf: error: {big}: is 3 MB, over the 2 MB limit for a returned "
                                                 "form; check it is the right file (CSE_PDF_MAX_FILE_MB raises the limit)"]
@@ -137,6 +136,7 @@ def _work(p: Path) -> int:
     return os.getpid()
 
 
+@pytest.mark.slow
 def test_one_reader_reads_file_after_file_and_a_bad_file_costs_only_itself(tmp_path: Path) -> None:
     from cse_pdf.returned.guard import GuardedReader
 
@@ -168,6 +168,7 @@ def _leaky(p: Path) -> int:
     return len(_kept)
 
 
+@pytest.mark.slow
 def test_memory_left_behind_by_earlier_files_never_counts_against_the_next(tmp_path: Path) -> None:
     from cse_pdf.returned.guard import GuardedReader
 

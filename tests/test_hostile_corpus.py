@@ -1,4 +1,4 @@
-"""Broken, strange and hostile files (tests/hostile/corpus.py) through `cse-pdf read`, and through one
+"""Broken, strange and hostile files (tests/helpers/hostile_corpus.py) through `cse-pdf read`, and through one
 `cse-pdf ingest` mixed with good returns: every file ends as the right values or one clear line; never
 a traceback, a hang or a memory blow-up; and nothing in a file is run or followed outside it."""
 
@@ -15,12 +15,14 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import REPO
-from hostile.corpus import SOURCES, Case, build_corpus
+from helpers.forms import REPO
+from helpers.hostile_corpus import SOURCES, Case, build_corpus
 
 from cse_pdf.returned.read import read_form
 
 # Tight limits so the traps end quickly here; the defaults are looser (guard.Limits).
+pytestmark = pytest.mark.slow  # a corpus of ninety hostile files, each read in a process of its own
+
 LIMITS = {"CSE_PDF_TIME_LIMIT": "20", "CSE_PDF_MEMORY_LIMIT_MB": "1024", "CSE_PDF_MAX_FILE_MB": "100"}
 
 
@@ -62,6 +64,8 @@ def truth() -> dict[str, dict]:
 
 
 def run(*args: object, home: Path) -> subprocess.CompletedProcess:
+    """A subprocess: hostile files may crash, hang or blow up a reader; the limits and the timeout
+    hold a process that can be stopped, not this one."""
     env = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME", "CSE_PDF_DEBUG")}
     env.update(LIMITS, HOME=str(home))
     return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,

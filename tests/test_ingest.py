@@ -13,22 +13,20 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from conftest import REPO, fictional_return, write_return
+from helpers.cli import Ran, cse, environment
+from helpers.forms import REPO, fictional_return, write_return
 
 from cse_pdf.form.catalog import find_form
-from cse_pdf.ingest import CRASHED, FAILED, INGESTED, KNOWN, NEEDS_REVIEW, discover, ingest, process_file
+from cse_pdf.ingest import CRASHED, FAILED, INGESTED, NEEDS_REVIEW, discover, ingest, process_file
 from cse_pdf.store import Store
 
 SAMPLES = sorted((REPO / "samples").glob("*.pdf"))
 HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
 
 
-def run(*args: object, home: Path) -> subprocess.CompletedProcess:
+def run(*args: object, home: Path) -> Ran:
     """The command as an administrator runs it; HOME points away from any real database."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME")}
-    env["HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          env=env)
+    return cse(*args, env=environment({"HOME": str(home)}, without=("CSE_PDF_DB", "XDG_DATA_HOME")))
 
 
 def counts(stdout: str) -> dict[str, int]:
@@ -69,6 +67,7 @@ def inbox(tmp_path: Path) -> Path:
     return box
 
 
+@pytest.mark.slow
 def test_a_folder_of_returns_is_ingested_recorded_and_the_bad_ones_set_aside(inbox: Path, tmp_path: Path,
                                                                             db_url: str) -> None:
     out = tmp_path / "out"
@@ -115,6 +114,7 @@ def test_a_folder_of_returns_is_ingested_recorded_and_the_bad_ones_set_aside(inb
         assert sorted(f.attempts for f in store.failures()) == [2, 2]
 
 
+@pytest.mark.slow
 def test_exit_code_says_whether_everything_was_ingested(tmp_path: Path) -> None:
     spec = find_form(HIL)
     good = write_return(tmp_path / "good" / "a.pdf", spec, fictional_return(spec, name="Ada Testperson",
@@ -132,6 +132,7 @@ def test_exit_code_says_whether_everything_was_ingested(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "nowhere: no such file or folder" in missing.stdout
 
 
+@pytest.mark.slow
 def test_the_default_database_is_created_owner_only_under_the_home_folder(tmp_path: Path) -> None:
     spec = find_form(RV)
     src = write_return(tmp_path / "in" / "rv.pdf", spec, fictional_return(spec, name="Bram Fictional",
@@ -151,11 +152,11 @@ def test_the_default_database_is_created_owner_only_under_the_home_folder(tmp_pa
         assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
 
     env_db = tmp_path / "elsewhere.sqlite3"
-    env = {**os.environ, "HOME": str(tmp_path), "CSE_PDF_DB": str(env_db)}
-    listed = subprocess.run([sys.executable, "-m", "cse_pdf", "list"], capture_output=True, text=True, env=env)
+    listed = cse("list", env={"HOME": str(tmp_path), "CSE_PDF_DB": str(env_db)})
     assert listed.returncode == 5 and not env_db.exists() and str(env_db) in listed.stderr  # never a new, empty one
 
 
+@pytest.mark.slow
 def test_a_corrected_resubmission_is_a_new_revision_and_the_earlier_one_is_kept(tmp_path: Path,
                                                                                db_url: str) -> None:
     spec = find_form(HIL)
@@ -189,6 +190,7 @@ def test_a_corrected_resubmission_is_a_new_revision_and_the_earlier_one_is_kept(
         assert [r["current"] for r in current["revisions"]] == [False, True]
 
 
+@pytest.mark.slow
 def test_a_review_over_time_shows_the_previous_assessment_and_the_trend(tmp_path: Path, db_url: str) -> None:
     spec = find_form(HIL)
     earlier = fictional_return(spec, name="Cleo Madeup", dob="30/09/2009", completed="10/01/2024", pick=0)
@@ -211,6 +213,7 @@ def test_a_review_over_time_shows_the_previous_assessment_and_the_trend(tmp_path
     assert previous["date_completed"] == "2024-01-10" and previous["trend"] == "rose"
 
 
+@pytest.mark.slow
 def test_no_stamp_records_every_form_and_writes_no_copy(tmp_path: Path) -> None:
     spec = find_form(HIL)
     src = write_return(tmp_path / "in" / "a.pdf", spec, fictional_return(spec, name="Ada Testperson",
@@ -232,6 +235,7 @@ def test_no_stamp_records_every_form_and_writes_no_copy(tmp_path: Path) -> None:
     assert again.returncode == 0 and counts(again.stdout)["already known"] == 1
 
 
+@pytest.mark.slow
 def test_the_stamp_command_still_needs_no_database(tmp_path: Path) -> None:
     out = tmp_path / "stamped.pdf"
     result = run("stamp", REPO / "samples" / "low-pdfium.pdf", "-o", out, home=tmp_path)
@@ -240,6 +244,7 @@ def test_the_stamp_command_still_needs_no_database(tmp_path: Path) -> None:
     assert "Previous assessment" not in summary_text(out)
 
 
+@pytest.mark.slow
 def test_show_prints_a_record_without_opening_a_pdf_and_refuses_an_unknown_one(tmp_path: Path) -> None:
     from cse_pdf.assess.score import assess
 
@@ -261,6 +266,7 @@ def test_show_prints_a_record_without_opening_a_pdf_and_refuses_an_unknown_one(t
     assert unknown.returncode != 0 and "no record 99" in unknown.stderr and unknown.stderr.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_the_progress_bar_shows_on_a_terminal_only(tmp_path: Path) -> None:
     import fcntl
     import pty
@@ -271,6 +277,7 @@ def test_the_progress_bar_shows_on_a_terminal_only(tmp_path: Path) -> None:
     quiet = run("ingest", src, "--db", tmp_path / "a.sqlite3", "--out", tmp_path / "a", home=tmp_path)
     assert "%|" not in quiet.stderr and "\r" not in quiet.stderr
 
+    # A subprocess: the bar shows only on a real terminal, which CliRunner's streams are not.
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
     proc = subprocess.Popen([sys.executable, "-m", "cse_pdf", "ingest", str(src), "--db", str(tmp_path / "b.sqlite3"),
@@ -298,6 +305,7 @@ def crash_on_marked_files(path: str):
     return process_file(path)
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_on_one_file_costs_only_that_file(tmp_path: Path) -> None:
     spec = find_form(HIL)
     files = [write_return(tmp_path / "in" / f"{name}.pdf", spec,
@@ -332,6 +340,7 @@ def test_discover_searches_folders_for_pdfs_and_skips_the_output_folder(tmp_path
     assert missing == [tmp_path / "gone.pdf"]
 
 
+@pytest.mark.slow
 def test_needs_review_reasons_are_codes_that_say_why(tmp_path: Path) -> None:
     spec = find_form(HIL)
     values = fictional_return(spec, name="Ada Testperson", dob="14/07/2010", completed="05/03/2024")

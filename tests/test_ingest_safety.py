@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import fictional_return, write_return
+from helpers.forms import fictional_return, write_return
 from pypdf import PdfReader
 
 from cse_pdf.base.private_files import is_temp_name
 from cse_pdf.form.catalog import find_form
 from cse_pdf.store import Store
+
+pytestmark = pytest.mark.slow  # batches of thirty returns, killed mid-write and run twice at once
 
 HIL = "hillingdon-cse"
 
@@ -34,6 +36,7 @@ def many_returns(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 def ingest_cmd(paths: list[Path] | Path, db: str, out: Path, workers: int = 1) -> list[str]:
+    """`cse-pdf ingest` as a process of its own: these tests kill it mid-write, or run two at once."""
     paths = [paths] if isinstance(paths, Path) else paths
     return [sys.executable, "-m", "cse_pdf", "ingest", *map(str, paths), "--db", db, "--out", str(out),
             "--workers", str(workers)]
@@ -117,7 +120,7 @@ def test_temporary_files_of_dead_writers_are_swept_and_live_ones_left(many_retur
     out = tmp_path / "out"
     folder = out / "stamped" / HIL
     folder.mkdir(parents=True)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])  # a process id that has certainly ended
     dead.wait()
     orphan = folder / f".return-00-0123456789ab.pdf.tmp-{dead.pid}-0badc0de"
     live = folder / f".return-00-0123456789ab.pdf.tmp-{os.getppid()}-0badc0de"  # pytest's parent: still running

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from engines.pdfjs_fill import fill_live_with_pdfjs, require_pdfjs
-from live_scenarios import SCENARIOS, check_sitting, shown
+from helpers.live_scenarios import SCENARIOS, check_sitting, shown
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +25,7 @@ def _pdfjs_ready() -> None:
 
 
 @pytest.mark.parametrize("form_id", sorted(SCENARIOS))
+@pytest.mark.slow
 def test_the_sandbox_fills_the_boxes_score_agrees_with_then_again_after_reopening(form_id: str,
                                                                                     tmp_path: Path) -> None:
     scenario = SCENARIOS[form_id]
@@ -58,6 +59,7 @@ def test_without_the_calculation_order_the_sandbox_leaves_the_boxes_empty(tmp_pa
     assert set(shown(saved).values()) == {""}
 
 
+@pytest.mark.slow
 def test_without_the_date_picker_a_typo_in_a_date_is_refused_or_flagged(tmp_path: Path) -> None:
     """pdf.js shows no date picker for the form's dates (see cse_pdf/blank/widgets.py, DATE_KEYSTROKE), so the
     worker types them. The keystroke script refuses what is no date at all; a day or month out of range

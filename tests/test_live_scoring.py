@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import every_answer
 from engines.mupdf_fill import fill_with_mupdf
+from helpers.forms import every_answer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
@@ -75,6 +75,7 @@ def _in_form(path: Path, spec: FormSpec) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("form_id", sorted(FORMS))
+@pytest.mark.slow
 def test_the_form_shows_what_score_says_for_random_answers(form_id: str, blanks, tmp_path_factory) -> None:
     spec = FORMS[form_id]
     out_dir = tmp_path_factory.mktemp("random")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from hostile.corpus import SOURCES
+from helpers.hostile_corpus import SOURCES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -68,6 +68,7 @@ def saved_by_pdfium(data: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
+@pytest.mark.slow
 def test_any_answers_are_read_back_exactly(form: str) -> None:
     spec = FORMS[form]
 
@@ -96,6 +97,7 @@ LIMITS = Limits(seconds=20, memory_mb=1024)
 
 
 @pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.slow
 def test_mutated_returns_end_as_values_or_one_line(source: str, tmp_path: Path) -> None:
     data = SOURCES[source].read_bytes()
     path = tmp_path / "mutated.pdf"

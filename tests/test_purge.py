@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import REPO, fictional_return, write_return
+from helpers.cli import Ran, cse, environment
+from helpers.forms import REPO, fictional_return, write_return
 
 from cse_pdf.form.catalog import find_form
 from cse_pdf.store import Store
@@ -29,11 +30,9 @@ BEFORE = date(2024, 5, 1)  # splits the samples: some completed in March and Apr
 LONG_AGO = datetime(2019, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 
-def cli(*args: object, home: Path, **kw: object) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CSE_PDF_") and k != "XDG_DATA_HOME"}
-    env["HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          env=env, **kw)  # type: ignore[call-overload]
+def cli(*args: object, home: Path, input: str | None = None) -> Ran:
+    return cse(*args, env=environment({"HOME": str(home)}, without=("XDG_DATA_HOME",), without_prefix="CSE_PDF_"),
+               input=input)
 
 
 @dataclass
@@ -44,9 +43,9 @@ class World:
     ids: dict[str, int]  # file name in the inbox → its record id
     failures: dict[str, int]  # file name → failure id
 
-    def purge(self, *extra: object, **kw: object) -> subprocess.CompletedProcess:
+    def purge(self, *extra: object, input: str | None = None) -> Ran:
         return cli("purge", "--before", BEFORE.isoformat(), "--db", self.db, "--out", self.out, *extra,
-                   home=self.home, **kw)
+                   home=self.home, input=input)
 
 
 def snapshot(w: World) -> tuple:
@@ -127,6 +126,7 @@ def counts_line(text: str) -> tuple[int, ...]:
     return tuple(map(int, m.groups()))
 
 
+@pytest.mark.slow
 def test_dry_run_shows_counts_only_and_changes_nothing(tmp_path: Path, db_url: str) -> None:
     w = build(tmp_path, db_url)
     before = snapshot(w)
@@ -140,6 +140,7 @@ def test_dry_run_shows_counts_only_and_changes_nothing(tmp_path: Path, db_url: s
         assert name not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_purge_yes_deletes_exactly_the_records_and_files_past_the_date(tmp_path: Path, db_url: str) -> None:
     w = build(tmp_path, db_url)
     gone = due(w)
@@ -183,6 +184,7 @@ def test_purge_yes_deletes_exactly_the_records_and_files_past_the_date(tmp_path:
     assert again.returncode == 0 and counts_line(again.stderr) == (0, 0, 0, 0), again.stderr
 
 
+@pytest.mark.slow
 def test_files_outside_out_or_reached_through_a_link_are_never_deleted(tmp_path: Path) -> None:
     w = build(tmp_path, str(tmp_path / "db.sqlite3"))
     outside = tmp_path / "elsewhere"
@@ -238,6 +240,7 @@ def test_files_outside_out_or_reached_through_a_link_are_never_deleted(tmp_path:
         assert not {w.ids[n] for n in victims} & {r.record_id for r in store.records(include_superseded=True)}
 
 
+@pytest.mark.slow
 def test_refusing_at_the_prompt_or_having_no_terminal_deletes_nothing(tmp_path: Path) -> None:
     import pty
 
@@ -249,6 +252,7 @@ def test_refusing_at_the_prompt_or_having_no_terminal_deletes_nothing(tmp_path: 
     assert piped.stderr.strip().splitlines()[-1].startswith("cse-pdf: error: ")
     assert snapshot(w) == before
 
+    # A subprocess: the question is asked only on a real terminal, which CliRunner's streams are not.
     leader, follower = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CSE_PDF_")}
     proc = subprocess.Popen([sys.executable, "-m", "cse_pdf", "purge", "--before", BEFORE.isoformat(), "--db", w.db,
@@ -273,6 +277,7 @@ def test_a_bad_date_is_one_line_and_exit_2(tmp_path: Path, bad: str) -> None:
     assert not (tmp_path / "db.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_what_falls_due_after_confirming_is_not_deleted_and_no_assessment_is_cut_in_two(tmp_path: Path) -> None:
     """Between the counts shown and the deletion, an ingest records a new revision of a due assessment and a
     new due record: neither was confirmed, so neither goes, and the assessment keeps its earlier revision."""

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import re
-import subprocess
-import sys
 from email import policy
 from pathlib import Path
 
 import pdfplumber
-from conftest import fictional_return, write_return
-from test_distribute import fill_copy
+import pytest
+from helpers.cli import Ran, cse, environment
+from helpers.distribution import fill_copy
+from helpers.forms import fictional_return, write_return
 
 from cse_pdf.form.catalog import find_form
 from cse_pdf.returned.read import read_form
@@ -30,11 +29,8 @@ Larkspur Academy,2 Imaginary Lane,safeguarding@larkspur.example,dsl@larkspur.exa
 """
 
 
-def cli(*args: object, home: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CSE_PDF_") and k != "XDG_DATA_HOME"}
-    env["HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          env=env)
+def cli(*args: object, home: Path) -> Ran:
+    return cse(*args, env=environment({"HOME": str(home)}, without=("XDG_DATA_HOME",), without_prefix="CSE_PDF_"))
 
 
 def issued_copy(eml: Path) -> bytes:
@@ -49,7 +45,7 @@ def summary_text(path: Path) -> str:
         return "\n".join(t for t in (p.extract_text() or "" for p in pdf.pages) if "Summary page" in t)
 
 
-def ingested(result: subprocess.CompletedProcess) -> dict[str, list[str]]:
+def ingested(result: Ran) -> dict[str, list[str]]:
     """record id → review codes, from the closing table of `ingest` (records needing no review: [])."""
     return {m[0]: m[1].split(", ") for m in re.findall(r"^  record (\d+)\t\S+\t(.+)$", result.stdout, re.M)}
 
@@ -64,6 +60,7 @@ def distribute(tmp_path: Path, db: Path, form_id: str = HIL) -> Path:
     return mail
 
 
+@pytest.mark.slow
 def test_a_return_from_an_issued_copy_passes_and_a_forged_copy_id_needs_review(tmp_path: Path) -> None:
     db, out, inbox = tmp_path / "db.sqlite3", tmp_path / "out", tmp_path / "inbox"
     mail = distribute(tmp_path, db)
@@ -101,6 +98,7 @@ def test_a_return_from_an_issued_copy_passes_and_a_forged_copy_id_needs_review(t
         assert "NOT AN ISSUED COPY" not in summary_text(Path(detail["file"]["stamped"]))
 
 
+@pytest.mark.slow
 def test_without_a_register_for_the_form_no_copy_is_flagged(tmp_path: Path) -> None:
     """The Board sent only the other form through `distribute`: this form's copies cannot be checked."""
     db, out = tmp_path / "db.sqlite3", tmp_path / "out"
@@ -114,6 +112,7 @@ def test_without_a_register_for_the_form_no_copy_is_flagged(tmp_path: Path) -> N
     assert "not-issued" not in result.stdout
 
 
+@pytest.mark.slow
 def test_an_issued_copy_of_one_form_does_not_vouch_for_another_form(tmp_path: Path) -> None:
     """A copy id is issued for one form: the same id inside the other form is not an issued copy of it."""
     db, out = tmp_path / "db.sqlite3", tmp_path / "out"
@@ -130,6 +129,7 @@ def test_an_issued_copy_of_one_form_does_not_vouch_for_another_form(tmp_path: Pa
     assert result.returncode == 4 and list(ingested(result).values()) == [["not-issued"]], result.stdout
 
 
+@pytest.mark.slow
 def test_a_copy_issued_while_a_return_was_being_read_is_checked_again_when_recorded(tmp_path: Path) -> None:
     """The register is asked again when the record is written: a `distribute` run after a worker looked
     (here, before any register existed) still flags a return that is not one of its copies, and restamps it."""

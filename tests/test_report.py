@@ -8,13 +8,13 @@ import random
 import shutil
 import stat
 import subprocess
-import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import helpers.report_data as D
 import pytest
-import report_data as D
+from helpers.cli import Ran, cse
 from pypdf import PdfReader
 
 from cse_pdf.form.catalog import find_form
@@ -101,6 +101,7 @@ def _labelled(field_id: str, counts: dict) -> dict[str, int]:
     return {("Not answered" if k is None else labels[k]): v for k, v in counts.items()}
 
 
+@pytest.mark.slow
 def test_the_report_counts_what_was_recorded(database: tuple[Path, D.Made]) -> None:
     db, made = database
     report = _report(db, suppression=False)
@@ -143,6 +144,7 @@ def test_the_report_counts_what_was_recorded(database: tuple[Path, D.Made]) -> N
     assert flags[2] == ("No flag raised", D.RV_N - D.RV_ACT_IMMEDIATELY - D.RV_ACTUAL)
 
 
+@pytest.mark.slow
 def test_small_numbers_are_suppressed_and_cannot_be_worked_out(database: tuple[Path, D.Made]) -> None:
     db, _ = database
     report = _report(db, suppression=True)
@@ -172,7 +174,7 @@ def test_small_numbers_are_suppressed_and_cannot_be_worked_out(database: tuple[P
 
 
 def test_a_form_with_fewer_than_five_assessments_is_not_broken_down(tmp_path: Path) -> None:
-    from report_data import _record
+    from helpers.report_data import _record
 
     spec = find_form("cse-risk-vulnerability")
     with Store.open(str(tmp_path / "db.sqlite3")) as store:
@@ -190,8 +192,8 @@ def test_a_form_with_fewer_than_five_assessments_is_not_broken_down(tmp_path: Pa
 # ---- the files, as a Board member gets them --------------------------------------------------
 
 
-def _cli(*args: object) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True)
+def _cli(*args: object) -> Ran:
+    return cse(*args)
 
 
 def _forbidden(made: D.Made) -> list[str]:
@@ -201,6 +203,7 @@ def _forbidden(made: D.Made) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_pdf_html_and_csv_hold_counts_and_never_a_name_or_date_of_birth(
         database: tuple[Path, D.Made], tmp_path: Path) -> None:
     db, made = database
@@ -231,6 +234,7 @@ def test_pdf_html_and_csv_hold_counts_and_never_a_name_or_date_of_birth(
         assert len(list(tmp_path.glob("page*.png"))) == 3
 
 
+@pytest.mark.slow
 def test_no_suppression_shows_exact_numbers_and_says_so_on_every_page(
         database: tuple[Path, D.Made], tmp_path: Path) -> None:
     db, _ = database

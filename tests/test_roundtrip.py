@@ -11,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import every_answer
 from engines.registry import FILLERS, fill
+from helpers.forms import every_answer
 
 from cse_pdf.returned.read import read_form
 
 
 @pytest.mark.parametrize("engine", FILLERS)
+@pytest.mark.slow
 def test_every_answer_reads_back_exactly(engine: str, each_form, tmp_path: Path) -> None:
     spec, blank_pdf = each_form
     answers = every_answer(spec, checked=True, pick=-1)
@@ -32,6 +33,7 @@ def test_every_answer_reads_back_exactly(engine: str, each_form, tmp_path: Path)
 
 
 @pytest.mark.parametrize("engine", FILLERS)
+@pytest.mark.slow
 def test_a_change_of_mind_wins(engine: str, each_form, tmp_path: Path) -> None:
     spec, blank_pdf = each_form
     first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
@@ -46,6 +48,7 @@ def test_a_change_of_mind_wins(engine: str, each_form, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("engine", FILLERS)
+@pytest.mark.slow
 def test_unanswered_fields_read_as_null(engine: str, blank_pdf: Path, spec, tmp_path: Path) -> None:
     filled = tmp_path / "partial.pdf"
     fill(engine, blank_pdf, filled, {"client.name": "Alex Example", "risk.drug_use": "3"})

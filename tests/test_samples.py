@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers.cli import cse
+from helpers.forms import REPO
 
 SAMPLES = sorted((REPO / "samples").glob("*.pdf"))
 
@@ -29,8 +28,9 @@ def test_each_form_has_a_return_from_every_engine_and_every_level(form_id: str) 
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_score_matches_the_expected_json(sample: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "cse_pdf", "score", str(sample)], capture_output=True, text=True)
+    result = cse("score", sample)
     assert result.returncode == 0, result.stderr
     expected = json.loads(sample.with_suffix(".expected.json").read_text(encoding="utf-8"))
     assert json.loads(result.stdout) == expected

@@ -169,6 +169,7 @@ def test_the_items_come_from_the_seed() -> None:
     assert absent == []
 
 
+@pytest.mark.slow
 def test_ethnicity_code_table_is_printed_as_in_the_seed(blank_pdf: Path) -> None:
     with pdfplumber.open(blank_pdf) as pdf:
         rows = [row for page in pdf.pages for table in page.extract_tables() for row in table]

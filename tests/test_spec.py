@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from helpers.cli import cse
 
 from cse_pdf.base.errors import SpecError
 from cse_pdf.form.spec import load_spec
@@ -127,19 +126,20 @@ def test_not_yaml(tmp_path: Path) -> None:
 
 def test_a_layout_given_by_path_drives_every_command(tmp_path: Path) -> None:
     layout = write(tmp_path, SMALL)
-    cli = [sys.executable, "-m", "cse_pdf"]
-    fields = json.loads(subprocess.run([*cli, "fields", str(layout)], capture_output=True, text=True,
-                                       check=True).stdout)
+    listed = cse("fields", layout)
+    assert listed.returncode == 0, listed.stderr
+    fields = json.loads(listed.stdout)
     assert fields["fields"][3] == {"id": "q.one", "type": "radio", "label": "Question one", "tooltip": "Question one",
                                    "required": False, "options": [{"value": "1", "label": "Fine"},
                                                                   {"value": "5", "label": "Not fine"}]}
     values = tmp_path / "values.json"
     values.write_text(json.dumps({"q.one": "5", "signs.a": True, "person.name": "Test Person"}), encoding="utf-8")
     pdf = tmp_path / "tiny.pdf"
-    subprocess.run([*cli, "generate", str(layout), "-o", str(pdf), "--prefill", str(values)], check=True,
-                   capture_output=True)
-    scored = json.loads(subprocess.run([*cli, "score", str(pdf), "--layout", str(layout)], capture_output=True,
-                                       text=True, check=True).stdout)
+    made = cse("generate", layout, "-o", pdf, "--prefill", values)
+    assert made.returncode == 0, made.stderr
+    done = cse("score", pdf, "--layout", layout)
+    assert done.returncode == 0, done.stderr
+    scored = json.loads(done.stdout)
     assert scored["form"] == {"id": "tiny-form", "version": "2", "instance": ""}
     assert scored["values"]["person.name"] == "Test Person"
     assert (scored["assessment"]["level"], scored["assessment"]["total"]) == (1, 5)

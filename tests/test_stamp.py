@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pdfplumber
 import pytest
+from helpers.cli import Ran, cse
 from pypdf import PdfReader
 
 from cse_pdf.blank.generate import generate
@@ -21,9 +20,8 @@ HIGH = {
 }
 
 
-def stamp(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cse_pdf", "stamp", str(src), "-o", str(out), *extra],
-                          capture_output=True, text=True)
+def stamp(src: Path, out: Path, *extra: str) -> Ran:
+    return cse("stamp", src, "-o", out, *extra)
 
 
 @pytest.fixture
@@ -45,6 +43,7 @@ def form_page_text(path: Path) -> str:
         return next(t for t in (p.extract_text() for p in pdf.pages) if "Summary page" not in t)
 
 
+@pytest.mark.slow
 def test_summary_page_comes_first_with_everything_a_manager_needs(returned: Path, tmp_path: Path, spec) -> None:
     out = tmp_path / "stamped.pdf"
     result = stamp(returned, out)
@@ -101,8 +100,9 @@ def test_stamp_will_not_overwrite_the_returned_form(returned: Path) -> None:
     assert result.returncode != 0 and "must not overwrite" in result.stderr
 
 
+@pytest.mark.slow
 def test_flags_and_advice_come_first_and_ticked_indicators_carry_their_notes(tmp_path: Path) -> None:
-    from conftest import REPO
+    from helpers.forms import REPO
 
     out = tmp_path / "rv.pdf"
     assert stamp(REPO / "samples" / "rv-high-pdfjs.pdf", out).returncode == 0
@@ -115,7 +115,7 @@ def test_flags_and_advice_come_first_and_ticked_indicators_carry_their_notes(tmp
 
 def test_stamped_ticks_are_drawn_by_cse_pdf_not_by_the_viewer_that_filled_them(tmp_path: Path) -> None:
     """MuPDF's tick appearance is a WinAnsi-encoded ZapfDingbats that Poppler prints as the digit "3"."""
-    from conftest import REPO
+    from helpers.forms import REPO
 
     from cse_pdf.pdf.fields import collect_fields
 
@@ -130,8 +130,9 @@ def test_stamped_ticks_are_drawn_by_cse_pdf_not_by_the_viewer_that_filled_them(t
     assert font["/BaseFont"] == "/ZapfDingbats" and "/Encoding" not in font
 
 
+@pytest.mark.slow
 def test_a_flattened_return_is_stamped_with_its_summary_in_front(tmp_path: Path) -> None:
-    from conftest import REPO
+    from helpers.forms import REPO
 
     src = REPO / "samples" / "flat-high-mupdf.pdf"
     out = tmp_path / "stamped.pdf"

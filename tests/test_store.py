@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import REPO
+from helpers.cli import cse
+from helpers.forms import REPO
 
 from cse_pdf.base.errors import StoreError
 from cse_pdf.store import Store, default_db_path, resolve_url
@@ -38,24 +39,21 @@ def test_opening_again_migrates_nothing_and_a_newer_schema_is_refused(db_url: st
     assert "newer cse-pdf" in str(exc.value) and "\n" not in str(exc.value)
 
 
-def test_where_the_database_is() -> None:
+def test_where_the_database_is(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_url("postgresql://u:secret@db.example/cse").drivername == "postgresql+psycopg"
     assert resolve_url("postgres://u@db.example/cse").drivername == "postgresql+psycopg"
     assert resolve_url("records.sqlite3").database == str(Path("records.sqlite3").resolve())
     assert resolve_url("sqlite:///records.sqlite3").database == str(Path("records.sqlite3").resolve())
     with pytest.raises(StoreError, match="not a supported database"):
         resolve_url("mysql://u:secret@db.example/cse")
-    env = {**os.environ, "XDG_DATA_HOME": "/srv/data"}
-    code = "from cse_pdf.store import default_db_path; print(default_db_path())"
-    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout.strip()
-    assert shown == "/srv/data/cse-pdf/cse-pdf.sqlite3"
     assert default_db_path().name == "cse-pdf.sqlite3"
+    monkeypatch.setenv("XDG_DATA_HOME", "/srv/data")
+    assert str(default_db_path()) == "/srv/data/cse-pdf/cse-pdf.sqlite3"
 
 
 def test_an_unreachable_server_is_one_line_without_the_password(tmp_path: Path) -> None:
     with socket_closed_port() as port:
-        result = subprocess.run([sys.executable, "-m", "cse_pdf", "list", "--db",
-                                 f"postgresql://cse:hunter2@127.0.0.1:{port}/x"], capture_output=True, text=True)
+        result = cse("list", "--db", f"postgresql://cse:hunter2@127.0.0.1:{port}/x")
     assert result.returncode == 5
     assert result.stderr.count("\n") == 1 and "cannot open the database" in result.stderr
     assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
@@ -80,13 +78,15 @@ class socket_closed_port:
 def test_a_database_file_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = subprocess.run([sys.executable, "-m", "cse_pdf", "list", "--db", str(blocker / "db.sqlite3")],
-                            capture_output=True, text=True)
+    result = cse("list", "--db", blocker / "db.sqlite3")
     assert result.returncode == 5 and result.stderr.count("\n") == 1 and "--db" in result.stderr
 
 
+@pytest.mark.slow
 def test_an_installed_wheel_carries_its_migrations_and_uses_them(tmp_path: Path) -> None:
-    """Built as for release, unpacked away from this checkout: the migrations are package resources."""
+    """Built as for release, unpacked away from this checkout: the migrations are package resources.
+
+    Subprocesses: the installed package has to be imported fresh, from the unpacked wheel alone."""
     dist = tmp_path / "dist"
     build = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(dist)],
                            cwd=REPO, capture_output=True, text=True)

@@ -7,11 +7,10 @@ the stamped summary page, and mark an ingested form for review) and must not cra
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from conftest import REPO
+from helpers.cli import cse
+from helpers.forms import REPO
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
@@ -93,8 +92,7 @@ def test_score_prints_the_flags_and_still_exits_zero(tmp_path: Path) -> None:
     def category_nine(writer):
         collect_fields(writer)["risk.category"].node[NameObject("/V")] = TextStringObject("9")
 
-    done = subprocess.run([sys.executable, "-m", "cse_pdf", "score", str(changed(tmp_path, category_nine))],
-                          capture_output=True, text=True)
+    done = cse("score", changed(tmp_path, category_nine))
 
     assert done.returncode == 0, done.stderr
     assert "not one of its options" in done.stdout

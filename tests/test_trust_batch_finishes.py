@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, fictional_return, write_return
+from helpers.forms import REPO, fictional_return, write_return
 
 from cse_pdf.base import regular_files
 from cse_pdf.base.errors import OverLimitError, PdfInputError
@@ -41,6 +41,8 @@ ESCAPES = "esc\x1b[31m red \u202efdp.exe\u2066.pdf"
 
 
 def cse(*args: object, env: dict[str, str] | None = None, timeout: float = HANG_GUARD) -> subprocess.CompletedProcess:
+    """A subprocess: a FIFO or device opened by mistake blocks for ever, and only a process can be killed
+    when the hang guard runs out (in this process the whole test run would hang)."""
     base = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME")}
     return subprocess.run([sys.executable, "-m", "cse_pdf", *map(os.fsencode, map(str, args))], capture_output=True,
                           env={**base, **(env or {})}, timeout=timeout)
@@ -94,6 +96,7 @@ def hostile_inbox(root: Path) -> tuple[Path, list[str], list[str]]:
     return inbox, good, bad
 
 
+@pytest.mark.slow
 def test_a_batch_of_hostile_entries_finishes_records_the_good_forms_and_says_one_line_for_each(
         tmp_path: Path, db_url: str) -> None:
     inbox, good, bad = hostile_inbox(tmp_path)
@@ -124,6 +127,7 @@ def test_a_batch_of_hostile_entries_finishes_records_the_good_forms_and_says_one
         assert len(huge) == 1 and huge[0].attempts == 2 and huge[0].sha256 is None  # never read, one row
 
 
+@pytest.mark.slow
 def test_names_that_are_not_utf8_or_hold_escapes_are_shown_escaped_in_every_line(tmp_path: Path,
                                                                                     db_url: str) -> None:
     inbox = tmp_path / "inbox"
@@ -155,6 +159,7 @@ def test_names_that_are_not_utf8_or_hold_escapes_are_shown_escaped_in_every_line
 
 
 @pytest.mark.parametrize("command", ["read", "score"])
+@pytest.mark.slow
 def test_read_and_score_refuse_hostile_files_in_one_escaped_line_each_and_never_hang(tmp_path: Path,
                                                                                      command: str) -> None:
     os.mkfifo(tmp_path / "fifo.pdf")
@@ -258,6 +263,7 @@ def test_an_unreadable_subfolder_is_reported_and_the_rest_is_found(tmp_path: Pat
                for o in found.refused)
 
 
+@pytest.mark.slow
 def test_ingest_command_reports_an_unreadable_subfolder_and_exits_2(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "in" / "locked").mkdir(parents=True)
@@ -303,6 +309,7 @@ for o in report.outcomes:
 """
 
 
+@pytest.mark.slow
 def test_a_file_that_vanishes_or_changes_kind_after_discovery_is_one_failed_line(tmp_path: Path,
                                                                                    db_url: str) -> None:
     spec = find_form(HIL)
@@ -310,6 +317,7 @@ def test_a_file_that_vanishes_or_changes_kind_after_discovery_is_one_failed_line
     for i, name in enumerate(["kept", "vanishes", "becomes-fifo", "becomes-loop"]):
         write_return(inbox / f"{name}.pdf", spec, fictional_return(spec, name=f"Person {i} Fictional",
                                                                    dob="01/06/2010", completed="05/03/2024"))
+    # A subprocess for the hang guard (see cse() above): the FIFO it makes would block this process.
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(SCRIPT), str(inbox), db_url, str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=HANG_GUARD)
     assert done.returncode == 0, done.stderr

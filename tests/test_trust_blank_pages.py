@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from conftest import REPO, every_answer, fictional_return, qpdf_flatten, write_return
+from helpers.forms import REPO, every_answer, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader
 
 from cse_pdf.blank.generate import generate
@@ -37,10 +37,12 @@ def blank_pages(pdf: bytes) -> list[int]:
 
 
 @pytest.mark.parametrize("form_id", [s.id for s in current_forms()])
+@pytest.mark.slow
 def test_the_committed_blank_has_no_blank_page(form_id: str) -> None:
     assert blank_pages((REPO / "forms" / f"{form_id}.pdf").read_bytes()) == []
 
 
+@pytest.mark.slow
 def test_the_hillingdon_analysis_form_follows_the_guidance_without_an_empty_page() -> None:
     pdf = (REPO / "forms" / "hillingdon-cse.pdf").read_bytes()
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
@@ -50,12 +52,14 @@ def test_the_hillingdon_analysis_form_follows_the_guidance_without_an_empty_page
 
 
 @pytest.mark.parametrize("form_id", [s.id for s in current_forms()])
+@pytest.mark.slow
 def test_a_prefilled_copy_has_no_blank_page(form_id: str) -> None:
     spec = find_form(form_id)
     assert blank_pages(generate(spec, every_answer(spec))) == []
 
 
 @pytest.mark.parametrize("form_id", [s.id for s in current_forms()])
+@pytest.mark.slow
 def test_a_stamped_copy_has_no_blank_page(form_id: str, tmp_path: Path) -> None:
     spec = find_form(form_id)
     returned = write_return(tmp_path / "return.pdf", spec,
@@ -65,6 +69,7 @@ def test_a_stamped_copy_has_no_blank_page(form_id: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("form_id", [s.id for s in current_forms()])
+@pytest.mark.slow
 def test_a_flattened_return_of_todays_blank_reads_back_every_answer(form_id: str, tmp_path: Path) -> None:
     spec = find_form(form_id)
     values = fictional_return(spec, name="Alex Example", dob="01/02/2010", completed="05/03/2024")
@@ -107,6 +112,7 @@ def filler(lines: int) -> str:
 
 
 @pytest.mark.parametrize("lines", range(60, 74))
+@pytest.mark.slow
 def test_a_new_section_after_a_full_page_leaves_no_blank_page(tmp_path: Path, lines: int) -> None:
     # a paragraph of 60..73 lines ends at every point of the last few lines of page 1, or just over it
     spec = load_spec(layout(tmp_path, filler(lines) + "- table: [[A, B], [C, D]]\n"))
@@ -116,6 +122,7 @@ def test_a_new_section_after_a_full_page_leaves_no_blank_page(tmp_path: Path, li
 
 
 @pytest.mark.parametrize("lines", range(60, 74))
+@pytest.mark.slow
 def test_an_explicit_page_break_after_a_full_page_leaves_no_blank_page(tmp_path: Path, lines: int) -> None:
     spec = load_spec(layout(tmp_path, filler(lines) + "- page_break: true\n- page_break: true\n",
                             second_new_page=False))
@@ -133,6 +140,7 @@ def test_page_breaks_first_and_last_make_no_blank_page(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("sample", ["low-pdfium", "high-mupdf"])
+@pytest.mark.slow
 def test_a_flattened_copy_of_a_blank_sent_before_the_fix_still_reads_its_last_page(sample: str, tmp_path: Path) -> None:
     # the samples were filled from the six-page blank (page 5 empty, the analysis on page 6)
     source = REPO / "samples" / f"{sample}.pdf"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import REPO
-from hostile.corpus import (
+from helpers.forms import REPO
+from helpers.hostile_corpus import (
     BOMB_REASON,
     BOMBS,
     CONTENT_REASON,
@@ -36,6 +36,8 @@ from hostile.corpus import (
 from cse_pdf.base.errors import OverLimitError
 from cse_pdf.pdf.stream_limits import _Budget, _decoded_size, check_raw, raw_streams
 from cse_pdf.returned.read import read_form
+
+pytestmark = pytest.mark.slow  # memory and decompression bombs, each measured in a process tree of its own
 
 MIB = 1024 * 1024
 TREE_LIMIT_KIB = 512 * 1024

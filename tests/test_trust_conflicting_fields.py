@@ -8,13 +8,12 @@ one value; every disagreement is a warning naming the field id only, and the rev
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Callable
 
 import pikepdf
 import pytest
+from helpers.cli import cse
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
 
@@ -252,14 +251,15 @@ def _pypdf_text_field(name: str, value: str):
 
 def test_score_counts_what_is_shown_and_says_why(tmp_path: Path) -> None:
     path = hostile(tmp_path, hidden_group_first_in_fields)
-    done = subprocess.run([sys.executable, "-m", "cse_pdf", "score", str(path)], capture_output=True, text=True)
-    original = subprocess.run([sys.executable, "-m", "cse_pdf", "score", str(HIGH)], capture_output=True, text=True)
+    done = cse("score", path)
+    original = cse("score", HIGH)
     assert done.returncode == original.returncode, done.stderr
     out, before = json.loads(done.stdout), json.loads(original.stdout)
     assert out["assessment"]["total"] == before["assessment"]["total"]  # the 5 counted, not the hidden 1
     assert any("risk.drug_use could be read more than one way" in w for w in out["warnings"])
 
 
+@pytest.mark.slow
 def test_ingest_puts_such_a_return_in_needs_review(tmp_path: Path, db_url: str) -> None:
     path = hostile(tmp_path, hidden_kid_on(HIDDEN))
     with Store.open(db_url) as store:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import random
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
-from report_data import _record
+from helpers.cli import cse
+from helpers.report_data import _record
 
 from cse_pdf.base.csv_safe import FORMULA_STARTS, encode_rows, neutralise
 from cse_pdf.export import export
@@ -132,14 +131,14 @@ def test_report_csv_has_no_formula_on_sqlite_and_postgresql(hostile_db: str, tmp
         assert_all_quoted(f.read_bytes())
 
 
+@pytest.mark.slow
 def test_the_cli_export_and_report_write_the_same_safe_csv(hostile_db: str, tmp_path: Path) -> None:
     out = tmp_path / "e.csv"
-    r = subprocess.run([sys.executable, "-m", "cse_pdf", "export", "--db", hostile_db, "--format", "csv", "--form",
-                        "hillingdon-cse", "-o", str(out)], capture_output=True, text=True)
+    r = cse("export", "--db", hostile_db, "--format", "csv", "--form", "hillingdon-cse", "-o", out)
     assert r.returncode == 0, r.stderr
     assert_no_formula(out.read_bytes())
-    r = subprocess.run([sys.executable, "-m", "cse_pdf", "report", "--db", hostile_db, "--form", "hillingdon-cse",
-                        "-o", str(tmp_path / "r.html"), "--csv", str(tmp_path / "t")], capture_output=True, text=True)
+    r = cse("report", "--db", hostile_db, "--form", "hillingdon-cse", "-o", tmp_path / "r.html",
+            "--csv", tmp_path / "t")
     assert r.returncode == 0, r.stderr
     for f in (tmp_path / "t").glob("*.csv"):
         assert_no_formula(f.read_bytes())

@@ -6,14 +6,12 @@ a mistyped --db (or CSE_PDF_DB) is one line naming it, exit 5, and nothing is le
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
-from conftest import fictional_return, write_return
+from helpers.cli import Ran, cse, environment
+from helpers.forms import fictional_return, write_return
 
 from cse_pdf.form.catalog import find_form
 
@@ -29,15 +27,13 @@ READERS = {  # every command that reads a database, as a user would type it
 }
 
 
-def run(*args: object, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run(*args: object, cwd: Path, env: dict[str, str] | None = None) -> Ran:
     """The command with HOME in `cwd`, so the default database is the test's own."""
-    clean = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME", "CSE_PDF_DEBUG")}
-    clean.update(HOME=str(cwd), **(env or {}))
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=clean)
+    return cse(*args, cwd=cwd, env=environment({"HOME": str(cwd), **(env or {})},
+                                               without=("CSE_PDF_DB", "XDG_DATA_HOME", "CSE_PDF_DEBUG")))
 
 
-def refused(done: subprocess.CompletedProcess, *names: str) -> str:
+def refused(done: Ran, *names: str) -> str:
     assert done.returncode == 5, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("cse-pdf: error: "), done.stderr
@@ -119,6 +115,7 @@ def test_distribute_refuses_an_explicit_db_in_a_missing_folder(tmp_path: Path) -
     assert not (tmp_path / "nowhere").exists()
 
 
+@pytest.mark.slow
 def test_ingest_makes_the_default_database_and_its_folder_then_readers_open_it(tmp_path: Path) -> None:
     inbox = _inbox(tmp_path)
     assert run("ingest", inbox, "--out", "out", cwd=tmp_path).returncode == 0
@@ -127,6 +124,7 @@ def test_ingest_makes_the_default_database_and_its_folder_then_readers_open_it(t
     assert listed.returncode == 0 and len(listed.stdout.strip().splitlines()) == 2
 
 
+@pytest.mark.slow
 def test_ingest_makes_an_explicit_database_in_an_existing_folder(tmp_path: Path) -> None:
     inbox = _inbox(tmp_path)
     assert run("ingest", inbox, "--db", "new.sqlite3", "--out", "out", cwd=tmp_path).returncode == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import fictional_return, write_return
+from helpers.forms import fictional_return, write_return
 
 from cse_pdf.assess.claims import assess_return
 from cse_pdf.assess.person import keys_of
@@ -34,6 +34,7 @@ def review_of(tmp_path: Path, form: str, **changes: object) -> tuple[list[str], 
 
 
 @pytest.mark.parametrize("form", [HIL, RV])
+@pytest.mark.slow
 def test_a_complete_agreed_return_has_no_date_problems(form: str, tmp_path: Path) -> None:
     codes, problems = review_of(tmp_path, form)
     assert codes == [] and problems == []
@@ -41,6 +42,7 @@ def test_a_complete_agreed_return_has_no_date_problems(form: str, tmp_path: Path
 
 @pytest.mark.parametrize("form,fid", DATE_FIELDS)
 @pytest.mark.parametrize("bad", BAD_DATES)
+@pytest.mark.slow
 def test_every_unreadable_date_is_a_date_problem(form: str, fid: str, bad: str, tmp_path: Path) -> None:
     codes, problems = review_of(tmp_path, form, **{fid.replace(".", "__"): bad})
     assert "date-problems" in codes
@@ -76,6 +78,7 @@ def test_a_birth_after_the_assessment_is_a_date_problem(form: str, tmp_path: Pat
     assert "date-problems" in codes and any("is after" in p for p in problems)
 
 
+@pytest.mark.slow
 def test_ingest_records_it(tmp_path: Path, db_url: str) -> None:
     spec = find_form(RV)
     values = fictional_return(spec, name="Eli Marrow", dob="09/09/2009", completed="05/03/2024")

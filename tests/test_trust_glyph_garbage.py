@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import REPO, fictional_return, qpdf_flatten, write_return
+from helpers.cli import cse
+from helpers.forms import REPO, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
@@ -88,6 +87,7 @@ def codes(path: Path) -> list[str]:
 
 # -- (cid:N): a font without a character map ------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_name_that_reads_as_cid_codes_is_unanswered(tmp_path: Path) -> None:
     """The committed flattened sample, its fonts' character maps removed: the name was printed in DejaVu."""
     path = no_character_maps(REPO / "samples" / "flat-high-mupdf.pdf", tmp_path / "cid.pdf")
@@ -98,16 +98,17 @@ def test_a_name_that_reads_as_cid_codes_is_unanswered(tmp_path: Path) -> None:
     assert "unreadable-text" in codes(path)
 
 
+@pytest.mark.slow
 def test_the_summary_page_never_prints_cid_codes(tmp_path: Path) -> None:
     path = no_character_maps(REPO / "samples" / "flat-high-mupdf.pdf", tmp_path / "cid.pdf")
     out = tmp_path / "stamped.pdf"
-    done = subprocess.run([sys.executable, "-m", "cse_pdf", "stamp", str(path), "-o", str(out)],
-                          capture_output=True, text=True)
+    done = cse("stamp", path, "-o", out)
     assert done.returncode == 0, done.stderr
     assert "(cid:" not in (PdfReader(out).pages[0].extract_text() or "")
 
 
 @pytest.mark.parametrize("form", [HIL, RV])
+@pytest.mark.slow
 def test_every_box_printed_without_a_character_map_is_unanswered(form: str, tmp_path: Path) -> None:
     """A fictional return flattened, then its Unicode fonts stripped of their character maps: no value
     read may hold a (cid:N) marker, and each box that did is named in a note."""
@@ -126,6 +127,7 @@ def test_every_box_printed_without_a_character_map_is_unanswered(form: str, tmp_
 @pytest.mark.parametrize("garbage", ["\ufffd\ufffd\ufffd", "Ana \ufffdlvarez", "\ue000\ue001\ue002",
                                      "Ben\x01\x02", "Bo\x85b"], ids=["fffd", "fffd-in-a-name", "private-use",
                                                                      "c0-controls", "c1-control"])
+@pytest.mark.slow
 def test_replacement_private_use_and_control_characters_are_no_answer(garbage: str, tmp_path: Path) -> None:
     flat, _ = flat_return(tmp_path, HIL, client__address=None)
     path = write_in_box(flat, tmp_path / "garbage.pdf", HIL, "client.address", garbage, UNICODE_FONT)
@@ -134,6 +136,7 @@ def test_replacement_private_use_and_control_characters_are_no_answer(garbage: s
     assert [w.split(":")[0] for w in unreadable_notes(path)] == ["client.address"]
 
 
+@pytest.mark.slow
 def test_real_text_beside_it_still_reads(tmp_path: Path) -> None:
     flat, values = flat_return(tmp_path, HIL, client__address=None)
     path = write_in_box(flat, tmp_path / "fine.pdf", HIL, "client.address", "12 Łódź Road", UNICODE_FONT)
@@ -149,6 +152,7 @@ def test_real_text_beside_it_still_reads(tmp_path: Path) -> None:
     (HIL, "client.ethnicity", "Martian"),
     (RV, None, "Something else"),
 ], ids=["category-words", "category-cut-short", "ethnicity", "rv-choice"])
+@pytest.mark.slow
 def test_a_choice_matching_no_option_is_unanswered_and_score_does_not_crash(form: str, fid: str | None, text: str,
                                                                            tmp_path: Path) -> None:
     spec = find_form(form)
@@ -161,11 +165,12 @@ def test_a_choice_matching_no_option_is_unanswered_and_score_does_not_crash(form
     assert response.values[fid] is None
     assert any(w.startswith(f"{fid}: the text in its box matches none of its options") for w in response.warnings)
     assert text not in " ".join(response.warnings)
-    done = subprocess.run([sys.executable, "-m", "cse_pdf", "score", str(path)], capture_output=True, text=True)
+    done = cse("score", path)
     assert "internal error" not in done.stderr and done.returncode != 70, done.stderr
     assert json.loads(done.stdout)["values"][fid] is None
 
 
+@pytest.mark.slow
 def test_ingest_records_it_for_review(tmp_path: Path, db_url: str) -> None:
     flat, _ = flat_return(tmp_path, HIL, risk__category=None)
     path = write_in_box(flat, tmp_path / "choice.pdf", HIL, "risk.category", "Very high")

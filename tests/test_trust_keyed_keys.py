@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from conftest import fictional_return, write_return
+from helpers.forms import fictional_return, write_return
 
 from cse_pdf.base.errors import StoreError
 from cse_pdf.form.catalog import find_form
@@ -53,6 +53,7 @@ def a_return(folder: Path, completed: str, pick: int, n: int) -> Path:
                         instance=f"copy{n}")
 
 
+@pytest.mark.slow
 def test_keys_are_keyed_with_the_database_secret_and_differ_between_databases(db_url: str, tmp_path: Path,
                                                                                 request: pytest.FixtureRequest) -> None:
     first = a_return(tmp_path / "in", "12/04/2024", 0, 1)
@@ -78,6 +79,7 @@ def test_keys_are_keyed_with_the_database_secret_and_differ_between_databases(db
     assert twin.person_key != row.person_key and twin.assessment_key != row.assessment_key
 
 
+@pytest.mark.slow
 def test_a_database_made_before_is_migrated_and_its_revisions_stay_linked(db_url: str, tmp_path: Path) -> None:
     with Store.open(db_url) as store:
         ingest([a_return(tmp_path / "in", "12/04/2024", 0, 1), a_return(tmp_path / "in", "02/01/2024", 0, 2)],

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from test_distribute import SENDER, cli, write_list
+from helpers.distribution import SENDER, cli, write_list
 
 from cse_pdf.form.catalog import find_form
 from cse_pdf.outreach.agencies import Agency, read_agencies
@@ -25,7 +25,7 @@ from cse_pdf.outreach.headers import header_problem
 from cse_pdf.outreach.mail import HeaderRefused, Letter, SmtpSender, SmtpSettings, checked_bytes, compose
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
-from test_distribute_smtp import Mailbox, _serve  # noqa: E402
+from helpers.smtp import Mailbox, serve  # noqa: E402
 
 EVIL = "evil@attacker.example"
 GOOD = [("Brookfield Youth Trust", "lead@brookfield.example"), ("Larkspur Academy", "Safeguarding Lead <dsl@larkspur.example>")]
@@ -169,6 +169,7 @@ def test_the_read_back_refuses_any_header_the_composer_did_not_write() -> None:
         checked_bytes(tampered, LETTER, "form.pdf", draft=True)
 
 
+@pytest.mark.slow
 def test_a_hostile_agency_past_the_list_fails_alone_and_the_others_are_written(tmp_path: Path) -> None:
     spec = find_form("hillingdon-cse")
     agencies = [Agency(2, "Brookfield Youth Trust", "1 Road", "", "lead@brookfield.example", "", "brookfield"),
@@ -193,9 +194,10 @@ INTL = [("Brookfield Youth Trust", "lead@brookfield.example"), ("Bücher Jugend"
 @pytest.fixture(params=[True, False], ids=["smtputf8", "no-smtputf8"])
 def server(request: pytest.FixtureRequest) -> Iterator[tuple[Mailbox, int, bool]]:
     box = Mailbox()
-    yield from ((box, port, request.param) for port in _serve(box, enable_SMTPUTF8=request.param))
+    yield from ((box, port, request.param) for port in serve(box, enable_SMTPUTF8=request.param))
 
 
+@pytest.mark.slow
 def test_international_addresses_go_out_over_smtputf8_or_are_refused_with_a_reason(
         tmp_path: Path, server: tuple[Mailbox, int, bool]) -> None:
     box, port, utf8 = server
@@ -223,6 +225,7 @@ def test_international_addresses_go_out_over_smtputf8_or_are_refused_with_a_reas
             assert f"{path}:{line}: " in result.stderr and "SMTPUTF8" in result.stderr
 
 
+@pytest.mark.slow
 def test_an_eml_is_never_written_for_an_address_that_needs_smtputf8(tmp_path: Path) -> None:
     path = write_list(tmp_path, agency_csv(INTL))
     result = cli("distribute", path, "--form", "hillingdon-cse", "--from", SENDER, "--db", tmp_path / "db.sqlite3",
@@ -250,7 +253,7 @@ def test_a_hostile_from_address_stops_the_run_in_one_line(tmp_path: Path, sender
 
 def test_sending_passes_exactly_the_checked_bytes_to_one_recipient(tmp_path: Path) -> None:
     box = Mailbox()
-    for port in _serve(box):
+    for port in serve(box):
         spec = find_form("hillingdon-cse")
         agencies = [Agency(2, "Brookfield Youth Trust", "1 Road", "", "lead@brookfield.example", "Lead", "b")]
         with SmtpSender(SmtpSettings("127.0.0.1", port, allow_plain=True)) as conn:

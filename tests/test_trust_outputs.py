@@ -17,7 +17,8 @@ from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, fictional_return, write_return
+from helpers.cli import Ran, cse, environment
+from helpers.forms import REPO, fictional_return, write_return
 
 from cse_pdf.cli import main
 from cse_pdf.form.catalog import find_form
@@ -31,16 +32,14 @@ AGENCIES = ("agency,address,cse_lead_contact,send_to\n"
             "Harbour Street Clinic,2 Example Road,B. Lead,lead@harbour.example\n")
 
 
-def cli(*args: object, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME", "CSE_PDF_DEBUG")}
-    clean.update(HOME=str(cwd), **(env or {}))
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=clean)
+def cli(*args: object, cwd: Path, env: dict[str, str] | None = None) -> Ran:
+    return cse(*args, cwd=cwd, env=environment({"HOME": str(cwd), **(env or {})},
+                                               without=("CSE_PDF_DB", "XDG_DATA_HOME", "CSE_PDF_DEBUG")))
 
 
-def one_line(done: subprocess.CompletedProcess | object, code: int = 7) -> str:
+def one_line(done: Ran | object, code: int = 7) -> str:
     stderr = done.stderr  # type: ignore[attr-defined]
-    rc = done.returncode if isinstance(done, subprocess.CompletedProcess) else done.exit_code  # type: ignore[attr-defined]
+    rc = done.returncode if isinstance(done, Ran) else done.exit_code  # type: ignore[attr-defined]
     assert rc == code, stderr
     lines = [line for line in stderr.strip().splitlines() if line.startswith("cse-pdf: error")]
     assert len(lines) == 1, stderr
@@ -66,6 +65,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # ---- stamp -------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_stamp_keeps_another_childs_return_unless_forced(tmp_path: Path) -> None:
     a, b = _return(tmp_path / "a.pdf", "Alex Example"), _return(tmp_path / "b.pdf", "Bo Fictional")
     before = b.read_bytes()
@@ -77,6 +77,7 @@ def test_stamp_keeps_another_childs_return_unless_forced(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("how", ["same path", "relative path", "symlink", "hard link"])
+@pytest.mark.slow
 def test_stamp_never_writes_over_its_own_return_without_force(tmp_path: Path, how: str) -> None:
     a = _return(tmp_path / "a.pdf", "Alex Example")
     before = a.read_bytes()
@@ -101,6 +102,7 @@ def test_stamp_over_its_own_return_with_force_is_whole_and_atomic(tmp_path: Path
 
 
 @pytest.mark.parametrize("target", ["missing/stamped.pdf", "missing/deeper/stamped.pdf", "a.pdf/stamped.pdf"])
+@pytest.mark.slow
 def test_stamp_into_a_missing_folder_is_refused_and_nothing_made(tmp_path: Path, target: str) -> None:
     a = _return(tmp_path / "a.pdf", "Alex Example")
     line = one_line(cli("stamp", a, "-o", target, cwd=tmp_path))
@@ -108,6 +110,7 @@ def test_stamp_into_a_missing_folder_is_refused_and_nothing_made(tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
 
 
+@pytest.mark.slow
 def test_stamp_onto_a_folder_or_a_dangling_link_is_refused(tmp_path: Path) -> None:
     a = _return(tmp_path / "a.pdf", "Alex Example")
     (tmp_path / "folder.pdf").mkdir()
@@ -152,6 +155,7 @@ def test_generate_into_a_missing_folder_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt, name, extra", [("json", "board.json", ()), ("xlsx", "board.xlsx", ()),
                                               ("csv", "board.csv", ("--form", HIL))])
+@pytest.mark.slow
 def test_export_keeps_an_existing_file_unless_forced(database: Path, tmp_path: Path, fmt: str, name: str,
                                                      extra: tuple[str, ...]) -> None:
     (tmp_path / name).write_bytes(b"last month's")
@@ -190,6 +194,7 @@ def test_export_into_a_missing_folder_is_refused(database: Path, tmp_path: Path)
 
 # ---- report ------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_report_keeps_an_existing_report_unless_forced(database: Path, tmp_path: Path) -> None:
     (tmp_path / "board.html").write_text("last quarter", encoding="utf-8")
     line = one_line(cli("report", "--db", database, "-o", "board.html", cwd=tmp_path))
@@ -217,6 +222,7 @@ def test_report_csv_folder_with_a_missing_parent_is_refused(database: Path, tmp_
 
 # ---- distribute --------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_distribute_sends_nothing_twice_by_accident(tmp_path: Path) -> None:
     (tmp_path / "agencies.csv").write_text(AGENCIES, encoding="utf-8")
     args = ("distribute", "agencies.csv", "--form", HIL, "--from", SENDER, "--db", "db.sqlite3", "--out", "mail")
@@ -283,6 +289,7 @@ COMMANDS = {
                                          (errno.EDQUOT, "quota"), (errno.EIO, "Input/output error")],
                          ids=["ENOSPC", "EROFS", "EDQUOT", "EIO"])
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
+@pytest.mark.slow
 def test_a_failing_write_is_one_line_naming_the_file_and_leaves_nothing(
         database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, code: int, words: str) -> None:
     values = tmp_path / "values.json"
@@ -343,7 +350,10 @@ def test_ingest_out_that_cannot_be_made_is_one_line_before_any_file_is_read(tmp_
 # ---- a closed pipe: quietly ----------------------------------------------------------------------------------
 
 def _closed_pipe(*args: object, cwd: Path) -> subprocess.CompletedProcess:
-    """The command with its output's reader already gone, as in `cse-pdf list | head -0`."""
+    """The command with its output's reader already gone, as in `cse-pdf list | head -0`.
+
+    A subprocess: a broken pipe is a real file descriptor's EPIPE and how the process ends, which
+    CliRunner's in-memory streams cannot show."""
     clean = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME", "CSE_PDF_DEBUG")}
     clean["HOME"] = str(cwd)
     read_end, write_end = os.pipe()
@@ -356,6 +366,7 @@ def _closed_pipe(*args: object, cwd: Path) -> subprocess.CompletedProcess:
     return done
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_ends_every_printing_command_quietly(database: Path, tmp_path: Path) -> None:
     samples = sorted((REPO / "samples").glob("*.pdf"))[:6]
     for args in (("forms",), ("fields", HIL), ("read", *samples), ("score", samples[0]), ("list", "--db", database),
@@ -369,8 +380,10 @@ def test_a_closed_pipe_ends_every_printing_command_quietly(database: Path, tmp_p
             (args, done.stderr)
 
 
+@pytest.mark.slow
 def test_head_of_a_long_listing_ends_quietly(database: Path, tmp_path: Path) -> None:
     samples = sorted((REPO / "samples").glob("*.pdf"))
+    # A subprocess: a real pipe to `head`, which goes away mid-output (a broken pipe, as above).
     done = subprocess.run(f"{sys.executable} -m cse_pdf read {' '.join(map(str, samples))} | head -c 100",
                           shell=True, capture_output=True, text=True, cwd=tmp_path, executable="/bin/bash")
     assert len(done.stdout) == 100
@@ -380,6 +393,7 @@ def test_head_of_a_long_listing_ends_quietly(database: Path, tmp_path: Path) -> 
 # ---- names no file system takes ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("target", ["a" * 300 + ".pdf", "b" * 300 + "/x.pdf"], ids=["long name", "long folder"])
+@pytest.mark.slow
 def test_a_name_too_long_is_one_line_not_internal_error(tmp_path: Path, target: str) -> None:
     a = _return(tmp_path / "a.pdf", "Alex Example")
     for args in (("generate", RV, "-o", target), ("stamp", a, "-o", target)):

@@ -7,12 +7,8 @@ dropped its metadata; and discovery never walks into the --out folder, however -
 
 from __future__ import annotations
 
-import io
-import os
 import re
 import shutil
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 from typing import Callable
@@ -20,7 +16,9 @@ from typing import Callable
 import pikepdf
 import pymupdf
 import pytest
-from conftest import REPO, fictional_return, qpdf_flatten, write_return
+from helpers.cli import Ran, environment
+from helpers.cli import cse as run_cli
+from helpers.forms import REPO, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 
 from cse_pdf.form.catalog import find_form
@@ -35,10 +33,8 @@ HIL, RV = "hillingdon-cse", "cse-risk-vulnerability"
 SKIP_LINE = "skipped: a stamped copy made by cse-pdf"
 
 
-def cse(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "XDG_DATA_HOME")}
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=300)
+def cse(*args: object, cwd: Path | None = None) -> Ran:
+    return run_cli(*args, env=environment(without=("CSE_PDF_DB", "XDG_DATA_HOME")), cwd=cwd)
 
 
 def table(stdout: str) -> dict[str, int]:
@@ -142,6 +138,7 @@ RESAVES: dict[str, Callable[[Path, Path], None]] = {
 # ---- the mark ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_stamped_copy_carries_its_mark_in_the_identity_field_and_the_document_information(
         stamped: dict[str, Path], returns: dict[str, Path]) -> None:
     with pikepdf.open(stamped[HIL]) as pdf:
@@ -164,6 +161,7 @@ def test_the_identity_with_a_stamp_mark_round_trips_and_an_older_reader_still_re
         Identity("f", "1", "abc", stamped="x;form=other").encode()
 
 
+@pytest.mark.slow
 def test_reading_and_scoring_a_stamped_copy_still_work(stamped: dict[str, Path], returns: dict[str, Path]) -> None:
     for key in (HIL, RV):
         done = cse("score", stamped[key])
@@ -172,6 +170,7 @@ def test_reading_and_scoring_a_stamped_copy_still_work(stamped: dict[str, Path],
 
 
 @pytest.mark.parametrize("key", ["sample", f"{RV}-flat"])
+@pytest.mark.slow
 def test_stamping_a_stamped_copy_is_refused_in_one_line(stamped: dict[str, Path], key: str, tmp_path: Path) -> None:
     done = cse("stamp", stamped[key], "-o", tmp_path / "again.pdf")
     assert done.returncode == 2
@@ -183,6 +182,7 @@ def test_stamping_a_stamped_copy_is_refused_in_one_line(stamped: dict[str, Path]
 
 
 @pytest.mark.parametrize("resave", list(RESAVES))
+@pytest.mark.slow
 def test_a_stamped_copy_resaved_by_a_viewer_is_skipped_by_ingest(stamped: dict[str, Path], returns: dict[str, Path],
                                                                  resave: str, tmp_path: Path) -> None:
     db = str(tmp_path / "db.sqlite3")
@@ -201,6 +201,7 @@ def test_a_stamped_copy_resaved_by_a_viewer_is_skipped_by_ingest(stamped: dict[s
     assert len(records(db)) == 1  # neither a new assessment nor a new revision
 
 
+@pytest.mark.slow
 def test_ingest_with_out_inside_the_input_folder_three_times_records_one_assessment_once(
         returns: dict[str, Path], tmp_path: Path, db_url: str) -> None:
     inbox = tmp_path / "P"
@@ -217,6 +218,7 @@ def test_ingest_with_out_inside_the_input_folder_three_times_records_one_assessm
     assert len(list((inbox / "stamped").rglob("*.pdf"))) == 3
 
 
+@pytest.mark.slow
 def test_stamped_copies_named_directly_or_by_their_folder_are_skipped_and_nothing_recorded(
         returns: dict[str, Path], tmp_path: Path, db_url: str) -> None:
     out = tmp_path / "out"
@@ -310,6 +312,7 @@ def _only_mark(src: Path, dst: Path, keep: str) -> None:
 
 
 @pytest.mark.parametrize("keep", ["identity", "info", "xmp", "summary-page"])
+@pytest.mark.slow
 def test_each_mark_alone_tells_a_stamped_copy(stamped: dict[str, Path], keep: str, tmp_path: Path) -> None:
     copy = tmp_path / "copy.pdf"
     _only_mark(stamped[HIL], copy, keep)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers.cli import Ran, cse
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "medium-pdfjs.pdf"
@@ -15,9 +13,9 @@ SAMPLE = REPO / "samples" / "medium-pdfjs.pdf"
 NAMES = ["red\x1b[31m.pdf", "bell\x07.pdf", "c1\x9b2J.pdf", "bidi\u202efdp.exe.pdf", "line\nbreak.pdf"]
 
 
-def cse_pdf(*args: object) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *map(os.fsencode, map(str, args))], capture_output=True,
-                          cwd=REPO, timeout=300)
+def cse_pdf(*args: object) -> Ran:
+    """The raw bytes it printed, as a terminal would get them."""
+    return cse(*args, cwd=REPO, text=False)
 
 
 def _no_controls(text: bytes) -> bool:
@@ -26,6 +24,7 @@ def _no_controls(text: bytes) -> bool:
 
 
 @pytest.mark.parametrize("name", NAMES, ids=["esc", "bel", "csi", "bidi", "newline"])
+@pytest.mark.slow
 def test_generate_and_stamp_print_the_written_path_escaped(name: str, tmp_path: Path) -> None:
     blank = tmp_path / name
     made = cse_pdf("generate", "hillingdon-cse", "-o", blank)

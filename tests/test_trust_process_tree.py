@@ -14,11 +14,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers.forms import REPO
 
 from cse_pdf.returned.guard import GuardedReader, Limits, die_with_parent, guarded
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+pytestmark = [pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc"),
+              pytest.mark.slow]  # process trees started, killed and waited for
 
 MARK = "CSE_PDF_TREE_TEST"
 SAMPLES = sorted((REPO / "samples").glob("*.pdf"))
@@ -86,6 +87,7 @@ def _wait_until(condition, seconds: float) -> bool:  # type: ignore[no-untyped-d
 
 
 def _start(args: list[str], mark: str, tmp_path: Path) -> subprocess.Popen:
+    """A subprocess: the test kills it and then looks for what is left of its process tree."""
     env = {k: v for k, v in os.environ.items() if k not in ("CSE_PDF_DB", "CSE_PDF_DEBUG")}
     env.update({MARK: mark, "HOME": str(tmp_path)})
     return subprocess.Popen([sys.executable, "-m", "cse_pdf", *args], env=env, stdout=subprocess.DEVNULL,

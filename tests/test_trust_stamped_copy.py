@@ -49,6 +49,7 @@ def outcome(path: Path) -> tuple[dict, dict, list[str]]:
 @pytest.mark.parametrize("form,answers,stated", RETURNS,
                          ids=[f"{f}-{'high' if a is HILLINGDON_HIGH else 'low' if a is HILLINGDON_LOW else 'rv'}-{s}"
                               for f, a, s in RETURNS])
+@pytest.mark.slow
 def test_scoring_the_stamped_copy_gives_the_returns_assessment(form: str, answers: dict, stated: str | None,
                                                                tmp_path: Path) -> None:
     spec = find_form(form)
@@ -83,6 +84,7 @@ SAMPLES = sorted(p for p in (REPO / "samples").glob("*.pdf") if not p.name.start
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_every_real_return_scores_the_same_once_stamped(sample: Path, tmp_path: Path) -> None:
     copy = tmp_path / "stamped.pdf"
     copy.write_bytes(stamp(sample).pdf)

@@ -18,7 +18,7 @@ from functools import reduce
 from pathlib import Path
 
 import pytest
-from report_data import _record
+from helpers.report_data import _record
 
 from cse_pdf.form import spec as S
 from cse_pdf.form.catalog import find_form
@@ -157,6 +157,7 @@ def random_facts(spec: FormSpec, rng: random.Random, n: int) -> list[AssessmentF
 
 
 @pytest.mark.parametrize("form_id", ["hillingdon-cse", "cse-risk-vulnerability"])
+@pytest.mark.slow
 def test_brute_force_no_hidden_cell_of_any_report_table_can_be_worked_out(form_id: str) -> None:
     spec = find_form(form_id)
     rng = random.Random(f"suppression-{form_id}")
@@ -251,6 +252,7 @@ def test_the_report_built_from_a_database_publishes_nothing_that_can_be_worked_o
     assert sum(check_table(t) for t in section.tables) > 5
 
 
+@pytest.mark.slow
 def test_the_2024_report_of_the_samples_gives_nothing_away(db_url: str, tmp_path: Path) -> None:
     """The issue's own case: the samples' checklist tables published "None ticked 6" of 7 beside a lone "<5"."""
     from cse_pdf.ingest import ingest

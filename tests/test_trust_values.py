@@ -7,15 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from hostile_values import ALL_CONTROLS, HOSTILE, as_read, hostile_return, targets
+from helpers.cli import Ran, cse
+from helpers.hostile_values import ALL_CONTROLS, HOSTILE, as_read, hostile_return, targets
 from pypdf import PdfReader
 
 from cse_pdf.base.errors import StoreError
@@ -31,8 +30,8 @@ HIL = "hillingdon-cse"
 EARLIER = Notice.of(NoticeCode.FIELD_MISSING, "client.postcode")  # a warning the reader found before
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cse_pdf", *args], capture_output=True, text=True)
+def cli(*args: str) -> Ran:
+    return cse(*args)
 
 
 # ---- the rule ------------------------------------------------------------------------------------
@@ -73,6 +72,7 @@ def test_a_response_holds_only_storable_text_and_says_which_fields_were_changed(
     assert not any("Ada" in w or "Youth" in w for w in r.warnings)  # never the text itself
 
 
+@pytest.mark.slow
 def test_reading_a_return_replaces_and_warns(tmp_path: Path) -> None:
     spec = find_form(HIL)
     for i, key in enumerate(("nul", "fffe", "escape", "nel", "all-controls")):
@@ -186,6 +186,7 @@ def refuse_marked(path: str):
     return result
 
 
+@pytest.mark.slow
 def test_a_value_the_database_refuses_fails_that_file_only(db_url: str, tmp_path: Path) -> None:
     spec = find_form(HIL)
     files = [hostile_return(tmp_path / "in", spec, "nul", i) for i in range(4)]
@@ -224,8 +225,9 @@ HUGE = {"huge-no-spaces": "y" * 100_000, "huge-newlines": "\n".join(["line"] * 5
 
 
 @pytest.mark.parametrize("form_id", [s.id for s in current_forms()])
+@pytest.mark.slow
 def test_the_summary_page_is_drawn_whatever_every_text_field_holds(form_id: str) -> None:
-    from conftest import fictional_return
+    from helpers.forms import fictional_return
 
     from cse_pdf.assess.claims import assess_return
     from cse_pdf.stamp.summary_page import SHORTENED, render_summary
@@ -245,6 +247,7 @@ def test_the_summary_page_is_drawn_whatever_every_text_field_holds(form_id: str)
         assert len(pages) <= 12, key  # a summary, however much was typed
 
 
+@pytest.mark.slow
 def test_the_stamp_command_takes_hostile_values(tmp_path: Path) -> None:
     spec = find_form(HIL)
     for i, key in enumerate(("nul", "long-no-spaces", "many-newlines", "mathtext-broken", "all-controls")):
@@ -260,6 +263,7 @@ LEGACY = ["Ada\ufffe\uffffBee", "\x1b[31mRed", "Line\x85Next\x9b", "$x^$", "$\\f
           "=1+1", "<script>x</script>", "a\x00b"]
 
 
+@pytest.mark.slow
 def test_every_recorded_value_exports_and_reports(db_url: str, tmp_path: Path) -> None:
     """Values written straight into the database, as an older cse-pdf could have: each database takes what
     it can hold (PostgreSQL refuses NUL), and every export and report format still takes all of them."""
@@ -298,6 +302,7 @@ def test_every_recorded_value_exports_and_reports(db_url: str, tmp_path: Path) -
     assert storable_text(legacy[0]) in agencies
 
 
+@pytest.mark.slow
 def test_show_never_prints_a_control_character_recorded_before_the_rule(tmp_path: Path) -> None:
     spec = find_form(HIL)
     db = str(tmp_path / "db.sqlite3")

@@ -18,7 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import every_answer, qpdf_flatten
 from engines.registry import FILLERS as ENGINES
 from engines.registry import fill
 from engines.visibility import (
@@ -30,6 +29,7 @@ from engines.visibility import (
     widget_ink,
     width_ratios,
 )
+from helpers.forms import every_answer, qpdf_flatten
 
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.fill import fill_bytes as cse_fill
@@ -97,6 +97,7 @@ def test_detector_sees_one_character_and_a_tick_but_not_an_empty_box(renderer, s
 
 @pytest.mark.parametrize("renderer", RENDERERS)
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.slow
 def test_every_filled_value_is_visible(engine, renderer, each_form, filled) -> None:
     spec, blank = each_form
     answers = every_answer(spec, checked=True, pick=-1)  # incl. "Zoë Łódź", "Ngozi Okonkwo-Ødegård"
@@ -111,6 +112,7 @@ def test_every_filled_value_is_visible(engine, renderer, each_form, filled) -> N
 
 @pytest.mark.parametrize("renderer", RENDERERS)
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.slow
 def test_unticked_boxes_stay_empty_and_first_options_show(engine, renderer, each_form, filled) -> None:
     spec, blank = each_form
     answers = every_answer(spec, checked=False, pick=0)
@@ -131,6 +133,7 @@ def _latin_cells():
 
 
 @pytest.mark.parametrize(("engine", "renderer"), list(_latin_cells()))
+@pytest.mark.slow
 def test_latin_text_is_drawn_in_full(engine, renderer, each_form, filled, reference) -> None:
     spec, blank = each_form
     answers = every_answer(spec, checked=True, pick=-1)
@@ -153,6 +156,7 @@ def _words(value: object) -> str:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.slow
 def test_the_text_drawn_is_the_text_typed(engine, each_form, filled, tmp_path) -> None:
     """Width and ink cannot tell 'Zoë Łódź' from ';P«·³EÍ' (glyphs looked up by the wrong codes):
     flatten the engine's own appearances (qpdf, no redrawing) and read the page text back inside
@@ -200,6 +204,7 @@ def arabic_chinese_table(request: pytest.FixtureRequest) -> list[str]:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.slow
 def test_arabic_and_chinese_text_is_recorded(engine, spec, blank_pdf, filled, arabic_chinese_table) -> None:
     """Known font limitation: recorded, asserted only for MuPDF (it embeds fonts for both scripts)."""
     field = _first(spec, "text")

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers.live_scenarios import SCENARIOS, check_sitting
 
 from cse_pdf.returned.read import read_form
 
-from live_scenarios import SCENARIOS, check_sitting
-
 from .browser_fill import fill_with_chromium, fill_with_firefox, require_browsers
+
+pytestmark = pytest.mark.slow  # the real Chromium and Firefox viewers
 
 REPO = Path(__file__).resolve().parents[2]
 

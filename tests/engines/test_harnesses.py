@@ -221,6 +221,7 @@ def test_fill_round_trip(fill: Filler, newline: str, form: Path, tmp_path: Path)
 
 
 @pytest.mark.parametrize("fill", ENGINES)
+@pytest.mark.slow
 def test_change_of_mind(fill: Filler, form: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
     fill(form, first, FIRST)
@@ -231,6 +232,7 @@ def test_change_of_mind(fill: Filler, form: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("fill", ENGINES)
 @pytest.mark.parametrize("bad", [{"client.nope": "x"}, {"risk.level": "9"},
                                  {"client.ethnicity": "ZZ"}])
+@pytest.mark.slow
 def test_unknown_names_are_errors(fill: Filler, form: Path, tmp_path: Path,
                                   bad: Values) -> None:
     with pytest.raises((KeyError, ValueError, RuntimeError)):

@@ -20,7 +20,7 @@ from cse_pdf.form.dates import parse_date
 from cse_pdf.form.derived import live_fields
 from cse_pdf.returned.read import read_form
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FORMS = {s.id: s for s in current_forms()}
 
 Step = tuple[str, str | bool]

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pikepdf
-from conftest import fictional_return, write_return
 
 from cse_pdf.form.spec import FormSpec
+from helpers.forms import fictional_return, write_return
 
 ALL_CONTROLS = "".join(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])
 

@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject,
-                           TextStringObject)
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 from reportlab.pdfgen import canvas
 
 REPO = Path(__file__).resolve().parents[2]
