@@ -156,7 +156,7 @@ def record(store: Store, spec: FormSpec, values: dict[str, Any], serial: str) ->
 
 
 def flag_counts(spec: FormSpec, facts: list) -> dict[str, int]:
-    table = flag_table(spec, facts, on=False)
+    table = flag_table(spec, facts, suppress_small=False)
     assert table is not None
     return {row.label: row.count for row in table.rows}
 

@@ -128,7 +128,7 @@ def test_the_default_tables_reach_the_report_titled_by_the_layout(tmp_path: Path
     rows = [{"person.setting": "club", "referral": "yes", "check.agency": "A"},
             {"person.setting": "school", "referral": None, "check.agency": "A"},
             {"person.setting": "club", "referral": "no", "check.agency": "B"}]
-    section = form_section(spec, facts(rows, [12, 15, None]), on=False)
+    section = form_section(spec, facts(rows, [12, 15, None]), suppress_small=False)
     by_id = {t.id: t for t in section.tables}
     assert list(by_id)[-4:] == ["age-band", "person-setting", "referral", "referring-agency"]
     assert by_id["person-setting"].title == "Where we met"
@@ -151,7 +151,7 @@ def test_a_report_section_sets_the_tables_their_order_and_titles(tmp_path: Path)
     """))
     assert fields_needed(spec) == {"signs.gifts", "signs.older", "signs.other", "contacts.1.kind", "check.agency"}
     rows = [{"signs.gifts": True, "signs.older": False, "signs.other": "", "contacts.1.kind": "a"}] * 2
-    section = form_section(spec, facts(rows, [10, 11]), on=False)
+    section = form_section(spec, facts(rows, [10, 11]), suppress_small=False)
     extras = [(t.id, t.title) for t in section.tables][-4:]
     assert extras == [("signs", "Signs seen"), ("contacts-1-kind", "First contact's kind"),
                       ("age-band", "Age on the date of the assessment"), ("referring-agency", "Referring agency")]
@@ -193,7 +193,7 @@ def test_a_breakdown_cannot_overwrite_a_standard_table_s_csv(tmp_path: Path) -> 
     """A table's id names its CSV file: a field called `reviews` must not replace the reviews table."""
     renamed = LAYOUT.replace("id: referral", "id: reviews").replace("field: referral", "field: reviews")
     spec = load_spec(layout(tmp_path, "report: {breakdowns: [{field: reviews}]}\n", base=renamed))
-    section = form_section(spec, facts([{"reviews": "yes"}], [None]), on=False)
+    section = form_section(spec, facts([{"reviews": "yes"}], [None]), suppress_small=False)
     ids = [t.id for t in section.tables]
     assert len(ids) == len(set(ids)) and "reviews" in ids and "reviews-2" in ids
     assert next(t for t in section.tables if t.id == "reviews-2").title == "Referred on"
