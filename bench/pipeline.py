@@ -10,10 +10,10 @@ import resource
 import time
 from pathlib import Path
 
-from cse_pdf.form.catalog import current_forms
-from cse_pdf.blank.generate import generate
-from cse_pdf.returned.read import read_form
 from cse_pdf.assess.score import assess
+from cse_pdf.blank.generate import generate
+from cse_pdf.form.catalog import current_forms
+from cse_pdf.returned.read import read_form
 from cse_pdf.stamp.stamped_copy import stamp
 
 SAMPLES = sorted((Path(__file__).resolve().parent.parent / "samples").glob("*.pdf"))

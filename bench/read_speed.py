@@ -24,8 +24,8 @@ from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from cse_pdf.base.errors import CsePdfError  # noqa: E402
 from cse_pdf.assess.claims import assess_return  # noqa: E402
+from cse_pdf.base.errors import CsePdfError  # noqa: E402
 from cse_pdf.returned.read import parse_pdf, read_opened  # noqa: E402
 
 

@@ -11,9 +11,9 @@ from helpers.forms import REPO
 from pypdf import PdfReader
 
 from cse_pdf.blank.generate import generate
+from cse_pdf.form.blocks import IDENTITY_FIELD
 from cse_pdf.form.catalog import current_forms
 from cse_pdf.form.derived import live_fields
-from cse_pdf.form.spec import IDENTITY_FIELD
 from cse_pdf.pdf.fields import collect_fields, on_states
 
 

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 
 from cse_pdf.base.errors import PdfInputError
 from cse_pdf.blank.generate import generate
+from cse_pdf.form.blocks import Field
 from cse_pdf.form.catalog import current_forms
-from cse_pdf.form.spec import Field, FormSpec
+from cse_pdf.form.spec import FormSpec
 from cse_pdf.returned.guard import Limits, guarded
 from cse_pdf.returned.read import read_form
 

@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 from helpers.forms import REPO
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import ArrayObject, BooleanObject, NameObject, TextStringObject
 
 from cse_pdf.pdf.fields import collect_fields
 from cse_pdf.returned.read import read_form

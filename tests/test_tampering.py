@@ -15,8 +15,8 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from cse_pdf.assess.claims import assess_return
+from cse_pdf.form.blocks import IDENTITY_FIELD
 from cse_pdf.form.identity import Identity
-from cse_pdf.form.spec import IDENTITY_FIELD
 from cse_pdf.pdf.fields import collect_fields
 from cse_pdf.returned.read import read_form
 

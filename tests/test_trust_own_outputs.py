@@ -21,9 +21,9 @@ from helpers.cli import cse as run_cli
 from helpers.forms import REPO, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader, PdfWriter
 
+from cse_pdf.form.blocks import IDENTITY_FIELD
 from cse_pdf.form.catalog import find_form
 from cse_pdf.form.identity import STAMPED_INFO_KEY, Identity
-from cse_pdf.form.spec import IDENTITY_FIELD
 from cse_pdf.ingest import SKIPPED, discover
 from cse_pdf.returned.read import open_pdf, read_form, read_opened
 from cse_pdf.stamp.stamped_copy import is_stamped_copy

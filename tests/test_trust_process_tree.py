@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from helpers.forms import REPO
 
-from cse_pdf.returned.guard import GuardedReader, Limits, die_with_parent, guarded
+from cse_pdf.returned.guard import GuardedReader, Limits, guarded
 
 pytestmark = [pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc"),
               pytest.mark.slow]  # process trees started, killed and waited for

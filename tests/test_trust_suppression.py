@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from helpers.report_data import _record
 
-from cse_pdf.form import spec as S
 from cse_pdf.form.catalog import find_form
+from cse_pdf.form.rules import TotalRule
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.report import build_report
 from cse_pdf.report.suppression import SMALL, WITHHELD, suppress
@@ -114,7 +114,7 @@ def random_facts(spec: FormSpec, rng: random.Random, n: int) -> list[AssessmentF
     small counts and large ones side by side."""
     assert spec.scoring is not None
     levels = [lv.level for lv in spec.scoring.levels]
-    flags = [(i, _flag_text(r.flag)) for i, r in enumerate(spec.scoring.rules) if not isinstance(r, S.TotalRule)
+    flags = [(i, _flag_text(r.flag)) for i, r in enumerate(spec.scoring.rules) if not isinstance(r, TotalRule)
              and getattr(r, "flag", None)]
     choice_fields = [f for f in spec.fields if f.type in ("radio", "dropdown")]
 

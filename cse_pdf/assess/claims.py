@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Mapping
 
 from cse_pdf.assess.score import Assessment, assess
 from cse_pdf.base.notices import Notice, NoticeCode
+from cse_pdf.form.blocks import LIVE_FIELDS, LIVE_PREFIX
 from cse_pdf.form.derived import live_fields, unanswered_ids
-from cse_pdf.form.spec import LIVE_FIELDS, LIVE_PREFIX, FormSpec
+from cse_pdf.form.spec import FormSpec
 
 if TYPE_CHECKING:
     from cse_pdf.returned.read import Response

@@ -13,9 +13,9 @@ from typing import Any, Mapping
 
 from cse_pdf.base.errors import SpecError
 from cse_pdf.base.notices import Notice, NoticeCode, messages
-from cse_pdf.form import spec as S
 from cse_pdf.form.dates import DateUnreadable, age_on, parse_date
 from cse_pdf.form.derived import is_answered, unanswered_ids
+from cse_pdf.form.rules import AgeCondition, AnswerCondition, BaseLevelCondition, CountCondition, TotalRule
 from cse_pdf.form.spec import FormSpec, fill_placeholders
 
 
@@ -167,7 +167,7 @@ def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
     reasons: list[Reason] = []
 
     for rule in sc.rules:
-        if isinstance(rule, S.TotalRule):
+        if isinstance(rule, TotalRule):
             level, facts = _total(rule, ctx)
             reasons.append(Reason("total", level, fill_placeholders(rule.reason, facts | _label(spec, level))))
         elif rule.level is not None:
@@ -180,7 +180,7 @@ def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
 
     level = base
     for rule in sc.rules:
-        if not isinstance(rule, S.TotalRule) and rule.raise_by is not None:
+        if not isinstance(rule, TotalRule) and rule.raise_by is not None:
             facts = _holds(rule, ctx)
             raised = min(top, base + rule.raise_by)
             if facts is not None and raised > base:  # at the top level already: nothing to raise or say
@@ -191,7 +191,7 @@ def assess(spec: FormSpec, values: Mapping[str, Any]) -> Assessment:
     flags: list[Raised] = []
     advice: list[Raised] = []
     for index, rule in enumerate(sc.rules):
-        if isinstance(rule, S.TotalRule) or rule.effect not in ("flag", "advice"):
+        if isinstance(rule, TotalRule) or rule.effect not in ("flag", "advice"):
             continue
         facts = _holds(rule, ctx)
         if facts is not None:
@@ -258,7 +258,7 @@ def _label(spec: FormSpec, level: int) -> dict[str, object]:
     return {"level_label": spec.level(level).label}
 
 
-def _total(rule: S.TotalRule, ctx: _Context) -> tuple[int, dict[str, object]]:
+def _total(rule: TotalRule, ctx: _Context) -> tuple[int, dict[str, object]]:
     members = ctx.spec.scoring.groups[rule.of]
     answered = [n for n in (ctx.number(fid) for fid in members) if n is not None]
     total = sum(answered)
@@ -275,7 +275,7 @@ def _total(rule: S.TotalRule, ctx: _Context) -> tuple[int, dict[str, object]]:
 def _holds(cond: Any, ctx: _Context) -> dict[str, object] | None:
     """The facts behind a condition when it holds, else None."""
     values = ctx.values
-    if isinstance(cond, S.CountCondition):
+    if isinstance(cond, CountCondition):
         hits = []
         for fid in ctx.spec.scoring.groups[cond.of]:
             v = values.get(fid)
@@ -292,15 +292,15 @@ def _holds(cond: Any, ctx: _Context) -> dict[str, object] | None:
         if len(hits) >= cond.count_at_least:
             return {"count": len(hits), "fields": ", ".join(ctx.label(h) for h in hits)}
         return None
-    if isinstance(cond, S.AnswerCondition):
+    if isinstance(cond, AnswerCondition):
         v = values.get(cond.field)
         if v in cond.values:
             f = ctx.spec.field_map[cond.field]
             return {"field": f.label, "value": f.option_label(v)}
         return None
-    if isinstance(cond, S.AgeCondition):
+    if isinstance(cond, AgeCondition):
         return _age(cond, ctx)
-    if isinstance(cond, S.BaseLevelCondition):
+    if isinstance(cond, BaseLevelCondition):
         assert ctx.base_level is not None, "validated: level rules never depend on base_level"
         return {"base_level": ctx.base_level} if ctx.base_level >= cond.at_least else None
     parts = [_holds(sub, ctx) for sub in cond.conditions]
@@ -309,7 +309,7 @@ def _holds(cond: Any, ctx: _Context) -> dict[str, object] | None:
     return {} if any(p is not None for p in parts) else None
 
 
-def _age(cond: S.AgeCondition, ctx: _Context) -> dict[str, object] | None:
+def _age(cond: AgeCondition, ctx: _Context) -> dict[str, object] | None:
     dob_text, on_text = ctx.values.get(cond.dob), ctx.values.get(cond.on)
     dates = {}
     unreadable = False

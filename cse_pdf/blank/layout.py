@@ -32,8 +32,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from cse_pdf.form import spec as S
+from cse_pdf.form import blocks
 from cse_pdf.form.derived import live_fields
+from cse_pdf.form.spec import FormSpec
 
 WidgetKind = Literal["text", "multiline", "date", "checkbox", "radio", "dropdown", "calculated"]
 
@@ -164,7 +165,7 @@ class FormDocTemplate(SimpleDocTemplate):
 class StoryBuilder:
     """Turns each block kind into flowables; every widget goes into `placements`."""
 
-    def __init__(self, spec: S.FormSpec, legacy: bool = False) -> None:
+    def __init__(self, spec: FormSpec, legacy: bool = False) -> None:
         self.spec = spec
         self.placements: list[Placement] = []
         # `legacy`: the layout of cse-pdf before NewPage and Gap, which could leave a page blank; only
@@ -178,13 +179,13 @@ class StoryBuilder:
         return PageBreak() if self.legacy else NewPage()
 
     # -- fields --------------------------------------------------------------------------------
-    def frame(self, field: S.Field, width: float | None = None, export: str | None = None,
+    def frame(self, field: blocks.Field, width: float | None = None, export: str | None = None,
               kind: WidgetKind | None = None) -> FieldFrame:
         kind = kind or field.type
         height = {"multiline": field.lines * LINE_HEIGHT + 4, "checkbox": BOX, "radio": BOX}.get(kind, TEXT_HEIGHT)
         return FieldFrame(self.placements, field.id, kind, height, width, export)
 
-    def input_for(self, field: S.Field, width: float) -> Flowable:
+    def input_for(self, field: blocks.Field, width: float) -> Flowable:
         """The thing to the right of a label: a box, a date box with its hint, or a row of options."""
         if field.type == "radio":
             return self.option_grid(field, width)
@@ -193,7 +194,7 @@ class StoryBuilder:
                         width)
         return self.frame(field, width * field.width if field.width < 1 else None)
 
-    def option_grid(self, field: S.Field, width: float) -> Flowable:
+    def option_grid(self, field: blocks.Field, width: float) -> Flowable:
         """Radio options in `columns` columns, filled top to bottom like the paper form."""
         cells = [self.option_cell(self.frame(field, BOX, export=o.value, kind="radio"), o.label)
                  for o in field.options]
@@ -202,7 +203,7 @@ class StoryBuilder:
     def option_cell(self, box: FieldFrame, label: str) -> list:
         return [box, Paragraph(markup(label), STYLES["label"])]
 
-    def labelled(self, field: S.Field, label_width: float, width: float = FRAME_WIDTH) -> Flowable:
+    def labelled(self, field: blocks.Field, label_width: float, width: float = FRAME_WIDTH) -> Flowable:
         label = Paragraph(markup(field.label), STYLES["label"])
         if field.type == "multiline" and field.lines > 3:  # long answers: label above, full width box
             return KeepTogether([Paragraph(markup(field.label), STYLES["label_bold"]), self.gap(0, 2),
@@ -211,24 +212,24 @@ class StoryBuilder:
         return _row([label, self.input_for(field, right - 4)], [label_width, right], width)
 
     # -- blocks --------------------------------------------------------------------------------
-    def block(self, block: S.Block, width: float = FRAME_WIDTH, nested: bool = False) -> list[Flowable]:
+    def block(self, block: blocks.Block, width: float = FRAME_WIDTH, nested: bool = False) -> list[Flowable]:
         """Flowables for one block; `nested` inside a side-by-side table, where nothing may keep together."""
-        if isinstance(block, S.Heading):
+        if isinstance(block, blocks.Heading):
             return [Paragraph(markup(block.heading), STYLES["heading"])]  # kept with what follows: see section()
-        if isinstance(block, S.Subheading):
+        if isinstance(block, blocks.Subheading):
             return [Paragraph(markup(block.subheading), STYLES["subheading"])]
-        if isinstance(block, S.Paragraph):
+        if isinstance(block, blocks.Paragraph):
             return [Paragraph(markup(block.paragraph), STYLES["body"]), self.gap(0, 4)]
-        if isinstance(block, S.Note):
+        if isinstance(block, blocks.Note):
             return [_boxed(Paragraph(markup(block.note), STYLES["label_bold"]), width), self.gap(0, 6)]
-        if isinstance(block, S.FieldBlock):
+        if isinstance(block, blocks.FieldBlock):
             return [self.labelled(block.field, 0.32 * width, width), self.gap(0, 3)]
-        if isinstance(block, S.FieldsBlock):
+        if isinstance(block, blocks.FieldsBlock):
             out: list[Flowable] = []
             for f in block.fields:
                 out += [self.labelled(f, block.label_width * width, width), self.gap(0, 3)]
             return out
-        if isinstance(block, S.Checklist):
+        if isinstance(block, blocks.Checklist):
             if block.notes:  # one item a row: may run across pages, header repeated
                 out = [self.noted_checklist(block, width), self.gap(0, 3)]
             else:  # a column-major grid split over two pages would read out of order: keep it whole
@@ -237,15 +238,15 @@ class StoryBuilder:
             if block.other:
                 out += [self.labelled(block.other, 0.32 * width, width), self.gap(0, 3)]
             return out
-        if isinstance(block, S.Repeat):
+        if isinstance(block, blocks.Repeat):
             return [self.repeat(block, width), self.gap(0, 6)]
-        if isinstance(block, S.Table):
+        if isinstance(block, blocks.Table):
             return [self.table(block, width), self.gap(0, 6)]
-        if isinstance(block, S.Scale):
+        if isinstance(block, blocks.Scale):
             return [self.scale(block.scale, width), self.gap(0, 6)]
-        if isinstance(block, S.PageBreak):
+        if isinstance(block, blocks.PageBreak):
             return [self.new_page()]
-        if isinstance(block, S.SideBySide):
+        if isinstance(block, blocks.SideBySide):
             n = len(block.side_by_side)
             gap = 10.0
             col_w = (width - gap * (n - 1)) / n
@@ -260,23 +261,23 @@ class StoryBuilder:
             t = Table([cells], colWidths=widths)
             t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_NO_PADDING]))
             return [t, self.gap(0, 4)]
-        if isinstance(block, S.Live):
+        if isinstance(block, blocks.Live):
             return [self.live(block, width), self.gap(0, 6)]
         raise TypeError(f"unknown block {type(block).__name__}")
 
-    def live(self, block: S.Live, width: float) -> Flowable:
+    def live(self, block: blocks.Live, width: float) -> Flowable:
         """The calculated fields, boxed and labelled as calculated, read-only grey."""
         inner = width - 12
         rows: list[Flowable] = [Paragraph(markup(block.live), STYLES["label_bold"]),
                                 Paragraph(markup(block.hint), STYLES["hint"]), self.gap(0, 4)]
         for name in live_fields(self.spec):
-            label = S.LIVE_FIELDS[name]
+            label = blocks.LIVE_FIELDS[name]
             if name == "category":
                 level_name = self.spec.summary.level_name if self.spec.summary else "category"
                 label = f"Suggested {level_name}"
             lines = {"why": 3, "flags": 4}.get(name, 0)
             height = lines * LINE_HEIGHT + 4 if lines else TEXT_HEIGHT
-            box = FieldFrame(self.placements, f"{S.LIVE_PREFIX}.{name}", "calculated", height)
+            box = FieldFrame(self.placements, f"{blocks.LIVE_PREFIX}.{name}", "calculated", height)
             rows += [_row([Paragraph(markup(f"{label} (calculated)"), STYLES["label"]), box],
                           [0.32 * inner, 0.68 * inner], inner), self.gap(0, 3)]
         t = Table([[rows]], colWidths=[width])
@@ -285,13 +286,13 @@ class StoryBuilder:
                                ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
         return KeepTogether([t])
 
-    def checklist_grid(self, block: S.Checklist, width: float) -> Flowable:
+    def checklist_grid(self, block: blocks.Checklist, width: float) -> Flowable:
         boxes = {f.id: f for f in block.fields}
         cells = [self.option_cell(self.frame(boxes[f"{block.checklist}.{item.id}"], BOX), item.label)
                  for item in block.items]
         return _grid(cells, block.columns, width)
 
-    def noted_checklist(self, block: S.Checklist, width: float) -> Flowable:
+    def noted_checklist(self, block: blocks.Checklist, width: float) -> Flowable:
         """One item a row: tick, the indicator in full, and a notes box beside it."""
         fields = block.field_map
         label_w = 0.46 * width
@@ -310,7 +311,7 @@ class StoryBuilder:
         ]))
         return t
 
-    def repeat(self, block: S.Repeat, width: float) -> Flowable:
+    def repeat(self, block: blocks.Repeat, width: float) -> Flowable:
         """A header of column labels, then `rows` rows of boxes; splits across pages, header repeated."""
         fields = {f.id: f for f in block.fields}
         inner = width - 16
@@ -330,7 +331,7 @@ class StoryBuilder:
         ]))
         return t
 
-    def scale(self, field: S.Field, width: float) -> Flowable:
+    def scale(self, field: blocks.Field, width: float) -> Flowable:
         rows = [[Paragraph(markup(field.label), STYLES["label_bold"]), ""]]
         for o in field.options:
             rows.append([self.frame(field, BOX, export=o.value, kind="radio"),
@@ -347,7 +348,7 @@ class StoryBuilder:
         ]))
         return t
 
-    def table(self, block: S.Table, width: float) -> Flowable:
+    def table(self, block: blocks.Table, width: float) -> Flowable:
         rows = []
         for i, row in enumerate(block.table):
             style = STYLES["cell_head"] if block.header and i == 0 else STYLES["cell"]
@@ -362,7 +363,7 @@ class StoryBuilder:
         t.setStyle(TableStyle(cmds))
         return t
 
-    def section(self, section: S.Section, first: bool) -> list[Flowable]:
+    def section(self, section: blocks.Section, first: bool) -> list[Flowable]:
         out: list[Flowable] = []
         if section.new_page and not first:
             out.append(self.new_page())
@@ -373,7 +374,7 @@ class StoryBuilder:
         pending: list[Flowable] = []  # a heading waits to be kept on the page of what it heads
         for block in section.blocks:
             flowables = self.block(block)
-            if isinstance(block, (S.Heading, S.Subheading)):
+            if isinstance(block, (blocks.Heading, blocks.Subheading)):
                 pending += flowables
             elif pending and flowables:  # break first unless the heading and the start of its block fit
                 needed = sum(_height(f) for f in pending + flowables[:1])
@@ -440,7 +441,7 @@ def _boxed(flowable: Flowable, width: float) -> Table:
     return t
 
 
-def render_pages(spec: S.FormSpec, legacy: bool = False) -> tuple[bytes, list[Placement]]:
+def render_pages(spec: FormSpec, legacy: bool = False) -> tuple[bytes, list[Placement]]:
     """The form's pages without any fields yet, and where each widget belongs (`legacy`: as laid out by
     cse-pdf before blank pages were prevented, for flattened copies of blanks generated then)."""
     builder = StoryBuilder(spec, legacy)

@@ -22,8 +22,9 @@ from pypdf.generic import (
 
 from cse_pdf.blank.layout import Placement, placements_by_field
 from cse_pdf.blank.live_scoring import calculate_script
+from cse_pdf.form.blocks import IDENTITY_FIELD, LIVE_FIELDS, LIVE_PREFIX, Field
 from cse_pdf.form.identity import Identity
-from cse_pdf.form.spec import IDENTITY_FIELD, LIVE_FIELDS, LIVE_PREFIX, Field, FormSpec
+from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf import appearance as ap
 from cse_pdf.pdf.form_font import FORM_FONT, add_form_font
 

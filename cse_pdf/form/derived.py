@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from cse_pdf.form import spec as S
-from cse_pdf.form.spec import LIVE_FIELDS, FormSpec, TotalRule
+from cse_pdf.form.blocks import LIVE_FIELDS
+from cse_pdf.form.rules import AgeCondition, AnswerCondition, CountCondition, Scoring, TotalRule
+from cse_pdf.form.spec import FormSpec
 
 
-def fields_of(cond: Any, sc: S.Scoring) -> list[str]:
+def fields_of(cond: Any, sc: Scoring) -> list[str]:
     """Every field a rule or condition reads, in the order it names them."""
-    if isinstance(cond, (S.TotalRule, S.CountCondition)):
+    if isinstance(cond, (TotalRule, CountCondition)):
         return list(sc.groups[cond.of])
-    if isinstance(cond, S.AnswerCondition):
+    if isinstance(cond, AnswerCondition):
         return [cond.field]
-    if isinstance(cond, S.AgeCondition):
+    if isinstance(cond, AgeCondition):
         return [cond.dob, cond.on]
     return [fid for sub in getattr(cond, "conditions", ()) for fid in fields_of(sub, sc)]
 

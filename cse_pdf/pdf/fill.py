@@ -16,7 +16,8 @@ import pikepdf
 from pikepdf import Name
 
 from cse_pdf.base.errors import ValuesError
-from cse_pdf.form.spec import LIVE_PREFIX, Field, FormSpec
+from cse_pdf.form.blocks import LIVE_PREFIX, Field
+from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf import appearance as ap
 from cse_pdf.pdf.fields import PdfField, collect_fields, on_states
 from cse_pdf.pdf.form_font import FORM_FONT, add_form_font

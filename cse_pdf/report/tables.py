@@ -17,9 +17,10 @@ from typing import Callable, Iterable, Literal
 from cse_pdf.assess.person import normalise_name
 from cse_pdf.base.errors import CsePdfError
 from cse_pdf.base.storable import storable_text
-from cse_pdf.form import spec as S
 from cse_pdf.form.catalog import find_form
-from cse_pdf.form.spec import Breakdown, FormSpec
+from cse_pdf.form.downstream import Breakdown
+from cse_pdf.form.rules import TotalRule
+from cse_pdf.form.spec import FormSpec
 from cse_pdf.report.suppression import Suppressed, shown_count, suppress
 from cse_pdf.store.reports import AssessmentFacts
 
@@ -227,7 +228,7 @@ def flag_table(spec: FormSpec, facts: Facts, suppress_small: bool) -> CountTable
 def _flag_rules(spec: FormSpec) -> dict[int, str]:
     """The layout's flag rules: index in `rules` → the flag's template."""
     return {i: r.flag for i, r in enumerate(spec.scoring.rules if spec.scoring else ())
-            if not isinstance(r, S.TotalRule) and getattr(r, "flag", None)}
+            if not isinstance(r, TotalRule) and getattr(r, "flag", None)}
 
 
 def _current_rule_of(spec: FormSpec) -> Callable[[str, int], int | None]:

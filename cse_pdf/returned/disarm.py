@@ -18,7 +18,8 @@ from pikepdf import Array, Dictionary, Name, Stream
 
 from cse_pdf.blank.live_scoring import calculate_script
 from cse_pdf.blank.widgets import DATE_SCRIPTS, LEGACY_DATE_SCRIPTS
-from cse_pdf.form.spec import LIVE_FIELDS, FormSpec
+from cse_pdf.form.blocks import LIVE_FIELDS
+from cse_pdf.form.spec import FormSpec
 
 # Actions that only move around inside the document or show/hide/reset its own fields.
 HARMLESS_ACTIONS = {"/GoTo", "/Named", "/ResetForm", "/Hide", "/SetOCGState", "/Thread", "/Trans"}

@@ -22,9 +22,10 @@ from cse_pdf.base.errors import DamagedPdfError, EncryptedPdfError, NotACsePdfFo
 from cse_pdf.base.notices import Notice, NoticeCode, messages
 from cse_pdf.base.regular_files import read_regular
 from cse_pdf.base.storable import storable_values
+from cse_pdf.form.blocks import IDENTITY_FIELD, LIVE_PREFIX, Field
 from cse_pdf.form.catalog import current_forms, find_form
 from cse_pdf.form.identity import Identity
-from cse_pdf.form.spec import IDENTITY_FIELD, LIVE_PREFIX, Field, FormSpec
+from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.encryption import READ_PASSWORD_ENV
 from cse_pdf.pdf.fields import PdfField, PdfName, collect_fields
 from cse_pdf.pdf.stream_limits import check_opened, check_page_content, check_raw

@@ -21,8 +21,9 @@ from cse_pdf.assess.claims import assess_return, live_outputs
 from cse_pdf.assess.history import PreviousAssessment
 from cse_pdf.assess.score import Assessment
 from cse_pdf.base.errors import DamagedPdfError, PdfInputError
+from cse_pdf.form.blocks import IDENTITY_FIELD
 from cse_pdf.form.identity import STAMPED_INFO_KEY
-from cse_pdf.form.spec import IDENTITY_FIELD, FormSpec
+from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.fill import fill, fill_calculated
 from cse_pdf.pdf.lock import flatten
 from cse_pdf.returned.disarm import disarm
