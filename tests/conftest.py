@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,10 @@ import pytest
 from cse_pdf.blank.generate import generate
 from cse_pdf.form.catalog import current_forms, find_form
 from cse_pdf.form.spec import FormSpec
+
+# A developer's own Board forms ($CSE_PDF_LAYOUTS in their shell) are not the forms under test; tests that
+# want extra folders set the variable themselves (tests/test_third_form.py, test_catalog.py).
+os.environ.pop("CSE_PDF_LAYOUTS", None)
 
 FORM_IDS = [spec.id for spec in current_forms()]  # every installed form, none named here
 
