@@ -64,6 +64,13 @@ def main(package: str = "cse_pdf") -> None:
         return depth[c]
 
     levels = max(level(c) for c in range(len(components)))
+
+    def chain(c: int) -> list[str]:
+        below = {comp_of[w] for v in components[c] for w in out[v]} - {c}
+        nxt = max(below, key=level, default=None)
+        return [components[c][0]] + ([] if nxt is None else chain(nxt))
+
+    longest = chain(max(range(len(components)), key=level))
     root = Path(__import__(package).__file__).parent
     sizes = sorted(
         ((sum(1 for _ in p.open(encoding="utf-8")), str(p.relative_to(root.parent))) for p in root.rglob("*.py")),
@@ -71,7 +78,7 @@ def main(package: str = "cse_pdf") -> None:
     )
     print(f"modules:        {len(modules)}")
     print(f"import arrows:  {len(edges)}")
-    print(f"levels:         {levels}")
+    print(f"levels:         {levels}  ({' > '.join(m.removeprefix(package + '.') for m in longest)})")
     print(f"cycles:         {len(cycles)} {cycles if cycles else ''}")
     print(f"largest module: {sizes[0][1]} ({sizes[0][0]} lines)")
 
