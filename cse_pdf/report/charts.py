@@ -5,9 +5,11 @@ as mathtext or TeX (`parse_math=False` on every text artist, `text.usetex` off),
 characters no font or format can hold replaced (storable.py), so no name can stop
 the Board report.
 
-A chart shows exactly what its table publishes: a "<5" is a hatched grey bar up to
-5 marked "<5" (its true length is not drawn), a "*" has no bar and is marked "*".
-Bars are one dark colour that prints well in black and white.
+A chart shows exactly what its table publishes, and nothing a reader could take for a
+number it does not publish: a "<5" or a "*" has no bar at all, only a grey marker on
+the axis labelled "<5" or "*" (a bar of any length would read as a count). Long
+category labels wrap onto as many lines as they need, never cut. Bars are one dark
+colour that prints well in black and white.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ INK = "#1f3a5f"
 SMALL_FILL = "#d9d9d9"
 FONT = "DejaVu Sans"
 Format = Literal["png", "svg"]
+HIDDEN = ("<5", "*")  # published in place of a count: no bar may stand for them
+LABEL_CHARS = 38  # a category label wraps at this many characters a line
 
 
 def _figure(width_in: float, height_in: float) -> Figure:
@@ -48,69 +52,74 @@ def chart(table: CountTable, fmt: Format = "png", width_in: float = 4.2, dpi: in
     """The table as a titled, labelled bar chart; months run left to right, categories top to bottom."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a glyph DejaVu lacks (an emoji in a name) is drawn as a box, quietly
-        return _chart(table, fmt, width_in, dpi)
+        fig = draw(table, width_in)
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Software": None} if fmt == "png" else {"Date": None})
+        return buf.getvalue()
 
 
-def _chart(table: CountTable, fmt: Format, width_in: float, dpi: int) -> bytes:
+def wrap_label(text: str, width: int = LABEL_CHARS) -> str:
+    """A category label on as many lines as it needs: a reader must see all of it, so it is never cut."""
+    return textwrap.fill(_plain(text), width, break_long_words=True, break_on_hyphens=True) or " "
+
+
+def draw(table: CountTable, width_in: float = 4.2) -> Figure:
+    """The chart as a matplotlib figure (what `chart` saves; tests read its artists)."""
     rows = table.rows
     values = [_bar_length(r.shown) for r in rows]
     longest = max([v for v in values if v is not None] + [5])
+    hidden = [i for i, v in enumerate(values) if v is None]
     if table.chart == "months":
         fig = _figure(width_in, 2.6)
         ax = fig.add_subplot()
         xs = range(len(rows))
-        bars = ax.bar(xs, [v or 0 for v in values], color=[_colour(r.shown) for r in rows], edgecolor=INK,
-                      linewidth=0.5, hatch=None)
+        bars = ax.bar(xs, [v or 0 for v in values], color=INK, edgecolor=INK, linewidth=0.5)
         for bar, r in zip(bars, rows):
-            if r.shown == "<5":
-                bar.set_hatch("////")
-            ax.annotate(r.shown, (bar.get_x() + bar.get_width() / 2, bar.get_height()), xytext=(0, 2),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=6.5, parse_math=False)
+            ax.annotate(r.shown, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        xytext=(0, 5 if r.shown in HIDDEN else 2), textcoords="offset points", ha="center",
+                        va="bottom", fontsize=6.5, fontweight="bold" if r.shown in HIDDEN else "normal",
+                        parse_math=False)
+        if hidden:
+            ax.scatter(hidden, [0] * len(hidden), marker="D", s=14, color=SMALL_FILL, edgecolor=INK, linewidth=0.6,
+                       zorder=3, clip_on=False, gid="hidden-count-markers")
         ax.set_xticks(list(xs), [_plain(r.label) for r in rows], rotation=60 if len(rows) > 6 else 0, ha="right"
                       if len(rows) > 6 else "center", fontsize=7, parse_math=False)
         ax.set_ylabel("Assessments", parse_math=False)
         ax.set_xlabel("Month completed", parse_math=False)
         ax.set_ylim(0, longest * 1.18)
     else:
-        labels = [textwrap.fill(_plain(r.label), 38, max_lines=2, placeholder="…") for r in rows]
-        height = max(1.4, 0.7 + 0.22 * len(rows) + 0.1 * sum(lbl.count("\n") for lbl in labels))
+        labels = [wrap_label(r.label) for r in rows]
+        height = max(1.4, 0.7 + 0.22 * len(rows) + 0.12 * sum(lbl.count("\n") for lbl in labels))
         fig = _figure(width_in, height)
         ax = fig.add_subplot()
         ys = range(len(rows))
-        bars = ax.barh(ys, [v or 0 for v in values], color=[_colour(r.shown) for r in rows], edgecolor=INK,
-                       linewidth=0.5, height=0.7)
+        bars = ax.barh(ys, [v or 0 for v in values], color=INK, edgecolor=INK, linewidth=0.5, height=0.7)
         for bar, r in zip(bars, rows):
-            if r.shown == "<5":
-                bar.set_hatch("////")
-            ax.annotate(r.shown, (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
-                        textcoords="offset points", ha="left", va="center", fontsize=7, parse_math=False)
+            ax.annotate(r.shown, (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                        xytext=(6 if r.shown in HIDDEN else 3, 0), textcoords="offset points", ha="left",
+                        va="center", fontsize=7, fontweight="bold" if r.shown in HIDDEN else "normal",
+                        parse_math=False)
+        if hidden:
+            ax.scatter([0] * len(hidden), hidden, marker="D", s=14, color=SMALL_FILL, edgecolor=INK, linewidth=0.6,
+                       zorder=3, clip_on=False, gid="hidden-count-markers")
         ax.set_yticks(list(ys), labels, fontsize=7, parse_math=False)
         ax.invert_yaxis()
         ax.set_xlabel("Assessments", parse_math=False)
         ax.set_xlim(0, longest * 1.2)
-    fig.suptitle(textwrap.fill(_plain(table.title), int(width_in * 13), max_lines=4, placeholder="…"), x=0.01,
-                 ha="left", fontsize=9, fontweight="bold", parse_math=False)
+    fig.suptitle(textwrap.fill(_plain(table.title), int(width_in * 13)), x=0.01, ha="left", fontsize=9,
+                 fontweight="bold", parse_math=False)
     (ax.yaxis if table.chart == "months" else ax.xaxis).set_major_locator(MaxNLocator(integer=True))
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(length=2)
     ax.grid(axis="x" if table.chart != "months" else "y", color="#e6e6e6", linewidth=0.5)
     ax.set_axisbelow(True)
     fig.tight_layout(pad=0.4)
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Software": None} if fmt == "png" else {"Date": None})
-    return buf.getvalue()
+    return fig
 
 
 def _bar_length(shown: str) -> float | None:
-    if shown == "<5":
-        return 5.0
-    if shown == "*":
-        return None
-    return float(shown)
-
-
-def _colour(shown: str) -> str:
-    return SMALL_FILL if shown in ("<5", "*") else INK
+    """No length for a count the table does not publish: "<5" and "*" are marked on the axis instead."""
+    return None if shown in HIDDEN else float(shown)
 
 
 def chart_size(png: bytes) -> tuple[int, int]:

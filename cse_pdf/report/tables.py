@@ -347,28 +347,53 @@ def _distinct_ids(tables: list[CountTable]) -> list[CountTable]:
     return tables
 
 
+WITHHELD_WHY = "so that a small number in the same table cannot be worked out"
+
+
+def _figure(row: Row, percent: bool = True) -> str | None:
+    """A published count as words for a sentence: "250 (83%)", "fewer than 5"; None when it is withheld ("*")."""
+    if row.shown == "*":
+        return None
+    if row.shown == "<5":
+        return "fewer than 5"
+    return f"{row.shown} ({row.percent})" if row.percent and percent else row.shown
+
+
 def _glance(spec: FormSpec, section: FormSection) -> list[str]:
-    """A few sentences for a busy reader, made only from figures the tables publish."""
+    """A few sentences for a busy reader, made only from figures the tables publish. A withheld figure ("*")
+    is never printed bare: the sentence says which figure is not shown and why."""
     by_id = {t.id: t for t in section.tables}
     out = [f"{section.count_shown} current assessments."]
     level = by_id.get("suggested-level")
     if level and not level.withheld and level.rows:
         top = level.rows[-1]
-        pct = f" ({top.percent})" if top.percent else ""
-        out.append(f"Suggested at the highest level, {top.label}: {top.shown}{pct}.")
+        figure = _figure(top)
+        out.append(f"Suggested at the highest level, {top.label}: {figure}." if figure else
+                   f"The number suggested at the highest level, {top.label}, is not shown, {WITHHELD_WHY}.")
     reviews = by_id.get("reviews")
     if reviews and not reviews.withheld:
-        r = {row.label: row.shown for row in reviews.rows}
-        out.append(f"Reviews: risk rose in {r['Risk rose']}, fell in {r['Risk fell']} and stayed the same in "
-                   f"{r['Risk stayed the same']}.")
+        r = {row.label: row for row in reviews.rows}
+        parts = [(what, _figure(r[label], percent=False)) for what, label in
+                 (("rose", "Risk rose"), ("fell", "Risk fell"), ("stayed the same", "Risk stayed the same"))]
+        shown = [f"{what} in {figure}" for what, figure in parts if figure]
+        hidden = [what for what, figure in parts if not figure]
+        sentences = [f"Reviews: risk {_and(shown)}."] if shown else []
+        if hidden:
+            sentences.append(f"{'The' if shown else 'Reviews: the'} number where risk {_and(hidden, 'or')} is not "
+                             f"shown, {WITHHELD_WHY}.")
+        out.append(" ".join(sentences))
     inc = by_id.get("incomplete")
     if inc and not inc.withheld:
-        complete = inc.rows[0]
-        out.append(f"Complete (every question the scoring uses answered): {complete.shown}"
-                   f"{f' ({complete.percent})' if complete.percent else ''}.")
+        figure = _figure(inc.rows[0])
+        out.append(f"Complete (every question the scoring uses answered): {figure}." if figure else
+                   f"The number of complete assessments is not shown, {WITHHELD_WHY}.")
     agreed = by_id.get("agreed-vs-suggested")
     if agreed and not agreed.withheld:
-        same = agreed.rows[0]
-        out.append(f"Agreed level the same as the suggested one: {same.shown}"
-                   f"{f' ({same.percent})' if same.percent else ''}.")
+        figure = _figure(agreed.rows[0])
+        out.append(f"Agreed level the same as the suggested one: {figure}." if figure else
+                   f"The number whose agreed level is the same as the suggested one is not shown, {WITHHELD_WHY}.")
     return out
+
+
+def _and(items: list[str], word: str = "and") -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
