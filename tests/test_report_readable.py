@@ -7,6 +7,7 @@ import io
 from datetime import date
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from pypdf import PdfReader
 
@@ -37,7 +38,8 @@ def test_a_hidden_count_has_no_bar_only_a_marker_on_the_axis(kind: str) -> None:
     assert lengths == [180, 70, 0, 0]  # neither "*" nor "<5" is drawn at a length that reads as a number
     (markers,) = [c for c in ax.collections if isinstance(c, PathCollection)]
     positions = [tuple(xy) for xy in markers.get_offsets()]
-    assert positions == ([(0, 2), (0, 3)] if kind == "bars" else [(2, 0), (3, 0)])  # on the axis, at C and D
+    ys = [tick for tick in (ax.get_yticks() if kind == "bars" else ax.get_xticks())]
+    assert positions == ([(0, ys[2]), (0, ys[3])] if kind == "bars" else [(2, 0), (3, 0)])  # on the axis, at C and D
     labels = [t.get_text() for t in ax.texts]
     assert labels == ["180", "70", WITHHELD, SMALL]
 
@@ -110,3 +112,17 @@ def test_the_pdf_and_html_reports_show_long_labels_whole() -> None:
     assert " ".join(text.split()).count(LONG) == 1  # the table: whole, wrapped over lines
     assert "…" not in text
     assert LONG in render_html(report)
+
+
+def test_wrapped_labels_never_run_into_each_other() -> None:
+    # Two very long labels side by side among short ones: each row must be as tall as its own label.
+    rows = [(f"{LONG} {LONG} {i}" if i in (3, 4) else f"Short {i}", i) for i in range(12)]
+    fig = draw(make_table("t", "Many long labels", rows, 100, False, True))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].get_yticklabels()]
+    assert len(boxes) == 12 and max(b.height for b in boxes) > 3 * min(b.height for b in boxes)  # some wrapped
+    for upper, lower in zip(boxes, boxes[1:]):
+        assert lower.y1 <= upper.y0 + 0.5, (upper, lower)  # pixels: the next label starts below this one
+    for upper, lower in zip(fig.axes[0].get_xticklabels(), fig.axes[0].get_xticklabels()[1:]):
+        a, b = upper.get_window_extent(renderer), lower.get_window_extent(renderer)
+        assert not upper.get_text() or not lower.get_text() or a.x1 <= b.x0

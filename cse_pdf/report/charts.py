@@ -34,7 +34,9 @@ SMALL_FILL = "#d9d9d9"
 FONT = "DejaVu Sans"
 Format = Literal["png", "svg"]
 HIDDEN = ("<5", "*")  # published in place of a count: no bar may stand for them
-LABEL_CHARS = 38  # a category label wraps at this many characters a line
+LABEL_CHARS = 38  # a category label wraps at this many characters a line (more on a wider chart)
+ROW_IN = 0.22  # inches a one-line category takes; a wrapped one takes LINE_IN more for each further line
+LINE_IN = 0.125
 
 
 def _figure(width_in: float, height_in: float) -> Figure:
@@ -88,27 +90,30 @@ def draw(table: CountTable, width_in: float = 4.2) -> Figure:
         ax.set_xlabel("Month completed", parse_math=False)
         ax.set_ylim(0, longest * 1.18)
     else:
-        labels = [wrap_label(r.label) for r in rows]
-        height = max(1.4, 0.7 + 0.22 * len(rows) + 0.12 * sum(lbl.count("\n") for lbl in labels))
+        labels = [wrap_label(r.label, max(LABEL_CHARS, int(width_in * 9))) for r in rows]
+        # Each row as tall as its label, so wrapped labels never run into each other; y is in inches.
+        pitches = [ROW_IN + LINE_IN * lbl.count("\n") for lbl in labels]
+        ys = [sum(pitches[:i]) + pitches[i] / 2 for i in range(len(rows))]
+        height = max(1.4, 0.75 + sum(pitches))
         fig = _figure(width_in, height)
         ax = fig.add_subplot()
-        ys = range(len(rows))
-        bars = ax.barh(ys, [v or 0 for v in values], color=INK, edgecolor=INK, linewidth=0.5, height=0.7)
+        bars = ax.barh(ys, [v or 0 for v in values], color=INK, edgecolor=INK, linewidth=0.5, height=0.7 * ROW_IN)
         for bar, r in zip(bars, rows):
             ax.annotate(r.shown, (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                         xytext=(6 if r.shown in HIDDEN else 3, 0), textcoords="offset points", ha="left",
                         va="center", fontsize=7, fontweight="bold" if r.shown in HIDDEN else "normal",
                         parse_math=False)
         if hidden:
-            ax.scatter([0] * len(hidden), hidden, marker="D", s=14, color=SMALL_FILL, edgecolor=INK, linewidth=0.6,
+            ax.scatter([0] * len(hidden), [ys[i] for i in hidden], marker="D", s=14, color=SMALL_FILL, edgecolor=INK, linewidth=0.6,
                        zorder=3, clip_on=False, gid="hidden-count-markers")
-        ax.set_yticks(list(ys), labels, fontsize=7, parse_math=False)
-        ax.invert_yaxis()
+        ax.set_yticks(ys, labels, fontsize=7, parse_math=False)
+        ax.set_ylim(sum(pitches), 0)  # first row at the top
         ax.set_xlabel("Assessments", parse_math=False)
         ax.set_xlim(0, longest * 1.2)
     fig.suptitle(textwrap.fill(_plain(table.title), int(width_in * 13)), x=0.01, ha="left", fontsize=9,
                  fontweight="bold", parse_math=False)
-    (ax.yaxis if table.chart == "months" else ax.xaxis).set_major_locator(MaxNLocator(integer=True))
+    # Few enough counts on the count axis that their labels never run together on a narrow chart.
+    (ax.yaxis if table.chart == "months" else ax.xaxis).set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(length=2)
     ax.grid(axis="x" if table.chart != "months" else "y", color="#e6e6e6", linewidth=0.5)

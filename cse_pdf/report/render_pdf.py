@@ -28,7 +28,7 @@ MARGIN = 16 * mm
 WIDTH = A4[0] - 2 * MARGIN
 CHART_W = 104 * mm
 TABLE_W = WIDTH - CHART_W - 4 * mm
-MAX_CHART_H = 170 * mm
+MAX_CHART_H = 225 * mm  # a long checklist's chart and its note still fit one page
 
 
 def _styles() -> dict[str, ParagraphStyle]:
