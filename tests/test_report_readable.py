@@ -126,3 +126,16 @@ def test_wrapped_labels_never_run_into_each_other() -> None:
     for upper, lower in zip(fig.axes[0].get_xticklabels(), fig.axes[0].get_xticklabels()[1:]):
         a, b = upper.get_window_extent(renderer), lower.get_window_extent(renderer)
         assert not upper.get_text() or not lower.get_text() or a.x1 <= b.x0
+
+
+def test_at_a_glance_says_plainly_when_there_is_nothing_to_compare() -> None:
+    spec = find_form("hillingdon-cse")
+    agreed = make_table("agreed-vs-suggested", "Agreed", [("Same as suggested", 0), ("Agreed higher", 0),
+                                                          ("Agreed lower", 0), ("No agreed level recorded", 40)],
+                        40, True, True)
+    reviews = make_table("reviews", "Reviews", [("Risk rose", 0), ("Risk fell", 0), ("Risk stayed the same", 0),
+                                                ("First assessment", 40)], 40, True, True)
+    lines = _glance(spec, _section([agreed, reviews]))
+    assert "No reviews: every assessment is the young person's first on this form." in lines
+    assert "No assessment has an agreed level recorded, so none can be compared with the suggested one." in lines
+    assert not [line for line in lines if "0 (0%)" in line or "rose in 0" in line], lines

@@ -371,7 +371,9 @@ def _glance(spec: FormSpec, section: FormSection) -> list[str]:
         out.append(f"Suggested at the highest level, {top.label}: {figure}." if figure else
                    f"The number suggested at the highest level, {top.label}, is not shown, {WITHHELD_WHY}.")
     reviews = by_id.get("reviews")
-    if reviews and not reviews.withheld:
+    if reviews and not reviews.withheld and _everyone_in(reviews, "First assessment"):
+        out.append("No reviews: every assessment is the young person's first on this form.")
+    elif reviews and not reviews.withheld:
         r = {row.label: row for row in reviews.rows}
         parts = [(what, _figure(r[label], percent=False)) for what, label in
                  (("rose", "Risk rose"), ("fell", "Risk fell"), ("stayed the same", "Risk stayed the same"))]
@@ -388,11 +390,18 @@ def _glance(spec: FormSpec, section: FormSection) -> list[str]:
         out.append(f"Complete (every question the scoring uses answered): {figure}." if figure else
                    f"The number of complete assessments is not shown, {WITHHELD_WHY}.")
     agreed = by_id.get("agreed-vs-suggested")
-    if agreed and not agreed.withheld:
+    if agreed and not agreed.withheld and _everyone_in(agreed, "No agreed level recorded"):
+        out.append("No assessment has an agreed level recorded, so none can be compared with the suggested one.")
+    elif agreed and not agreed.withheld:
         figure = _figure(agreed.rows[0])
         out.append(f"Agreed level the same as the suggested one: {figure}." if figure else
                    f"The number whose agreed level is the same as the suggested one is not shown, {WITHHELD_WHY}.")
     return out
+
+
+def _everyone_in(table: CountTable, label: str) -> bool:
+    """Every assessment of the table is in its row `label` (a published figure: the row shows the table's base)."""
+    return any(row.label == label and row.shown == str(table.base) for row in table.rows)
 
 
 def _and(items: list[str], word: str = "and") -> str:
