@@ -131,11 +131,16 @@ def unanswered_count(spec: FormSpec, assessment: Assessment, st: dict[str, Parag
     read = unanswered_ids(spec)
     areas = {d.id for d in assessment.domains}
     others = [spec.field_map[f].label for f in read if f not in areas]
-    what = (f"the {len(areas)} scored areas" + (f" and {len(others)} more ({'; '.join(others)})" if others else "")
-            if areas else "the choices and dates the scoring rules look at")
-    return [Paragraph(f"Unanswered questions: {len(assessment.unanswered)} of {len(read)}", st["h"]),
-            Paragraph(markup(f"Counted out of {len(read)} questions the rules read: {what}. The form’s “Scored "
-                             "questions unanswered” box counts the same questions."), st["body"])]
+    heading = Paragraph(f"Unanswered questions: {len(assessment.unanswered)} of {len(read)}", st["h"])
+    if areas:
+        more = f" and {len(others)} more ({'; '.join(others)})" if others else ""
+        what = (f"Out of the {len(read)} questions the scoring rules read: the {len(areas)} scored areas{more}. The "
+                f"form’s “Scored questions unanswered” box counts the same {len(read)}; the Scores table’s “… of the "
+                f"{len(areas)} scored areas answered” counts the areas only.")
+    else:
+        what = (f"Out of the {len(read)} questions (choices and dates) the scoring rules read. The form’s “Scored "
+                f"questions unanswered” box counts the same {len(read)}.")
+    return [heading, Paragraph(markup(what), st["body"])]
 
 
 TREND_WORDS = {"rose": "risk has RISEN since then", "fell": "risk has fallen since then",
@@ -248,7 +253,7 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
         story.append(Paragraph(
             f"Each rule that applies sets a lowest {called}; the suggestion is the highest of them"
             + (", raised where a rule says so" if assessment.level > assessment.base_level else "")
-            + f". “{SETS_LEVEL}” marks the rule(s) that decided it.", st["body"]))
+            + f". <b>{SETS_LEVEL}</b> marks the rule(s) that decided it.", st["body"]))
     for r in assessment.reasons:
         story.append(Paragraph(reason_line(r, spec, assessment), st["body"]))
     for p in assessment.problems:
