@@ -116,6 +116,12 @@ def test_a_raise_says_from_where_to_where_without_repeating_the_level() -> None:
 
 
 @pytest.mark.slow
+def test_when_no_rule_applies_the_page_says_so() -> None:
+    text = first_page("rv-standard-poppler")
+    assert "Why this level of risk No rule applies, so the suggestion is the lowest level of risk, Standard." in text
+
+
+@pytest.mark.slow
 def test_the_scored_areas_are_named_once_in_the_scores_table() -> None:
     """Every one of the eleven areas scored 3 or more in this sample: once named in the table, the rules that
     count them point to it instead of listing them again."""

@@ -254,6 +254,9 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
             f"Each rule that applies sets a lowest {called}; the suggestion is the highest of them"
             + (", raised where a rule says so" if assessment.level > assessment.base_level else "")
             + f". <b>{SETS_LEVEL}</b> marks the rule(s) that decided it.", st["body"]))
+    else:  # a heading over nothing would read as a missing section
+        story.append(Paragraph(f"No rule applies, so the suggestion is the lowest {called}, "
+                               f"<b>{markup(assessment.label)}</b>.", st["body"]))
     for r in assessment.reasons:
         story.append(Paragraph(reason_line(r, spec, assessment), st["body"]))
     for p in assessment.problems:
