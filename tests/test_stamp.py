@@ -59,7 +59,7 @@ def test_summary_page_comes_first_with_everything_a_manager_needs(returned: Path
     assert "Total 17" in text
     assert "Three or more areas scored 5" in text
     assert "under 13" in text
-    assert "Unanswered questions (7)" in text
+    assert "Unanswered questions: 7 of 13" in text
     assert "less reliable when questions are left unanswered" in text.replace("\n", " ")
     assert "01895 558641" in text
     assert "Response guidance" in text

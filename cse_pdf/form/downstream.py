@@ -6,7 +6,7 @@ The stamped summary page (`summary:`), the Board report's tables (`report:`) and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import model_validator
 
@@ -22,9 +22,21 @@ class Summary(Strict):
     agency: str | None = None  # who completed it: with name, dob and date, tells a re-submission from a new one
     unanswered_warning: str
     action: str | None = None  # e.g. the seed's "Take action now" contacts
+    # The suggested levels at which `action` is urgent (a red box); at the others the page shows `contacts`
+    # (default: `action`) in a plain "Contacts" box, so a low case is never told to act now. None: urgent always.
+    urgent_at: tuple[int, ...] | None = None
+    contacts: str | None = None
     ticked: tuple[str, ...] = ()  # checklists whose ticked items (with their notes) the summary lists
     level_name: str = "risk category"  # what the form calls its levels
     agreement: str | None = None  # how the suggested level becomes an agreed one (who decides)
+
+    # Keys that only change how the stamped summary page reads, never the form: left out of the identity hash,
+    # so adding or editing them keeps every copy in the field valid.
+    PAGE_ONLY: ClassVar[frozenset[str]] = frozenset({"urgent_at", "contacts"})
+
+    def action_is_urgent(self, level: int) -> bool:
+        """Whether the guidance at this suggested level calls for immediate action (declared, not guessed)."""
+        return self.urgent_at is None or level in self.urgent_at
 
     @model_validator(mode="before")
     @classmethod

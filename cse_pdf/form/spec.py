@@ -119,9 +119,11 @@ class FormSpec(Strict):
     def layout_hash(self) -> str:
         """A hash of the layout's content itself: what a pin is checked against. Left out: `keep_identity`
         (it names this hash), and `report` and `distribute`, which tell other commands how to count or
-        address the form without changing a byte of it, so adding or editing them keeps issued copies valid."""
+        address the form without changing a byte of it, so adding or editing them keeps issued copies valid;
+        likewise the summary keys that only shape the stamped page (`Summary.PAGE_ONLY`)."""
         dumped = self.model_dump(mode="json", exclude_defaults=True, by_alias=True,
-                                 exclude={"keep_identity", "report", "distribute"})
+                                 exclude={"keep_identity": True, "report": True, "distribute": True,
+                                          "summary": set(Summary.PAGE_ONLY)})
         canonical = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
@@ -165,6 +167,12 @@ class FormSpec(Strict):
             for ref in self.summary.ticked:
                 if ref not in self.checklists:
                     raise ValueError(f"summary.ticked: no checklist {ref!r}")
+            if (self.summary.urgent_at is not None or self.summary.contacts) and not self.summary.action:
+                raise ValueError("summary.urgent_at and summary.contacts frame `summary.action`: add `action`")
+            known = {lv.level for lv in self.scoring.levels} if self.scoring else set()
+            for level in self.summary.urgent_at or ():
+                if level not in known:
+                    raise ValueError(f"summary.urgent_at: no level {level} in scoring.levels")
         if self.report:
             _check_report(self, self.report)
         if self.distribute:

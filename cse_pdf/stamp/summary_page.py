@@ -21,9 +21,12 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from cse_pdf.assess.history import PreviousAssessment
-from cse_pdf.assess.score import Assessment
+from cse_pdf.assess.score import Assessment, Reason
 from cse_pdf.base.storable import storable_text
 from cse_pdf.blank.layout import markup
+from cse_pdf.form.derived import unanswered_ids
+from cse_pdf.form.rules import CountRule
+from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.fonts import UNICODE_BOLD, UNICODE_FONT, register_unicode_font
 from cse_pdf.returned.read import Response
 
@@ -40,8 +43,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "kicker": ParagraphStyle("kicker", fontSize=8.5, leading=11, textColor=MUTED, fontName=UNICODE_FONT),
         "title": ParagraphStyle("title", fontSize=13, leading=16, fontName=UNICODE_BOLD, textColor=INK),
+        # keepWithNext: a heading never sits at the foot of a page away from its text
         "h": ParagraphStyle("h", fontSize=10, leading=12, fontName=UNICODE_BOLD, textColor=INK, spaceBefore=5,
-                            spaceAfter=2),
+                            spaceAfter=2, keepWithNext=1),
         "body": ParagraphStyle("body", fontSize=8, leading=10.2, **base),
         "bold": ParagraphStyle("bold", fontSize=8.5, leading=11, fontName=UNICODE_BOLD, textColor=INK),
         "cell": ParagraphStyle("cell", fontSize=7.5, leading=9, **base),
@@ -85,6 +89,58 @@ def _box(paragraphs: list, edge: str, fill: str, width: float) -> Table:
                              ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 3),
                              ("BOTTOMPADDING", (0, -1), (-1, -1), 6)]))
     return box
+
+
+SCORES_TABLE_REF = "see the Scores table"
+SETS_LEVEL = "◀ sets the suggestion"
+STARTING_POINT = "◀ the level raised from"
+
+
+def areas_named_once(reason: Reason, spec: FormSpec, assessment: Assessment) -> str:
+    """The reason's words, with a list of scored areas (a count rule's `{fields}`) replaced by a pointer to the
+    Scores table: the areas are named once there, not again in each rule. Other reasons are left as they are."""
+    scoring = spec.scoring
+    if reason.rule != "count" or scoring is None or not scoring.domains:
+        return reason.text
+    for rule in scoring.rules:
+        if isinstance(rule, CountRule) and rule.of == scoring.domains and rule.score_at_least is not None:
+            hits = ", ".join(d.label for d in assessment.domains if (d.score or 0) >= rule.score_at_least)
+            if hits and reason.text.endswith(hits):
+                return reason.text[:-len(hits)] + SCORES_TABLE_REF
+    return reason.text
+
+
+def reason_line(reason: Reason, spec: FormSpec, assessment: Assessment) -> str:
+    """One reason as a bullet: a rule's level is a floor ("at least …"), a raise says where it raised to, and
+    the rule(s) that decided the suggested level are marked."""
+    text = markup(areas_named_once(reason, spec, assessment))
+    label = markup(spec.level(reason.level).label)
+    raised = assessment.level > assessment.base_level
+    if reason.level > assessment.base_level:  # a `raise` rule: its words say the step; the arrow says the result
+        line = f"• {text} → raised from <b>{markup(spec.level(assessment.base_level).label)}</b> to <b>{label}</b>"
+        return line + (f" <b>{SETS_LEVEL}</b>" if reason.level == assessment.level else "")
+    line = f"• {text} → at least <b>{label}</b>"
+    if reason.level == assessment.base_level:
+        line += f" <b>{STARTING_POINT}</b>" if raised else f" <b>{SETS_LEVEL}</b>"
+    return line
+
+
+def unanswered_count(spec: FormSpec, assessment: Assessment, st: dict[str, ParagraphStyle]) -> list:
+    """The heading and a line saying what the count counts: the questions the rules read, which is what the
+    form's own "Scored questions unanswered: n of m" box counts, and which of them are not scored areas."""
+    read = unanswered_ids(spec)
+    areas = {d.id for d in assessment.domains}
+    others = [spec.field_map[f].label for f in read if f not in areas]
+    heading = Paragraph(f"Unanswered questions: {len(assessment.unanswered)} of {len(read)}", st["h"])
+    if areas:
+        more = f" and {len(others)} more ({'; '.join(others)})" if others else ""
+        what = (f"Out of the {len(read)} questions the scoring rules read: the {len(areas)} scored areas{more}. The "
+                f"form’s “Scored questions unanswered” box counts the same {len(read)}; the Scores table’s “… of the "
+                f"{len(areas)} scored areas answered” counts the areas only.")
+    else:
+        what = (f"Out of the {len(read)} questions (choices and dates) the scoring rules read. The form’s “Scored "
+                f"questions unanswered” box counts the same {len(read)}.")
+    return [heading, Paragraph(markup(what), st["body"])]
 
 
 TREND_WORDS = {"rose": "risk has RISEN since then", "fell": "risk has fallen since then",
@@ -152,9 +208,13 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
             f"“{markup(assessment.label)}”. Discuss before progressing.", st["flag"]))
     if summ and summ.agreement:
         story.append(Paragraph(markup(summ.agreement), st["body"]))
-    if summ and summ.action:
-        story += [Spacer(0, 5), _box([Paragraph(markup(summ.action), st["bold"])], "#b3261e", "#fdf1f0", frame_w)]
-
+    if summ and summ.action:  # the contacts are on every summary; urgent only where the guidance says so
+        if summ.action_is_urgent(assessment.level):
+            story += [Spacer(0, 5), _box([Paragraph(markup(summ.action), st["bold"])], "#b3261e", "#fdf1f0", frame_w)]
+        else:
+            story += [Spacer(0, 5), _box([Paragraph("Contacts", st["bold"]),
+                                          Paragraph(markup(summ.contacts or summ.action), st["body"])],
+                                         "#7f8fa6", "#f3f6fa", frame_w)]
 
     if assessment.domains:
         story.append(Paragraph("Scores", st["h"]))
@@ -166,7 +226,8 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
                          Paragraph(markup(d.descriptor) if d.descriptor else
                                    "<font color='#b3261e'>not answered</font>", st["cell"])])
         rows.append([Paragraph("Total", st["cell_b"]), Paragraph(str(assessment.total), st["cell_b"]),
-                     Paragraph(f"{assessment.answered} of {len(assessment.domains)} areas answered", st["cell"])])
+                     Paragraph(f"{assessment.answered} of the {len(assessment.domains)} scored areas answered",
+                               st["cell"])])
         t = Table(rows, colWidths=[0.3 * frame_w, 0.08 * frame_w, 0.62 * frame_w], repeatRows=1)
         t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde5f0")),
@@ -186,14 +247,23 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
                 f" – {markup(shown)}" + (f" <i>({SHORTENED})</i>" if cut else "") if note else " – <i>no notes</i>"),
                 st["body"]))
 
-    story.append(Paragraph(f"Why this {markup(summ.level_name if summ else 'risk category')}", st["h"]))
+    called = markup(summ.level_name if summ else "risk category")
+    story.append(Paragraph(f"Why this {called}", st["h"]))
+    if assessment.reasons:
+        story.append(Paragraph(
+            f"Each rule that applies sets a lowest {called}; the suggestion is the highest of them"
+            + (", raised where a rule says so" if assessment.level > assessment.base_level else "")
+            + f". <b>{SETS_LEVEL}</b> marks the rule(s) that decided it.", st["body"]))
+    else:  # a heading over nothing would read as a missing section
+        story.append(Paragraph(f"No rule applies, so the suggestion is the lowest {called}, "
+                               f"<b>{markup(assessment.label)}</b>.", st["body"]))
     for r in assessment.reasons:
-        story.append(Paragraph(f"• {markup(r.text)} → <b>{markup(spec.level(r.level).label)}</b>", st["body"]))
+        story.append(Paragraph(reason_line(r, spec, assessment), st["body"]))
     for p in assessment.problems:
         story.append(Paragraph(f"⚠ {markup(p)}", st["flag"]))
 
     if assessment.unanswered:
-        story.append(Paragraph(f"Unanswered questions ({len(assessment.unanswered)})", st["h"]))
+        story += unanswered_count(spec, assessment, st)
         labels = [spec.field_map[f].label for f in assessment.unanswered]
         story.append(Paragraph(markup("; ".join(labels)), st["body"]))
         if summ:
