@@ -1,8 +1,12 @@
 """Current assessments out of the database for the Board: CSV, XLSX or JSON.
 
 One row per current assessment (the latest revision of each), one column per
-field id, then the assessment and the previous assessment. Checkboxes are
-booleans and dates ISO dates. A date that cannot be read is never guessed: its cell
+field, then the assessment and the previous assessment. Checkboxes are
+booleans, dates ISO dates, and a choice whose export values are all whole numbers
+(a score, a level) a number. CSV and JSON are for programs: field ids, export values
+and review codes. XLSX is for people (`_xlsx`): labels as headings with a Codebook
+sheet of ids, choices as labels (export values with `codes`), reasons in words and
+a People sheet for repeat tables. A date that cannot be read is never guessed: its cell
 is left empty and its field id is listed in "Unreadable dates" (the text as typed
 stays in the database; `cse-pdf show` prints it).
 
