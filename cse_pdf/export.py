@@ -67,7 +67,7 @@ def field_columns(form_id: str, records: list[ExportRecord]) -> list[str]:
     return columns
 
 
-def row_of(r: ExportRecord, fields: list[str]) -> dict[str, Any]:
+def row_of(r: ExportRecord, fields: list[str], layout: dict[str, Field]) -> dict[str, Any]:
     """One assessment as typed cells (lists stay lists; each format decides how to show them)."""
     s, a, p = r.submission, r.assessment, r.previous
     row: dict[str, Any] = {
@@ -77,7 +77,6 @@ def row_of(r: ExportRecord, fields: list[str]) -> dict[str, Any]:
         "Ingested at": _utc(s.ingested_at),
         "Flattened": s.flattened,
     }
-    layout = _layout_fields(s.form_id)
     row.update({fid: _typed(layout.get(fid), _storable(r.values.get(fid))) for fid in fields})
     row.update({
         "Unreadable dates": list(r.unreadable_dates), "Suggested level": a.level, "Suggested label": a.label,
@@ -132,7 +131,8 @@ def tables(store: Store, form: str | None = None) -> dict[str, tuple[list[str], 
     out = {}
     for fid in sorted(by_form):
         fields = field_columns(fid, by_form[fid])
-        out[fid] = (LEADING + fields + TRAILING, [row_of(r, fields) for r in by_form[fid]])
+        layout = _layout_fields(fid)
+        out[fid] = (LEADING + fields + TRAILING, [row_of(r, fields, layout) for r in by_form[fid]])
     return out
 
 
