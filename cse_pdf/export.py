@@ -41,7 +41,6 @@ from cse_pdf.form.catalog import current_forms, find_form
 from cse_pdf.form.spec import FormSpec, repeat_tables
 from cse_pdf.pdf.encryption import encrypt_xlsx, encrypted_zip
 from cse_pdf.store import ExportRecord, Store
-from cse_pdf.store.repository import iso_time
 
 Format = Literal["csv", "xlsx", "json"]
 
@@ -111,7 +110,7 @@ def _utc(at: datetime | None) -> datetime | None:
     """When, in UTC to the second: a real datetime for XLSX, an ISO text with its offset in CSV and JSON."""
     if at is None:
         return None
-    return datetime.fromisoformat(iso_time(at)).astimezone(timezone.utc)  # type: ignore[arg-type]
+    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
 
 
 def _storable(v: Any) -> Any:
