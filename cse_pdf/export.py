@@ -322,6 +322,27 @@ def _width(v: Any) -> int:
     return max((len(line) for line in str(v).split("\n")), default=0) if v is not None else 0
 
 
+YES_NO = '"Yes";"Yes";"No"'
+LINE_HEIGHT = 15  # points: one line of the default 11-point font
+TALLEST = 4  # lines: a longer text is cut from view (the cell keeps all of it; the row can be opened up)
+
+
+def _lines(text: str, width: float) -> int:
+    """The lines `text` takes when wrapped in a column `width` characters wide."""
+    per_line = max(int(width) - 4, 1)  # words wrap whole: leave room for the one that did not fit
+    return sum(max(1, -(-len(line) // per_line)) for line in text.split("\n"))
+
+
+def _fit_rows(ws: Any, widths: list[int]) -> None:
+    """Row heights for wrapped text: a spreadsheet program does not grow a row it opens, so its lines would
+    overlap the next row."""
+    for row in ws.iter_rows():
+        lines = max((_lines(cell.value, widths[cell.column - 1]) for cell in row
+                     if isinstance(cell.value, str) and cell.alignment.wrap_text), default=1)
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = LINE_HEIGHT * min(lines, TALLEST)
+
+
 def _xlsx(data: dict[str, tuple[list[str], list[dict[str, Any]]]], codes: bool = False) -> bytes:
     """A sheet per form, a sheet per repeat table, and a codebook: readable headings, labels, real numbers and
     dates; every column at a sensible width with long text wrapped, an autofilter, the header and the name
@@ -334,17 +355,19 @@ def _xlsx(data: dict[str, tuple[list[str], list[dict[str, Any]]]], codes: bool =
     wb.remove(wb.active)
     book = wb.create_sheet(title="Codebook")
     book.append(["Sheet", "Column", "Heading", "Field id", "Type", "Options (export value = label)"])
-    wrap = Alignment(wrap_text=True, vertical="top")
+    wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     for sheet in _sheets(data, codes):
         ws = wb.create_sheet(title=sheet.title, index=len(wb.sheetnames) - 1)
         ws.append(sheet.headings)
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.alignment = wrap
-        widths = [min(max(12, len(h) // 2 + 2), WIDEST) for h in sheet.headings]  # a heading may wrap to two lines
+        widths = [min(max(12, len(h) // 2 + 2, max(map(len, h.split())) + 3), WIDEST)  # a heading may wrap
+                  for h in sheet.headings]
         for r, cells in enumerate(sheet.rows, start=2):
             for c, v in enumerate(cells, start=1):
                 cell = ws.cell(row=r, column=c)
+                cell.alignment = top
                 if isinstance(v, list):
                     v = "\n".join(str(x) for x in v)
                 if isinstance(v, datetime):
@@ -353,7 +376,10 @@ def _xlsx(data: dict[str, tuple[list[str], list[dict[str, Any]]]], codes: bool =
                 elif isinstance(v, date):
                     cell.value = v
                     cell.number_format = "yyyy-mm-dd"
-                elif isinstance(v, (bool, int, float)) or v is None:
+                elif isinstance(v, bool):
+                    cell.value = v
+                    cell.number_format = YES_NO  # Excel shows TRUE/FALSE whatever; LibreOffice would show 1/0
+                elif isinstance(v, (int, float)) or v is None:
                     cell.value = v
                 else:
                     v = cell.value = _xlsx_text(_text_cell(v, "; "))
@@ -363,6 +389,7 @@ def _xlsx(data: dict[str, tuple[list[str], list[dict[str, Any]]]], codes: bool =
                 widths[c - 1] = min(max(widths[c - 1], _width(v) + 2), WIDEST)
         for c, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(c)].width = width
+        _fit_rows(ws, widths)
         ws.freeze_panes = "C2" if len(sheet.headings) > 2 and sheet.headings[1] != "Form" else "B2"
         ws.auto_filter.ref = ws.dimensions
         for c, (field_id, heading, kind, options) in enumerate(sheet.book, start=1):
@@ -373,8 +400,10 @@ def _xlsx(data: dict[str, tuple[list[str], list[dict[str, Any]]]], codes: bool =
             cell.alignment = wrap
     for cell in book[1]:
         cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEF", (24, 8, 40, 32, 22, 60)):
+    book_widths = [24, 8, 40, 32, 22, 60]
+    for letter, width in zip("ABCDEF", book_widths):
         book.column_dimensions[letter].width = width
+    _fit_rows(book, book_widths)
     book.freeze_panes = "A2"
     book.auto_filter.ref = book.dimensions
     buf = io.BytesIO()

@@ -120,6 +120,9 @@ def test_every_column_has_a_width_long_text_wraps_and_the_header_and_name_are_fr
     column = header.index("Disability (if known, please specify)") + 1
     assert ws.cell(row=2, column=column).alignment.wrap_text
     assert ws.column_dimensions[openpyxl.utils.get_column_letter(column)].width <= 60 < len(NOTES)
+    assert ws.row_dimensions[2].height > 15  # grown for the wrapped lines, which would otherwise overlap row 3
+    flattened = ws.cell(row=2, column=header.index("Flattened") + 1)
+    assert flattened.value is False and flattened.number_format == '"Yes";"Yes";"No"'  # not 0/1 in LibreOffice
 
 
 @pytest.mark.slow
