@@ -237,9 +237,10 @@ def _describe(f: Field | None) -> tuple[str, str]:
 
 
 def _headings(ids: list[str], layout: dict[str, Field]) -> dict[str, str]:
-    """Each field's label as its heading; a label two fields share gets its section's id, so none repeats."""
+    """Each field's label as its heading; a label two fields share, or one of cse-pdf's own column names, gets
+    its section's id, so no heading repeats."""
     labels = {fid: (layout[fid].label.rstrip(" :") if fid in layout else fid) for fid in ids}
-    counts: dict[str, int] = {}
+    counts = {name: 1 for name in (*LEADING, *TRAILING, "Ingested at (UTC)")}  # cse-pdf's own columns' names
     for label in labels.values():
         counts[label] = counts.get(label, 0) + 1
     return {fid: (f"{label} ({fid.rsplit('.', 1)[0]})" if counts[label] > 1 else label) for fid, label in labels.items()}

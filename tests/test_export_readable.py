@@ -15,6 +15,8 @@ from helpers.cli import cse
 from helpers.forms import fictional_return, write_return
 
 from cse_pdf.assess.review_codes import REASONS, ReviewCode
+from cse_pdf.export import _headings
+from cse_pdf.form.blocks import Field
 from cse_pdf.form.catalog import find_form
 from cse_pdf.ingest import ingest
 from cse_pdf.store import Store
@@ -134,3 +136,10 @@ def test_people_involved_are_one_sheet_a_row_per_person_linked_by_record(book: A
     assert people[1]["Name"] == "Dev Invented"
     role = find_form(RV).field_map["people.1.role"]
     assert people[0]["Role in the case"] == role.options[-1].label  # a choice's label here too
+
+
+def test_a_heading_never_repeats_another_or_one_of_cse_pdfs_own_columns() -> None:
+    layout = {fid: Field(id=fid, type="text", label=label) for fid, label in
+              (("a.total", "Total"), ("b.address", "Address:"), ("c.address", "Address"), ("c.name", "Name"))}
+    assert _headings(list(layout), layout) == {"a.total": "Total (a)", "b.address": "Address (b)",
+                                               "c.address": "Address (c)", "c.name": "Name"}
