@@ -1,8 +1,12 @@
 """Current assessments out of the database for the Board: CSV, XLSX or JSON.
 
 One row per current assessment (the latest revision of each), one column per
-field id, then the assessment and the previous assessment. Checkboxes are
-booleans and dates ISO dates. A date that cannot be read is never guessed: its cell
+field, then the assessment and the previous assessment. Checkboxes are
+booleans, dates ISO dates, and a choice whose export values are all whole numbers
+(a score, a level) a number. CSV and JSON are for programs: field ids, export values
+and review codes. XLSX is for people (`_xlsx`): labels as headings with a Codebook
+sheet of ids, choices as labels (export values with `codes`), reasons in words and
+a People sheet for repeat tables. A date that cannot be read is never guessed: its cell
 is left empty and its field id is listed in "Unreadable dates" (the text as typed
 stays in the database; `cse-pdf show` prints it).
 
@@ -23,18 +27,20 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from cse_pdf.assess.review_codes import REASONS
 from cse_pdf.base.csv_safe import encode_rows
 from cse_pdf.base.errors import CsePdfError, UnknownFormError
 from cse_pdf.base.private_files import check_output, write_output
 from cse_pdf.base.storable import storable_text
+from cse_pdf.form.blocks import Field
 from cse_pdf.form.catalog import current_forms, find_form
+from cse_pdf.form.spec import FormSpec, repeat_tables
 from cse_pdf.pdf.encryption import encrypt_xlsx, encrypted_zip
 from cse_pdf.store import ExportRecord, Store
-from cse_pdf.store.repository import iso_time
 
 Format = Literal["csv", "xlsx", "json"]
 
@@ -60,17 +66,17 @@ def field_columns(form_id: str, records: list[ExportRecord]) -> list[str]:
     return columns
 
 
-def row_of(r: ExportRecord, fields: list[str]) -> dict[str, Any]:
+def row_of(r: ExportRecord, fields: list[str], layout: dict[str, Field]) -> dict[str, Any]:
     """One assessment as typed cells (lists stay lists; each format decides how to show them)."""
     s, a, p = r.submission, r.assessment, r.previous
     row: dict[str, Any] = {
         "Record": s.id, "Form": s.form_id, "Form version": s.form_version,
         "Status": s.status.replace("_", " "), "Needs review because": list(s.review_reasons),
         "Revision": s.revision, "Date completed": s.date_completed,
-        "Ingested at": iso_time(s.ingested_at),
+        "Ingested at": _utc(s.ingested_at),
         "Flattened": s.flattened,
     }
-    row.update({fid: _storable(r.values.get(fid)) for fid in fields})
+    row.update({fid: _typed(layout.get(fid), _storable(r.values.get(fid))) for fid in fields})
     row.update({
         "Unreadable dates": list(r.unreadable_dates), "Suggested level": a.level, "Suggested label": a.label,
         "Stated level": a.stated_level, "Stated label": a.stated_label, "Stated differs": a.stated_differs,
@@ -82,6 +88,29 @@ def row_of(r: ExportRecord, fields: list[str]) -> dict[str, Any]:
         "Trend": p.trend(a.level) if p else None,
     })
     return row
+
+
+def _layout_fields(form_id: str) -> dict[str, Field]:
+    try:
+        return find_form(form_id).field_map
+    except UnknownFormError:
+        return {}
+
+
+def scored_options(f: Field | None) -> bool:
+    """A choice whose every export value is a whole number: a score or a level, so a spreadsheet can sum it."""
+    return f is not None and bool(f.options) and all(o.value.isdigit() for o in f.options)
+
+
+def _typed(f: Field | None, v: Any) -> Any:
+    return int(v) if scored_options(f) and isinstance(v, str) and v.isdigit() else v
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    """When, in UTC to the second: a real datetime for XLSX, an ISO text with its offset in CSV and JSON."""
+    if at is None:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
 
 
 def _storable(v: Any) -> Any:
@@ -101,12 +130,13 @@ def tables(store: Store, form: str | None = None) -> dict[str, tuple[list[str], 
     out = {}
     for fid in sorted(by_form):
         fields = field_columns(fid, by_form[fid])
-        out[fid] = (LEADING + fields + TRAILING, [row_of(r, fields) for r in by_form[fid]])
+        layout = _layout_fields(fid)
+        out[fid] = (LEADING + fields + TRAILING, [row_of(r, fields, layout) for r in by_form[fid]])
     return out
 
 
 def export(store: Store, fmt: Format, output: Path, form: str | None = None,
-           password: str | None = None, force: bool = False) -> list[tuple[Path, int]]:
+           password: str | None = None, force: bool = False, codes: bool = False) -> list[tuple[Path, int]]:
     """Write the export; returns (file written, rows in it) for each file.
 
     Every file is checked before any is written: one that exists is replaced only with `force`, and each
@@ -126,7 +156,7 @@ def export(store: Store, fmt: Format, output: Path, form: str | None = None,
         files = [(output, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), total)]
     elif fmt == "xlsx":
         check_output(output, force)
-        xlsx = _xlsx(data)
+        xlsx = _xlsx(data, codes)
         write_output(output, encrypt_xlsx(xlsx, password) if password is not None else xlsx, force)
         return [(output, total)]
     elif fmt == "csv":
@@ -146,6 +176,8 @@ def export(store: Store, fmt: Format, output: Path, form: str | None = None,
 
 
 def _json_cell(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.isoformat(timespec="seconds")
     return v.isoformat() if isinstance(v, date) else v
 
 
@@ -155,7 +187,7 @@ def _text_cell(v: Any, sep: str) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, date):
-        return v.isoformat()
+        return _json_cell(v)
     if isinstance(v, list):
         return sep.join(str(x) for x in v)
     return str(v)
@@ -183,30 +215,198 @@ def _xlsx_text(text: str) -> str:
 
 
 
-def _xlsx(data: dict[str, tuple[list[str], list[dict[str, Any]]]]) -> bytes:
+class _Sheet:
+    """One XLSX sheet as people read it: headings in words, typed cells, and what each column is in the codebook."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.headings: list[str] = []
+        self.book: list[tuple[str, str, str, str]] = []  # per column: field id, heading, type, options
+        self.rows: list[list[Any]] = []
+
+    def column(self, heading: str, field_id: str = "", kind: str = "", options: str = "") -> None:
+        self.headings.append(heading)
+        self.book.append((field_id, heading, kind, options))
+
+
+def _describe(f: Field | None) -> tuple[str, str]:
+    """A field's type and its options, one "value = label" a line, for the codebook."""
+    if f is None:
+        return "(not in the installed layout)", ""
+    return f.type, "\n".join(f"{o.value} = {o.label}" for o in f.options)
+
+
+def _headings(ids: list[str], layout: dict[str, Field]) -> dict[str, str]:
+    """Each field's label as its heading; a label two fields share, or one of cse-pdf's own column names, gets
+    its section's id, so no heading repeats."""
+    labels = {fid: (layout[fid].label.rstrip(" :") if fid in layout else fid) for fid in ids}
+    counts = {name: 1 for name in (*LEADING, *TRAILING, "Ingested at (UTC)")}  # cse-pdf's own columns' names
+    for label in labels.values():
+        counts[label] = counts.get(label, 0) + 1
+    return {fid: (f"{label} ({fid.rsplit('.', 1)[0]})" if counts[label] > 1 else label) for fid, label in labels.items()}
+
+
+def _shown(f: Field | None, v: Any, codes: bool) -> Any:
+    """A field's value as a reader wants it: a choice's label (its export value with `codes`), a score a number."""
+    if f is None or not f.options or not isinstance(v, str) or codes or scored_options(f):
+        return v
+    return f.option_label(v) or v
+
+
+def _sheets(data: dict[str, tuple[list[str], list[dict[str, Any]]]], codes: bool) -> list[_Sheet]:
+    """A sheet per form (name column second, repeat tables taken out), then a sheet per repeat table."""
+    sheets: list[_Sheet] = []
+    repeat_sheets: list[_Sheet] = []
+    for form_id, (columns, rows) in data.items():
+        try:
+            spec: FormSpec | None = find_form(form_id)
+        except UnknownFormError:
+            spec = None
+        layout = spec.field_map if spec else {}
+        repeats = repeat_tables(spec) if spec else []
+        repeated = {f.id for b in repeats for f in b.fields}
+        name_id = spec.summary.name if spec and spec.summary and spec.summary.name in columns else None
+        fields = [c for c in columns if c not in LEADING and c not in TRAILING and c not in repeated]
+        order = ["Record"] + ([name_id] if name_id else []) + [c for c in columns if c not in repeated
+                                                              and c not in ("Record", name_id)]
+        heading = _headings(fields, layout)
+        sheet = _Sheet(form_id[:31])
+        for c in order:
+            if c in heading:
+                sheet.column(heading[c], c, *_describe(layout.get(c)))
+            elif c == "Ingested at":
+                sheet.column("Ingested at (UTC)", kind="recorded by cse-pdf")
+            else:
+                sheet.column(c, kind="recorded by cse-pdf" if c in LEADING else "calculated by cse-pdf")
+        labels = {fid: (layout[fid].label if fid in layout else fid) for fid in columns}
+        for row in rows:
+            cells = []
+            for c in order:
+                v = row[c]
+                if c == "Needs review because":
+                    v = [REASONS.get(code, code) for code in v]
+                elif c in ("Unanswered", "Unreadable dates"):
+                    v = [labels.get(fid, fid) for fid in v]
+                elif c in heading:
+                    v = _shown(layout.get(c), v, codes)
+                cells.append(v)
+            sheet.rows.append(cells)
+        sheets.append(sheet)
+        for block in repeats:
+            title = block.repeat.replace("_", " ").capitalize()  # "people" → People
+            if any(s.title == title[:31] for s in repeat_sheets):
+                title = f"{title} {form_id}"
+            people = _Sheet(title[:31])
+            people.column("Record", kind="recorded by cse-pdf")
+            people.column("Form", kind="recorded by cse-pdf")
+            people.column("Row", kind="the row on the form")
+            for col in block.columns:
+                people.column(col.label, f"{block.repeat}.N.{col.id}", *_describe(layout.get(f"{block.repeat}.1.{col.id}")))
+            for row in rows:
+                for n in range(1, block.rows + 1):
+                    values = [_shown(layout.get(f"{block.repeat}.{n}.{col.id}"), row.get(f"{block.repeat}.{n}.{col.id}"),
+                                     codes) for col in block.columns]
+                    if any(v not in (None, "", False) for v in values):
+                        people.rows.append([row["Record"], form_id, n, *values])
+            repeat_sheets.append(people)
+    return sheets + repeat_sheets
+
+
+WIDEST = 60  # characters: a longer text wraps in its cell
+
+
+def _width(v: Any) -> int:
+    if isinstance(v, datetime):
+        return 19
+    if isinstance(v, date):
+        return 10
+    return max((len(line) for line in str(v).split("\n")), default=0) if v is not None else 0
+
+
+YES_NO = '"Yes";"Yes";"No"'
+LINE_HEIGHT = 15  # points: one line of the default 11-point font
+TALLEST = 4  # lines: a longer text is cut from view (the cell keeps all of it; the row can be opened up)
+
+
+def _lines(text: str, width: float) -> int:
+    """The lines `text` takes when wrapped in a column `width` characters wide."""
+    per_line = max(int(width) - 4, 1)  # words wrap whole: leave room for the one that did not fit
+    return sum(max(1, -(-len(line) // per_line)) for line in text.split("\n"))
+
+
+def _fit_rows(ws: Any, widths: list[int]) -> None:
+    """Row heights for wrapped text: a spreadsheet program does not grow a row it opens, so its lines would
+    overlap the next row."""
+    for row in ws.iter_rows():
+        lines = max((_lines(cell.value, widths[cell.column - 1]) for cell in row
+                     if isinstance(cell.value, str) and cell.alignment.wrap_text), default=1)
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = LINE_HEIGHT * min(lines, TALLEST)
+
+
+def _xlsx(data: dict[str, tuple[list[str], list[dict[str, Any]]]], codes: bool = False) -> bytes:
+    """A sheet per form, a sheet per repeat table, and a codebook: readable headings, labels, real numbers and
+    dates; every column at a sensible width with long text wrapped, an autofilter, the header and the name
+    column frozen."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     wb.remove(wb.active)
-    for fid, (columns, rows) in data.items():
-        ws = wb.create_sheet(title=fid[:31])
-        ws.append(columns)
+    book = wb.create_sheet(title="Codebook")
+    book.append(["Sheet", "Column", "Heading", "Field id", "Type", "Options (export value = label)"])
+    wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
+    for sheet in _sheets(data, codes):
+        ws = wb.create_sheet(title=sheet.title, index=len(wb.sheetnames) - 1)
+        ws.append(sheet.headings)
         for cell in ws[1]:
             cell.font = Font(bold=True)
-        ws.freeze_panes = "B2"
-        for r, row in enumerate(rows, start=2):
-            for c, column in enumerate(columns, start=1):
-                v = row[column]
+            cell.alignment = wrap
+        widths = [min(max(12, len(h) // 2 + 2, max(map(len, h.split())) + 3), WIDEST)  # a heading may wrap
+                  for h in sheet.headings]
+        for r, cells in enumerate(sheet.rows, start=2):
+            for c, v in enumerate(cells, start=1):
                 cell = ws.cell(row=r, column=c)
-                if isinstance(v, (bool, int)) or v is None:
-                    cell.value = v
+                cell.alignment = top
+                if isinstance(v, list):
+                    v = "\n".join(str(x) for x in v)
+                if isinstance(v, datetime):
+                    cell.value = v.astimezone(timezone.utc).replace(tzinfo=None)
+                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
                 elif isinstance(v, date):
                     cell.value = v
                     cell.number_format = "yyyy-mm-dd"
+                elif isinstance(v, bool):
+                    cell.value = v
+                    cell.number_format = YES_NO  # Excel shows TRUE/FALSE whatever; LibreOffice would show 1/0
+                elif isinstance(v, (int, float)) or v is None:
+                    cell.value = v
                 else:
-                    cell.value = _xlsx_text(_text_cell(v, _sep(column)))
+                    v = cell.value = _xlsx_text(_text_cell(v, "; "))
                     cell.data_type = "s"  # never a formula, whatever the text starts with
+                    if "\n" in v or len(v) > WIDEST:
+                        cell.alignment = wrap
+                widths[c - 1] = min(max(widths[c - 1], _width(v) + 2), WIDEST)
+        for c, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(c)].width = width
+        _fit_rows(ws, widths)
+        ws.freeze_panes = "C2" if len(sheet.headings) > 2 and sheet.headings[1] != "Form" else "B2"
+        ws.auto_filter.ref = ws.dimensions
+        for c, (field_id, heading, kind, options) in enumerate(sheet.book, start=1):
+            book.append([sheet.title, get_column_letter(c), heading, field_id, kind, options])
+    for row in book.iter_rows(min_row=2):
+        for cell in row:
+            cell.data_type = "s" if cell.value is not None else cell.data_type
+            cell.alignment = wrap
+    for cell in book[1]:
+        cell.font = Font(bold=True)
+    book_widths = [24, 8, 40, 32, 22, 60]
+    for letter, width in zip("ABCDEF", book_widths):
+        book.column_dimensions[letter].width = width
+    _fit_rows(book, book_widths)
+    book.freeze_panes = "A2"
+    book.auto_filter.ref = book.dimensions
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -98,16 +98,16 @@ def test_xlsx_is_a_sheet_per_form_with_real_dates_and_booleans(db: str, tmp_path
     out = tmp_path / "board.xlsx"
     export(db, "xlsx", out)
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == [RV, HIL]
+    assert wb.sheetnames == [RV, HIL, "People", "Codebook"]  # a sheet per form, the people involved, the codebook
     ws = wb[HIL]
-    header = [c.value for c in ws[1]]
+    header = [c.value for c in ws[1]]  # the fields' labels (their ids are in the codebook)
     rows = [dict(zip(header, (c.value for c in row))) for row in ws.iter_rows(min_row=2)]
     assert len(rows) == 3
-    may = next(r for r in rows if r["client.name"] == "Ada Testperson" and r["Revision"] == 2)
-    assert may["client.dob"] in (date(2010, 7, 14), datetime(2010, 7, 14))
-    assert may["concern.disclosure"] is False
-    assert may["client.disability"] == FORMULA  # kept as typed, stored as text
-    cell = ws.cell(row=2 + rows.index(may), column=header.index("client.disability") + 1)
+    may = next(r for r in rows if r["Client’s Name"] == "Ada Testperson" and r["Revision"] == 2)
+    assert may["Date of Birth"] in (date(2010, 7, 14), datetime(2010, 7, 14))
+    assert may["Disclosure of exploitation"] is False
+    assert may["Disability (if known, please specify)"] == FORMULA  # kept as typed, stored as text
+    cell = ws.cell(row=2 + rows.index(may), column=header.index("Disability (if known, please specify)") + 1)
     assert cell.data_type == "s"
     assert may["Trend"] == "rose"
     assert stat.S_IMODE(out.stat().st_mode) == 0o600

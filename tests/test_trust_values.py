@@ -127,8 +127,8 @@ def _everything(db: str, batch: Path, work: Path) -> dict:
             row.pop("Ingested at")
     out["json"] = doc
     wb = openpyxl.load_workbook(work / "board.xlsx")
-    out["xlsx"] = {ws.title: [[c.value for c in row if c.column != 8] for row in ws.iter_rows()]
-                   for ws in wb.worksheets}  # column 8: Ingested at
+    out["xlsx"] = {ws.title: [[c.value for c in row if ws.cell(1, c.column).value != "Ingested at (UTC)"]
+                              for row in ws.iter_rows()] for ws in wb.worksheets}
     out["csv"] = {}
     for path in sorted(work.glob("board-*.csv")):
         rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"), newline="")))
@@ -289,7 +289,7 @@ def test_every_recorded_value_exports_and_reports(db_url: str, tmp_path: Path) -
     assert sorted(names) == sorted(storable_text(v) for v in legacy)
     sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")[HIL]
     head = [c.value for c in sheet[1]]
-    col = head.index(spec.summary.name)
+    col = head.index(spec.field_map[spec.summary.name].label)  # headings are labels
     cells = [row[col].value for row in sheet.iter_rows(min_row=2)]
     assert sorted(cells) == sorted(storable_text(v)[:32_766] + ("…" if len(v) > 32_767 else "") for v in legacy)
     with open(tmp_path / "b.csv", encoding="utf-8-sig", newline="") as fh:

@@ -153,9 +153,11 @@ def show(record: int, db: str | None) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The file to write (csv without --form: one file per form, FILE-STEM-FORM.csv; with --encrypt, "
               "csv and json go into one encrypted FILE.zip).")
+@click.option("--codes", is_flag=True, help="xlsx: choices as their export values (codes), not their labels.")
 @ENCRYPT_OPTION
 @FORCE_OPTION
-def export_command(db: str | None, form: str | None, fmt: str, output: Path, encrypt: bool, force: bool) -> None:
+def export_command(db: str | None, form: str | None, fmt: str, output: Path, codes: bool, encrypt: bool,
+                   force: bool) -> None:
     """Write every current assessment: one row each, a column per field, then the assessment and its
     previous one (date, level, trend)."""
     from cse_pdf.export import export
@@ -163,7 +165,7 @@ def export_command(db: str | None, form: str | None, fmt: str, output: Path, enc
     check_folder_of(output)  # refused before the database is read; each file is checked before any is written
     password = passwords(False, encrypt).output
     with open_store(db) as store:
-        written = export(store, fmt, output, form, password, force)  # type: ignore[arg-type]
+        written = export(store, fmt, output, form, password, force, codes)  # type: ignore[arg-type]
     for path, rows in written:
         click.echo(f"wrote {shown(path)} ({rows} assessment{'s' if rows != 1 else ''})")
 

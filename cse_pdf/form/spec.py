@@ -225,6 +225,11 @@ def _walk_blocks(spec: "FormSpec") -> Any:
             stack[0:0] = [b for col in block.side_by_side for b in col]
 
 
+def repeat_tables(spec: "FormSpec") -> list[Repeat]:
+    """The form's repeat tables (people involved, …), in reading order: an export gives each its own sheet."""
+    return [b for b in _walk_blocks(spec) if isinstance(b, Repeat)]
+
+
 def _block_fields(block: Any) -> tuple[Field, ...]:
     if isinstance(block, FieldBlock):
         return (block.field,)
