@@ -222,8 +222,10 @@ class Live(Strict):
 
     kind: Literal["live"] = "live"
     live: str  # the box's heading
-    hint: str = ("Filled in by the form itself as you answer, in viewers that run form scripts (Acrobat, Chrome, "
-                 "Edge, Firefox). Elsewhere these boxes stay empty; cse-pdf works everything out again when it "
+    # In words a worker uses: which programs fill the boxes in, not how ("form scripts" meant nothing to them).
+    # Kept to the old text's length: a longer hint would move every field below it on the page.
+    hint: str = ("Filled in as you answer in Adobe Acrobat or Reader, Chrome, Edge and Firefox. Other programs "
+                 "(Apple Preview, for one) leave these boxes empty; cse-pdf works everything out again when it "
                  "reads the returned form.")
 
 
