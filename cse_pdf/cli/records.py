@@ -19,12 +19,12 @@ from cse_pdf.cli.common import (
     ENCRYPT_OPTION,
     FORCE_OPTION,
     PASSWORD_OPTION,
-    UsageValueError,
     date_option,
     dump,
     open_store,
     passwords,
 )
+from cse_pdf.form.catalog import find_form
 
 if TYPE_CHECKING:
     from cse_pdf.ingest import BatchReport
@@ -121,6 +121,8 @@ def _closing_table(report: "BatchReport", out: Path, stamped: bool) -> None:
 @click.option("--failed", is_flag=True, help="List the files that failed instead.")
 def list_records(db: str | None, form: str | None, name: str | None, include_all: bool, failed: bool) -> None:
     """List recorded assessments: record id, form, date completed, level, status."""
+    if form:
+        find_form(form)  # an unknown id is refused as `export` and `report` refuse it, not listed as nothing
     with open_store(db) as store:
         if failed:
             click.echo("file\tattempts\treason")
@@ -201,7 +203,7 @@ def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool)
     from cse_pdf.purge import plan_purge, summarise
     from cse_pdf.purge import purge as run_purge
 
-    before = date_option("--before", before_text, error=UsageValueError)
+    before = date_option("--before", before_text)
     assert before is not None  # a required option
     with open_store(db) as store:
         planned = plan_purge(store, before)

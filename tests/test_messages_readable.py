@@ -1,0 +1,47 @@
+"""Messages and formats a person reads: commands that agree with each other, and say what they accept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers.cli import cse
+
+from cse_pdf.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path) -> str:
+    url = str(tmp_path / "db.sqlite3")
+    with Store.open(url, create=True):
+        pass
+    return url
+
+
+def test_gitignore_holds_what_the_readme_first_command_writes() -> None:
+    ignored = (REPO / ".gitignore").read_text().splitlines()
+    assert "samples-ingested/" in ignored and "assessments.xlsx" in ignored
+
+
+def test_list_of_an_unknown_form_is_refused_as_export_refuses_it(empty_db: str, tmp_path: Path) -> None:
+    listed = cse("list", "--db", empty_db, "--form", "nosuch")
+    exported = cse("export", "--db", empty_db, "--form", "nosuch", "--format", "csv", "-o", tmp_path / "a.csv")
+    assert listed.returncode == exported.returncode == 3
+    assert listed.stdout == ""
+    assert listed.stderr == exported.stderr and "no form with id 'nosuch'" in listed.stderr
+
+
+@pytest.mark.parametrize("command", [["purge", "--yes", "--before"], ["report", "-o", "r.pdf", "--from"],
+                                     ["report", "-o", "r.pdf", "--to"]])
+def test_a_bad_date_is_exit_3_in_every_command(empty_db: str, tmp_path: Path, command: list[str]) -> None:
+    result = cse(*command, "31/02/2024", "--db", empty_db, cwd=tmp_path)
+    assert result.returncode == 3, result.stderr
+    assert "is not a date; give YYYY-MM-DD or DD/MM/YYYY" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["report", "purge"])
+def test_help_names_both_date_forms(command: str) -> None:
+    shown = " ".join(cse(command, "--help").stdout.split())
+    assert "YYYY-MM-DD or DD/MM/YYYY" in shown
