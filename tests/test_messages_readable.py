@@ -45,3 +45,29 @@ def test_a_bad_date_is_exit_3_in_every_command(empty_db: str, tmp_path: Path, co
 def test_help_names_both_date_forms(command: str) -> None:
     shown = " ".join(cse(command, "--help").stdout.split())
     assert "YYYY-MM-DD or DD/MM/YYYY" in shown
+
+
+@pytest.mark.parametrize("fmt, name", [("xlsx", "a.csv"), ("csv", "a.json"), ("json", "a.xlsx"),
+                                       ("xlsx", "a.CSV")])
+def test_export_refuses_a_format_the_file_name_contradicts(empty_db: str, tmp_path: Path, fmt: str,
+                                                           name: str) -> None:
+    result = cse("export", "--db", empty_db, "--format", fmt, "-o", name, cwd=tmp_path)
+    assert result.returncode == 3 and result.stderr.count("\n") == 1
+    assert f"--format {fmt} does not match" in result.stderr
+    assert list(tmp_path.glob("a.*")) == []
+
+
+@pytest.mark.parametrize("name, opens_as", [("a.csv", "csv"), ("a.xlsx", "xlsx"), ("a.json", "json")])
+def test_export_without_format_writes_what_the_extension_says(empty_db: str, tmp_path: Path, name: str,
+                                                              opens_as: str) -> None:
+    result = cse("export", "--db", empty_db, "--form", "hillingdon-cse", "-o", name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = (tmp_path / name).read_bytes()
+    starts = {"csv": b"\"", "xlsx": b"PK\x03\x04", "json": b"{"}[opens_as]
+    assert data.lstrip(b"\xef\xbb\xbf").startswith(starts)
+
+
+def test_export_without_format_or_extension_asks_for_one(empty_db: str, tmp_path: Path) -> None:
+    result = cse("export", "--db", empty_db, "-o", "board", cwd=tmp_path)
+    assert result.returncode == 3 and "give --format csv, xlsx or json" in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cse_pdf.base.errors import CsePdfError, PdfInputError
+from cse_pdf.base.errors import CsePdfError, PdfInputError, ValuesError
 from cse_pdf.base.exit_codes import ExitCode
 from cse_pdf.base.private_files import check_folder_of, check_output_dir
 from cse_pdf.base.safe_names import path_from_stored, printable, shown
@@ -29,6 +29,8 @@ from cse_pdf.form.catalog import find_form
 if TYPE_CHECKING:
     from cse_pdf.ingest import BatchReport
     from cse_pdf.purge import FileCounts, PurgeSummary
+
+EXPORT_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
 
 
 @click.command()
@@ -151,23 +153,43 @@ def show(record: int, db: str | None) -> None:
 @click.command(name="export")
 @DB_OPTION
 @click.option("--form", metavar="ID", help="Only this form (default: every form).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS.values())),
+              help="csv, xlsx or json (default: from the output's extension; a format that contradicts the "
+              "extension is refused).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The file to write (csv without --form: one file per form, FILE-STEM-FORM.csv; with --encrypt, "
               "csv and json go into one encrypted FILE.zip).")
 @ENCRYPT_OPTION
 @FORCE_OPTION
-def export_command(db: str | None, form: str | None, fmt: str, output: Path, encrypt: bool, force: bool) -> None:
+def export_command(db: str | None, form: str | None, fmt: str | None, output: Path, encrypt: bool,
+                   force: bool) -> None:
     """Write every current assessment: one row each, a column per field, then the assessment and its
     previous one (date, level, trend)."""
     from cse_pdf.export import export
 
+    fmt = export_format(fmt, output, encrypt)
     check_folder_of(output)  # refused before the database is read; each file is checked before any is written
     password = passwords(False, encrypt).output
     with open_store(db) as store:
         written = export(store, fmt, output, form, password, force)  # type: ignore[arg-type]
     for path, rows in written:
         click.echo(f"wrote {shown(path)} ({rows} assessment{'s' if rows != 1 else ''})")
+
+
+def export_format(fmt: str | None, output: Path, encrypt: bool) -> str:
+    """The format to write: --format, else the output's extension. Excel written into a `.csv` name opens as
+    garbage or not at all, so a --format that contradicts a known extension is refused before anything runs."""
+    named = output.with_suffix("") if encrypt and output.suffix.lower() == ".zip" else output  # board.csv.zip
+    implied = EXPORT_FORMATS.get(named.suffix.lower())
+    if fmt is None:
+        if implied is None:
+            raise ValuesError(f"cannot tell the format of {shown(output)}: give --format csv, xlsx or json, or "
+                              "an output ending .csv, .xlsx or .json")
+        return implied
+    if implied is not None and implied != fmt:
+        raise ValuesError(f"--format {fmt} does not match {shown(output)}: name the output .{fmt}, or leave "
+                          "--format out to write what the extension says")
+    return fmt
 
 
 def _files(counts: "FileCounts", kind: str) -> str:
