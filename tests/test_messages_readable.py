@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,27 @@ def test_export_without_format_or_extension_asks_for_one(empty_db: str, tmp_path
     result = cse("export", "--db", empty_db, "-o", "board", cwd=tmp_path)
     assert result.returncode == 3 and "give --format csv, xlsx or json" in result.stderr
     assert not (tmp_path / "board").exists()
+
+
+def test_prefill_takes_a_json_number_equal_to_an_option(tmp_path: Path) -> None:
+    (tmp_path / "values.json").write_text('{"risk.drug_use": 3}')
+    made = cse("generate", "hillingdon-cse", "--prefill", "values.json", "-o", "f.pdf", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    read = cse("read", tmp_path / "f.pdf")
+    assert json.loads(read.stdout)["values"]["risk.drug_use"] == "3"
+
+
+@pytest.mark.parametrize("number", [7, 2.5, True])
+def test_prefill_refuses_a_number_that_is_no_option(tmp_path: Path, number: object) -> None:
+    (tmp_path / "values.json").write_text(json.dumps({"risk.drug_use": number}))
+    made = cse("generate", "hillingdon-cse", "--prefill", "values.json", "-o", "f.pdf", cwd=tmp_path)
+    assert made.returncode == 3 and "risk.drug_use: not one of its options (1, 2, 3, 4, 5)" in made.stderr
+    assert not (tmp_path / "f.pdf").exists()
+
+
+def test_malformed_prefill_json_says_where_and_what(tmp_path: Path) -> None:
+    (tmp_path / "values.json").write_text('{\n  "client.name": "Ada Secretname",\n  "risk.drug_use" 3\n}')
+    made = cse("generate", "hillingdon-cse", "--prefill", "values.json", "-o", "f.pdf", cwd=tmp_path)
+    assert made.returncode == 3 and made.stderr.count("\n") == 1
+    assert "values.json: not valid JSON at line 3, column 19: Expecting ':' delimiter" in made.stderr
+    assert "Secretname" not in made.stderr

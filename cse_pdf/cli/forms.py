@@ -59,6 +59,8 @@ def fields(form: str) -> None:
 def _load_values(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:  # where and what, never the text around it (it may be case data)
+        raise ValuesError(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", path) from None
     except (OSError, ValueError) as exc:
         raise ValuesError(f"cannot read prefill values as JSON ({type(exc).__name__})", path) from None
     if isinstance(data, dict) and isinstance(data.get("values"), dict):
