@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
 from helpers.cli import cse
+from helpers.forms import fictional_return, write_return
 
+from cse_pdf.form.catalog import find_form
+from cse_pdf.ingest import ingest
 from cse_pdf.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,3 +100,33 @@ def test_malformed_prefill_json_says_where_and_what(tmp_path: Path) -> None:
     assert made.returncode == 3 and made.stderr.count("\n") == 1
     assert "values.json: not valid JSON at line 3, column 19: Expecting ':' delimiter" in made.stderr
     assert "Secretname" not in made.stderr
+
+
+@pytest.fixture(scope="module")
+def three_of_one_name(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Three young people called Zoë Łódź, told apart only by their dates of birth."""
+    tmp = tmp_path_factory.mktemp("namesakes")
+    spec = find_form("hillingdon-cse")
+    files = [write_return(tmp / f"{n}.pdf", spec, fictional_return(spec, name="Zoë Łódź", dob=dob,
+                                                                   completed="10/01/2024"))
+             for n, dob in enumerate(["01/02/2010", "03/04/2011", "05/06/2012"])]
+    url = str(tmp / "db.sqlite3")
+    with Store.open(url, create=True) as store:
+        ingest(files, store, tmp / "out", workers=1)
+    return url
+
+
+@pytest.mark.slow
+def test_list_tells_three_people_of_one_name_apart(three_of_one_name: str) -> None:
+    lines = [line.split("\t") for line in cse("list", "--db", three_of_one_name).stdout.splitlines()]
+    assert lines[0][:5] == ["record", "form", "name", "date of birth", "date completed"]
+    assert sorted((row[2], row[3]) for row in lines[1:]) == [
+        ("Zoë Łódź", "01/02/2010"), ("Zoë Łódź", "03/04/2011"), ("Zoë Łódź", "05/06/2012")]
+
+
+@pytest.mark.slow
+def test_list_never_logs_a_name(three_of_one_name: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    listed = cse("list", "--db", three_of_one_name)
+    assert "Łódź" in listed.stdout and "Łódź" not in listed.stderr
+    assert not any("Łódź" in record.getMessage() for record in caplog.records)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cse_pdf.base.errors import CsePdfError, PdfInputError, ValuesError
+from cse_pdf.base.errors import CsePdfError, PdfInputError, UnknownFormError, ValuesError
 from cse_pdf.base.exit_codes import ExitCode
 from cse_pdf.base.private_files import check_folder_of, check_output_dir
 from cse_pdf.base.safe_names import path_from_stored, printable, shown
@@ -122,7 +122,9 @@ def _closing_table(report: "BatchReport", out: Path, stamped: bool) -> None:
 @click.option("--all", "include_all", is_flag=True, help="Include earlier revisions, not only current ones.")
 @click.option("--failed", is_flag=True, help="List the files that failed instead.")
 def list_records(db: str | None, form: str | None, name: str | None, include_all: bool, failed: bool) -> None:
-    """List recorded assessments: record id, form, date completed, level, status."""
+    """List recorded assessments: record id, form, the young person's name and date of birth (as typed, so
+    that people with one name can be told apart; shown here only, never logged), date completed, level,
+    status, revision."""
     if form:
         find_form(form)  # an unknown id is refused as `export` and `report` refuse it, not listed as nothing
     with open_store(db) as store:
@@ -131,11 +133,29 @@ def list_records(db: str | None, form: str | None, name: str | None, include_all
             for f in store.failures():
                 click.echo(f"{shown(path_from_stored(f.source_path))}\t{f.attempts}\t{printable(f.reason)}")
             return
-        click.echo("record\tform\tdate completed\tlevel\tstatus\trevision")
-        for r in store.records(form, name, include_all):
+        records = store.records(form, name, include_all)
+        person_fields = _person_fields({r.form_id for r in records})
+        typed = store.field_texts(f for pair in person_fields.values() for f in pair if f)
+        click.echo("record\tform\tname\tdate of birth\tdate completed\tlevel\tstatus\trevision")
+        for r in records:  # names stay on this terminal: never logged
+            name_id, dob_id = person_fields.get(r.form_id, ("", ""))
+            person = "\t".join(printable(typed.get((r.record_id, fid), "").strip()) or "-" for fid in (name_id, dob_id))
             status = r.status.replace("_", " ") + ("" if r.current else ", superseded")
             done = r.date_completed.isoformat() if r.date_completed else "-"
-            click.echo(f"{r.record_id}\t{r.form_id}\t{done}\t{r.label}\t{status}\t{r.revision}")
+            click.echo(f"{r.record_id}\t{r.form_id}\t{person}\t{done}\t{r.label}\t{status}\t{r.revision}")
+
+
+def _person_fields(form_ids: set[str]) -> dict[str, tuple[str, str]]:
+    """form id → its name and date of birth field ids, for the installed forms among `form_ids`."""
+    fields: dict[str, tuple[str, str]] = {}
+    for form_id in form_ids:
+        try:
+            summary = find_form(form_id).summary
+        except UnknownFormError:  # a form no longer installed: its records list without a name
+            continue
+        if summary is not None:
+            fields[form_id] = (summary.name, summary.dob or "")
+    return fields
 
 
 @click.command()
