@@ -130,3 +130,34 @@ def test_list_never_logs_a_name(three_of_one_name: str, caplog: pytest.LogCaptur
     listed = cse("list", "--db", three_of_one_name)
     assert "Łódź" in listed.stdout and "Łódź" not in listed.stderr
     assert not any("Łódź" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("dob, problem", [("31/02/2010", "not a real calendar date"),
+                                          ("31 April 2010", "not a real calendar date"),
+                                          ("sometime in 2010", "not in the form DD/MM/YYYY")])
+def test_generate_prefill_warns_of_a_date_that_cannot_be_read(tmp_path: Path, dob: str, problem: str) -> None:
+    (tmp_path / "values.json").write_text(json.dumps({"client.dob": dob}))
+    made = cse("generate", "hillingdon-cse", "--prefill", "values.json", "-o", "f.pdf", cwd=tmp_path)
+    assert made.returncode == 0 and (tmp_path / "f.pdf").is_file()
+    assert made.stderr == (f"cse-pdf: warning: client.dob: {problem}; written as given, but no age or date rule "
+                           "can use it until it is corrected\n")
+    assert dob not in made.stderr
+
+
+@pytest.mark.parametrize("dob", ["28/02/2010", "5 March 2010", "2010-03-05"])
+def test_generate_prefill_is_quiet_about_a_real_date(tmp_path: Path, dob: str) -> None:
+    (tmp_path / "values.json").write_text(json.dumps({"client.dob": dob}))
+    made = cse("generate", "hillingdon-cse", "--prefill", "values.json", "-o", "f.pdf", cwd=tmp_path)
+    assert made.returncode == 0 and made.stderr == ""
+
+
+def test_a_month_name_date_counts_for_the_under_13_rule() -> None:
+    from cse_pdf.assess.score import assess
+
+    spec = find_form("hillingdon-cse")
+    named = fictional_return(spec, name="Ada Testperson", dob="5 March 2013", completed="1 April 2024", pick=0)
+    numeric = {**named, spec.summary.dob: "05/03/2013", spec.summary.completed: "01/04/2024"}
+    by_name, by_number = assess(spec, named), assess(spec, numeric)
+    assert by_name.level == by_number.level >= 2  # under 13: at least category 2, whatever the answers
+    assert [r.text for r in by_name.reasons] == [r.text for r in by_number.reasons]
+    assert any("was 11" in r.text for r in by_name.reasons)
