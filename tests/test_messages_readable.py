@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,25 @@ def test_a_month_name_date_counts_for_the_under_13_rule() -> None:
     assert by_name.level == by_number.level >= 2  # under 13: at least category 2, whatever the answers
     assert [r.text for r in by_name.reasons] == [r.text for r in by_number.reasons]
     assert any("was 11" in r.text for r in by_name.reasons)
+
+
+def _readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+    return [line for block in blocks for line in block.splitlines() if "cse-pdf " in line]
+
+
+def test_readme_examples_name_only_files_a_fresh_clone_has() -> None:
+    """The examples read what is in samples/ (or what an earlier example wrote), never a file that is not there."""
+    commands = "\n".join(_readme_commands())
+    for missing in ("returned.pdf", "return.pdf", "returns/", "inbox/"):
+        assert not re.search(rf"(?<![\w/-]){re.escape(missing)}", commands), missing
+    for sample in set(re.findall(r"samples/[\w.-]+\.pdf", commands)):
+        assert (REPO / sample).is_file(), sample
+    assert "read samples/high-mupdf.pdf > values.json" in commands  # --prefill values.json is made first
+    assert commands.index("> values.json") < commands.index("--prefill values.json")
+
+
+def test_readme_report_example_covers_the_samples_dates() -> None:
+    report_lines = [c for c in _readme_commands() if c.startswith("cse-pdf report --from")]
+    assert report_lines and all("2024" in line for line in report_lines)
