@@ -175,7 +175,7 @@ def test_readme_examples_name_only_files_a_fresh_clone_has() -> None:
     commands = "\n".join(_readme_commands())
     for missing in ("returned.pdf", "return.pdf", "returns/", "inbox/"):
         assert not re.search(rf"(?<![\w/-]){re.escape(missing)}", commands), missing
-    for sample in set(re.findall(r"samples/[\w.-]+\.pdf", commands)):
+    for sample in set(re.findall(r"samples/[\w.-]+\.(?:pdf|csv)", commands)):
         assert (REPO / sample).is_file(), sample
     assert "read samples/high-mupdf.pdf > values.json" in commands  # --prefill values.json is made first
     assert commands.index("> values.json") < commands.index("--prefill values.json")
