@@ -7,7 +7,10 @@ saved file, exactly the total, category, reasons, unanswered count and flags tha
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,7 @@ from cse_pdf.assess.score import assess
 from cse_pdf.blank.generate import generate
 from cse_pdf.blank.live_scoring import program, runtime
 from cse_pdf.form.catalog import current_forms, find_form
+from cse_pdf.form.dates import DateUnreadable, parse_date
 from cse_pdf.form.derived import live_fields
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.fields import collect_fields
@@ -41,16 +45,46 @@ def blanks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+
+
 def _date_text(day: int, month: int, year: int, style: int) -> str:
     return [f"{day}/{month}/{year}", f"{day:02d}/{month:02d}/{year}", f"{day:02d}.{month:02d}.{year}",
-            f"{year}-{month:02d}-{day:02d}", f"{day:02d}-{month:02d}-{year}"][style]
+            f"{year}-{month:02d}-{day:02d}", f"{day:02d}-{month:02d}-{year}", f"{day} {MONTHS[month - 1]} {year}",
+            f"{day} {MONTHS[month - 1][:3]} {year}", f"{day:02d} {MONTHS[month - 1].upper()} {year}"][style]
 
+
+# Dates each reader must take or refuse alike: month names in every spelling either accepts, near misses.
+DATE_CASES = ["5 March 2024", "1 April 2024", "5 Mar 2024", "5 mar. 2024", "5 Sept 2024", "5 Sep, 2024",
+              "31 February 2024", "29 Feb 2024", "29 Feb 2023", "5 Marc 2024", "5 Mars 2024", "5th March 2024",
+              "March 5 2024", "5 March 24", "05/03/2024", "2024-03-05", "31/02/2010", "soon", " 1 Jan 2013 ",
+              "\u0665 March 2024", "5March 2024", "5 \u041c\u0430\u0440\u0442 2024"]
 
 DATES = st.one_of(
     st.none(),
-    st.builds(_date_text, st.integers(1, 28), st.integers(1, 12), st.integers(2005, 2026), st.integers(0, 4)),
-    st.sampled_from(["31/02/2024", "soon", "2024", "12/13/2020", " 1/1/2013 "]),
+    st.builds(_date_text, st.integers(1, 28), st.integers(1, 12), st.integers(2005, 2026), st.integers(0, 7)),
+    st.sampled_from(["31/02/2024", "soon", "2024", "12/13/2020", " 1/1/2013 ", "5 Marc 2024", "31 April 2024"]),
 )
+
+
+def test_the_form_reads_the_same_dates_as_cse_pdf() -> None:
+    """cseDate (the form's JavaScript) and parse_date take and refuse the same dates, to the day."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = runtime() + f"\nconsole.log(JSON.stringify({json.dumps(DATE_CASES)}.map(function (t) {{ " \
+        "var d = cseDate(t); return d ? [d.y, d.m, d.d] : null; })));"
+    in_form = json.loads(subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout)
+    expected = []
+    for text in DATE_CASES:
+        try:
+            day = parse_date(text)
+            expected.append([day.year, day.month, day.day])
+        except DateUnreadable:
+            expected.append(None)
+    assert dict(zip(DATE_CASES, in_form)) == dict(zip(DATE_CASES, expected))
+    assert expected[0] == [2024, 3, 5] and expected[1] == [2024, 4, 1] and expected[2] == [2024, 3, 5]
 
 
 def answers_for(spec: FormSpec) -> st.SearchStrategy[dict]:

@@ -271,9 +271,9 @@ def test_refusing_at_the_prompt_or_having_no_terminal_deletes_nothing(tmp_path: 
 
 
 @pytest.mark.parametrize("bad", ["2024-13-01", "yesterday", "31/02/2024"])
-def test_a_bad_date_is_one_line_and_exit_2(tmp_path: Path, bad: str) -> None:
+def test_a_bad_date_is_one_line_and_exit_3(tmp_path: Path, bad: str) -> None:
     result = cli("purge", "--before", bad, "--db", tmp_path / "db.sqlite3", "--yes", home=tmp_path)
-    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "is not a date" in result.stderr
+    assert result.returncode == 3 and result.stderr.count("\n") == 1 and "is not a date" in result.stderr
     assert not (tmp_path / "db.sqlite3").exists()
 
 

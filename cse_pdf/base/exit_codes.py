@@ -12,7 +12,7 @@ class ExitCode(IntEnum):
     OK = 0  # success; for ingest: every file ingested, already known or skipped as cse-pdf's own copy
     REFUSED = 1  # a refusal that fits no class below (purge not confirmed, no password given)
     BAD_FILE = 2  # a file that is not a usable returned form; for ingest, some files failed; click's usage error
-    BAD_LAYOUT_OR_VALUES = 3  # a bad layout or bad values (prefill, a report date, skipped agency rows)
+    BAD_LAYOUT_OR_VALUES = 3  # a bad layout or bad values (prefill, a report or purge date, skipped agency rows)
     NEEDS_REVIEW = 4  # ingest: recorded, but some forms need review
     DATABASE = 5  # the database cannot be opened, created, upgraded or used, or does not exist
     NOT_SENT = 6  # distribute: some messages could not be sent or written

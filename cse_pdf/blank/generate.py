@@ -12,12 +12,13 @@ from cse_pdf.blank.layout import render_pages
 from cse_pdf.blank.widgets import build_acroform
 from cse_pdf.form.identity import Identity
 from cse_pdf.form.spec import FormSpec
-from cse_pdf.pdf.fill import check_values, fill_bytes
+from cse_pdf.pdf.fill import as_option_values, check_values, fill_bytes
 
 
 def generate(spec: FormSpec, values: Mapping[str, Any] | None = None, instance: str = "") -> bytes:
     """The form as PDF bytes. Deterministic for the same spec, values and instance."""
     if values:
+        values = as_option_values(spec, values)
         check_values(spec, values)
     pages, placements = render_pages(spec)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pages)))

@@ -45,15 +45,31 @@ function cseMerge(a, b) {
   return out;
 }
 
-/* DD/MM/YYYY (also D/M/YYYY, '-' or '.') or ISO; null when unreadable: never a guess. */
+var CSE_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+                  "october", "november", "december"];
+
+/* The month named in full, by its first three letters, or "sept"; 0 when it names none. */
+function cseMonth(name) {
+  var lower = name.toLowerCase();
+  if (lower === "sept") { return 9; }
+  for (var i = 0; i < CSE_MONTHS.length; i++) {
+    if (lower === CSE_MONTHS[i] || lower === CSE_MONTHS[i].substring(0, 3)) { return i + 1; }
+  }
+  return 0;
+}
+
+/* DD/MM/YYYY (also D/M/YYYY, '-' or '.'), ISO, or "5 March 2024"; null when unreadable: never a guess.
+   The same dates as cse_pdf/form/dates.py reads, so the form and cse-pdf agree on every age rule. */
 function cseDate(text) {
-  var m = /^\s*(\d{1,2})\s*[\/.\-]\s*(\d{1,2})\s*[\/.\-]\s*(\d{4})\s*$/.exec(text), y, mo, d;
+  var m = /^\s*(\d{1,2})\s*[\/.\-]\s*(\d{1,2})\s*[\/.\-]\s*(\d{4})\s*$/.exec(text), y, mo, d, named;
   if (m) { d = parseInt(m[1], 10); mo = parseInt(m[2], 10); y = parseInt(m[3], 10); }
-  else {
-    m = /^\s*(\d{4})-(\d{2})-(\d{2})\s*$/.exec(text);
-    if (!m) { return null; }
+  else if ((m = /^\s*(\d{4})-(\d{2})-(\d{2})\s*$/.exec(text))) {
     y = parseInt(m[1], 10); mo = parseInt(m[2], 10); d = parseInt(m[3], 10);
   }
+  else if ((named = /^\s*([0-9]{1,2})\s+([A-Za-z]+)\.?,?\s+([0-9]{4})\s*$/.exec(text)) && cseMonth(named[2]) > 0) {
+    d = parseInt(named[1], 10); mo = cseMonth(named[2]); y = parseInt(named[3], 10);
+  }
+  else { return null; }
   if (y < 1 || mo < 1 || mo > 12 || d < 1) { return null; }
   var days = [31, ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   if (d > days[mo - 1]) { return null; }

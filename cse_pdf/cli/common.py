@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cse_pdf.base.errors import CsePdfError, ValuesError
-from cse_pdf.base.exit_codes import ExitCode
 from cse_pdf.form.catalog import find_form
 from cse_pdf.form.dates import DateUnreadable, parse_date
 from cse_pdf.form.spec import FormSpec
@@ -74,12 +73,6 @@ def open_store(db: str | None, create: bool = False) -> "Store":
     from cse_pdf.store.engine import is_default
 
     return Store.open(db, create=create, make_folder=is_default(db))
-
-
-class UsageValueError(ValuesError):
-    """An option's value that click could not check itself, refused as click refuses a mistyped option."""
-
-    exit_code = ExitCode.BAD_FILE
 
 
 def date_option(option: str, text: str | None, error: type[ValuesError] = ValuesError) -> date | None:

@@ -27,6 +27,7 @@ from cse_pdf.cli.common import (
     passwords,
 )
 from cse_pdf.form.catalog import current_forms, find_form
+from cse_pdf.form.dates import DateUnreadable, parse_date
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.encryption import encrypt_pdf
 from cse_pdf.returned.guard import GuardedReader, guarded
@@ -59,6 +60,8 @@ def fields(form: str) -> None:
 def _load_values(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:  # where and what, never the text around it (it may be case data)
+        raise ValuesError(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", path) from None
     except (OSError, ValueError) as exc:
         raise ValuesError(f"cannot read prefill values as JSON ({type(exc).__name__})", path) from None
     if isinstance(data, dict) and isinstance(data.get("values"), dict):
@@ -89,6 +92,24 @@ def generate(form: str, output: Path | None, prefill: Path | None, instance: str
         raise ValuesError(str(exc)) from None
     write_output(out, data, force, private=bool(values))  # a prefilled form may hold case data
     click.echo(f"wrote {shown(out)} ({spec.id} version {spec.version}{', prefilled' if values else ''})")
+    for field_id, problem in unreadable_dates(spec, values or {}):
+        click.echo(f"cse-pdf: warning: {field_id}: {problem}; written as given, but no age or date rule can "
+                   "use it until it is corrected", err=True)
+
+
+def unreadable_dates(spec: FormSpec, values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field id, what is wrong) for each prefilled date that cannot be read, such as 31/02/2010: the form
+    still takes it, as a worker's viewer would, but the age rules would silently skip it. Never the value."""
+    found = []
+    for field_id, value in values.items():
+        field = spec.field_map.get(field_id)
+        if field is None or field.type != "date" or not isinstance(value, str) or not value.strip():
+            continue
+        try:
+            parse_date(value)
+        except DateUnreadable as exc:
+            found.append((field_id, str(exc)))
+    return found
 
 
 def _for_each_file(files: tuple[Path, ...], layout: str | None, make: Callable[[Path, FormSpec | None], dict]) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cse_pdf.base.errors import CsePdfError, PdfInputError
+from cse_pdf.base.errors import CsePdfError, PdfInputError, UnknownFormError, ValuesError
 from cse_pdf.base.exit_codes import ExitCode
 from cse_pdf.base.private_files import check_folder_of, check_output_dir
 from cse_pdf.base.safe_names import path_from_stored, printable, shown
@@ -19,16 +19,18 @@ from cse_pdf.cli.common import (
     ENCRYPT_OPTION,
     FORCE_OPTION,
     PASSWORD_OPTION,
-    UsageValueError,
     date_option,
     dump,
     open_store,
     passwords,
 )
+from cse_pdf.form.catalog import find_form
 
 if TYPE_CHECKING:
     from cse_pdf.ingest import BatchReport
     from cse_pdf.purge import FileCounts, PurgeSummary
+
+EXPORT_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
 
 
 @click.command()
@@ -120,18 +122,40 @@ def _closing_table(report: "BatchReport", out: Path, stamped: bool) -> None:
 @click.option("--all", "include_all", is_flag=True, help="Include earlier revisions, not only current ones.")
 @click.option("--failed", is_flag=True, help="List the files that failed instead.")
 def list_records(db: str | None, form: str | None, name: str | None, include_all: bool, failed: bool) -> None:
-    """List recorded assessments: record id, form, date completed, level, status."""
+    """List recorded assessments: record id, form, the young person's name and date of birth (as typed, so
+    that people with one name can be told apart; shown here only, never logged), date completed, level,
+    status, revision."""
+    if form:
+        find_form(form)  # an unknown id is refused as `export` and `report` refuse it, not listed as nothing
     with open_store(db) as store:
         if failed:
             click.echo("file\tattempts\treason")
             for f in store.failures():
                 click.echo(f"{shown(path_from_stored(f.source_path))}\t{f.attempts}\t{printable(f.reason)}")
             return
-        click.echo("record\tform\tdate completed\tlevel\tstatus\trevision")
-        for r in store.records(form, name, include_all):
+        records = store.records(form, name, include_all)
+        person_fields = _person_fields({r.form_id for r in records})
+        typed = store.field_texts(f for pair in person_fields.values() for f in pair if f)
+        click.echo("record\tform\tname\tdate of birth\tdate completed\tlevel\tstatus\trevision")
+        for r in records:  # names stay on this terminal: never logged
+            name_id, dob_id = person_fields.get(r.form_id, ("", ""))
+            person = "\t".join(printable(typed.get((r.record_id, fid), "").strip()) or "-" for fid in (name_id, dob_id))
             status = r.status.replace("_", " ") + ("" if r.current else ", superseded")
             done = r.date_completed.isoformat() if r.date_completed else "-"
-            click.echo(f"{r.record_id}\t{r.form_id}\t{done}\t{r.label}\t{status}\t{r.revision}")
+            click.echo(f"{r.record_id}\t{r.form_id}\t{person}\t{done}\t{r.label}\t{status}\t{r.revision}")
+
+
+def _person_fields(form_ids: set[str]) -> dict[str, tuple[str, str]]:
+    """form id → its name and date of birth field ids, for the installed forms among `form_ids`."""
+    fields: dict[str, tuple[str, str]] = {}
+    for form_id in form_ids:
+        try:
+            summary = find_form(form_id).summary
+        except UnknownFormError:  # a form no longer installed: its records list without a name
+            continue
+        if summary is not None:
+            fields[form_id] = (summary.name, summary.dob or "")
+    return fields
 
 
 @click.command()
@@ -149,25 +173,44 @@ def show(record: int, db: str | None) -> None:
 @click.command(name="export")
 @DB_OPTION
 @click.option("--form", metavar="ID", help="Only this form (default: every form).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS.values())),
+              help="csv, xlsx or json (default: from the output's extension; a format that contradicts the "
+              "extension is refused).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The file to write (csv without --form: one file per form, FILE-STEM-FORM.csv; with --encrypt, "
               "csv and json go into one encrypted FILE.zip).")
 @click.option("--codes", is_flag=True, help="xlsx: choices as their export values (codes), not their labels.")
 @ENCRYPT_OPTION
 @FORCE_OPTION
-def export_command(db: str | None, form: str | None, fmt: str, output: Path, codes: bool, encrypt: bool,
+def export_command(db: str | None, form: str | None, fmt: str | None, output: Path, codes: bool, encrypt: bool,
                    force: bool) -> None:
     """Write every current assessment: one row each, a column per field, then the assessment and its
     previous one (date, level, trend)."""
     from cse_pdf.export import export
 
+    fmt = export_format(fmt, output, encrypt)
     check_folder_of(output)  # refused before the database is read; each file is checked before any is written
     password = passwords(False, encrypt).output
     with open_store(db) as store:
         written = export(store, fmt, output, form, password, force, codes)  # type: ignore[arg-type]
     for path, rows in written:
         click.echo(f"wrote {shown(path)} ({rows} assessment{'s' if rows != 1 else ''})")
+
+
+def export_format(fmt: str | None, output: Path, encrypt: bool) -> str:
+    """The format to write: --format, else the output's extension. Excel written into a `.csv` name opens as
+    garbage or not at all, so a --format that contradicts a known extension is refused before anything runs."""
+    named = output.with_suffix("") if encrypt and output.suffix.lower() == ".zip" else output  # board.csv.zip
+    implied = EXPORT_FORMATS.get(named.suffix.lower())
+    if fmt is None:
+        if implied is None:
+            raise ValuesError(f"cannot tell the format of {shown(output)}: give --format csv, xlsx or json, or "
+                              "an output ending .csv, .xlsx or .json")
+        return implied
+    if implied is not None and implied != fmt:
+        raise ValuesError(f"--format {fmt} does not match {shown(output)}: name the output .{fmt}, or leave "
+                          "--format out to write what the extension says")
+    return fmt
 
 
 def _files(counts: "FileCounts", kind: str) -> str:
@@ -203,7 +246,7 @@ def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool)
     from cse_pdf.purge import plan_purge, summarise
     from cse_pdf.purge import purge as run_purge
 
-    before = date_option("--before", before_text, error=UsageValueError)
+    before = date_option("--before", before_text)
     assert before is not None  # a required option
     with open_store(db) as store:
         planned = plan_purge(store, before)

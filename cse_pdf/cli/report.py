@@ -16,8 +16,10 @@ from cse_pdf.form.catalog import find_form
 @click.command()
 @DB_OPTION
 @click.option("--form", metavar="ID", help="Only this form (default: every form).")
-@click.option("--from", "date_from", metavar="DATE", help="Only assessments completed on or after DATE (YYYY-MM-DD).")
-@click.option("--to", "date_to", metavar="DATE", help="Only assessments completed on or before DATE.")
+@click.option("--from", "date_from", metavar="DATE",
+              help="Only assessments completed on or after DATE (YYYY-MM-DD or DD/MM/YYYY).")
+@click.option("--to", "date_to", metavar="DATE",
+              help="Only assessments completed on or before DATE (YYYY-MM-DD or DD/MM/YYYY).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The report file to write (created readable by you only).")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html"]),

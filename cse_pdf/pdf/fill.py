@@ -23,6 +23,26 @@ from cse_pdf.pdf.fields import PdfField, collect_fields, on_states
 from cse_pdf.pdf.form_font import FORM_FONT, add_form_font
 
 
+def as_option_values(spec: FormSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values with a JSON number given for a choice written as the option it equals (3 → "3"): export values
+    are text in a PDF, but a person writing `{"risk.drug_use": 3}` means the option 3. Anything else is
+    left as it is, for `check_values` to judge."""
+    return {fid: _option_for_number(spec.field_map.get(fid), value) for fid, value in values.items()}
+
+
+def _option_for_number(field: Field | None, value: Any) -> Any:
+    if field is None or field.type not in ("radio", "dropdown") or isinstance(value, bool) \
+            or not isinstance(value, (int, float)):
+        return value
+    for option in field.options:
+        try:
+            if float(option.value) == value:
+                return option.value
+        except ValueError:
+            continue
+    return value
+
+
 def check_values(spec: FormSpec, values: Mapping[str, Any]) -> None:
     """Refuse values that do not fit the spec, naming the field (never echoing the value)."""
     for fid, value in values.items():

@@ -322,6 +322,17 @@ class Store:
             return [RecordSummary(sub.id, sub.form_id, sub.date_completed, a.level, a.label, sub.status,
                                   sub.revision, sub.is_current) for sub, a in s.execute(q)]
 
+    def field_texts(self, field_ids: Iterable[str]) -> dict[tuple[int, str], str]:
+        """(record, field id) → the text as read, for a few fields of every record: what `list` needs to tell
+        apart young people with one name (their name and date of birth as typed), read in one query."""
+        wanted = sorted(set(field_ids))
+        if not wanted:
+            return {}
+        with self._reading() as s:
+            rows = s.execute(sa.select(ValueRecord.submission_id, ValueRecord.field_id, ValueRecord.value_text)
+                             .where(ValueRecord.field_id.in_(wanted), ValueRecord.value_text.is_not(None)))
+            return {(rid, fid): text for rid, fid, text in rows}
+
     def failures(self) -> list[FailureRecord]:
         with self._reading() as s:
             rows = list(s.scalars(sa.select(FailureRecord).order_by(FailureRecord.id)))
