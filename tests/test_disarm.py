@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pikepdf
 import pytest
-from helpers.forms import REPO
+from helpers.forms import REPO, fictional_return, write_return
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, TextStringObject
 
+from cse_pdf.blank.live_scoring import EARLIER_RUNTIMES, runtime
 from cse_pdf.blank.widgets import DATE_SCRIPTS, LEGACY_DATE_SCRIPTS
 from cse_pdf.form.catalog import find_form
 from cse_pdf.returned.read import read_form
@@ -152,6 +154,32 @@ def test_a_return_from_a_real_viewer_keeps_every_script_when_stamped() -> None:
     dates = [f for f in find_form("hillingdon-cse").fields if f.type == "date"]
     assert len(own) >= 2 * len(dates) + 4  # each date's two checks, and the calculated boxes
     stamped, _ = scripts_and_actions(stamp(RETURN).pdf)
+    assert sorted(stamped) == sorted(own)
+
+
+@pytest.mark.parametrize("made", ["today", "with the runtime before month names"])
+def test_a_return_of_a_form_made_today_or_earlier_keeps_its_calculations(tmp_path: Path, made: str) -> None:
+    spec = find_form("hillingdon-cse")
+    path = write_return(tmp_path / "r.pdf", spec, fictional_return(spec, name="Ada Fictional", dob="01/02/2010",
+                                                                   completed="03/04/2024"))
+    if made != "today":  # swap today's runtime for the earlier one, as in copies still out with agencies
+        earlier, today = runtime(EARLIER_RUNTIMES[0]), runtime()
+        assert earlier != today
+        with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+            swapped = 0
+            for page in pdf.pages:
+                for annot in page.get("/Annots", []):
+                    calc = annot.get("/AA", {}).get("/C")
+                    if calc is not None and "/JS" in calc:
+                        js = calc.JS
+                        text = js.read_bytes().decode("latin-1") if isinstance(js, pikepdf.Stream) else str(js)
+                        calc.JS = pikepdf.String(text.replace(today, earlier))
+                        swapped += 1
+            assert swapped >= 3
+            pdf.save(path)
+    own, _ = scripts_and_actions(path.read_bytes())
+    assert sum("cseShow" in s for s in own) >= 3
+    stamped, _ = scripts_and_actions(stamp(path).pdf)
     assert sorted(stamped) == sorted(own)
 
 

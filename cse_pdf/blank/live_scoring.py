@@ -21,9 +21,14 @@ from cse_pdf.form.derived import fields_of, unanswered_ids
 from cse_pdf.form.spec import FormSpec
 
 
-@lru_cache(maxsize=1)
-def runtime() -> str:
-    return resources.files("cse_pdf.blank").joinpath("live_runtime.js").read_text(encoding="utf-8")
+# Runtimes embedded in forms generated earlier, which are still out with agencies and coming back: their
+# calculate actions must still be recognised as the form's own when a return is stamped (returned/disarm.py).
+EARLIER_RUNTIMES = ("live_runtime_before_month_names.js",)
+
+
+@lru_cache(maxsize=None)
+def runtime(name: str = "live_runtime.js") -> str:
+    return resources.files("cse_pdf.blank").joinpath(name).read_text(encoding="utf-8")
 
 
 def program(spec: FormSpec) -> dict[str, Any]:
@@ -46,7 +51,12 @@ def program(spec: FormSpec) -> dict[str, Any]:
     }
 
 
-def calculate_script(spec: FormSpec, what: str) -> str:
+def calculate_script(spec: FormSpec, what: str, runtime_file: str = "live_runtime.js") -> str:
     """The calculate action of one calculated field: runtime, the form's rules, one call."""
     data = json.dumps(program(spec), ensure_ascii=True, sort_keys=True, separators=(",", ":"))
-    return f"{runtime()}\nvar P = {data};\nevent.value = cseShow(this, P, {json.dumps(what)});\n"
+    return f"{runtime(runtime_file)}\nvar P = {data};\nevent.value = cseShow(this, P, {json.dumps(what)});\n"
+
+
+def every_calculate_script(spec: FormSpec, what: str) -> set[str]:
+    """The calculate action as today's forms carry it and as forms generated with an earlier runtime do."""
+    return {calculate_script(spec, what, name) for name in ("live_runtime.js", *EARLIER_RUNTIMES)}

@@ -16,7 +16,7 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
-from cse_pdf.blank.live_scoring import calculate_script
+from cse_pdf.blank.live_scoring import every_calculate_script
 from cse_pdf.blank.widgets import DATE_SCRIPTS, LEGACY_DATE_SCRIPTS
 from cse_pdf.form.blocks import LIVE_FIELDS
 from cse_pdf.form.spec import FormSpec
@@ -32,11 +32,11 @@ MAX_CHAIN = 64  # an action's /Next chain longer than this (or a cycle) is not k
 
 def own_scripts(spec: FormSpec) -> set[str]:
     """Every script the generator puts in a form of this layout."""
-    # Both spellings of the date scripts: today's (no ";") and the one in forms generated earlier,
-    # which are still out with agencies and coming back.
+    # Both spellings of the date scripts (today's, with no ";", and the earlier one) and the calculate
+    # actions with each runtime forms were generated with: those forms are still out with agencies.
     scripts = set(DATE_SCRIPTS) | set(LEGACY_DATE_SCRIPTS)
     if spec.scoring is not None:
-        scripts |= {calculate_script(spec, name) for name in LIVE_FIELDS}
+        scripts |= {script for name in LIVE_FIELDS for script in every_calculate_script(spec, name)}
     return scripts
 
 
