@@ -51,12 +51,9 @@ TRAILING = ["Unreadable dates", "Suggested level", "Suggested label", "Stated le
             "Problems", "Previous record", "Previous date completed", "Previous level", "Previous label", "Trend"]
 
 
-def field_columns(form_id: str, records: list[ExportRecord]) -> list[str]:
+def field_columns(spec: FormSpec | None, records: list[ExportRecord]) -> list[str]:
     """The installed layout's field ids in reading order, then any an older version had."""
-    try:
-        columns = [f.id for f in find_form(form_id).fields]
-    except UnknownFormError:
-        columns = []
+    columns = [f.id for f in spec.fields] if spec else []
     seen = set(columns)
     for r in records:
         for fid in r.values:
@@ -90,11 +87,13 @@ def row_of(r: ExportRecord, fields: list[str], layout: dict[str, Field]) -> dict
     return row
 
 
-def _layout_fields(form_id: str) -> dict[str, Field]:
+def _installed(form_id: str) -> FormSpec | None:
+    """The installed layout of a form that records name; None for a form no longer installed (its records
+    still export, headed by field id)."""
     try:
-        return find_form(form_id).field_map
+        return find_form(form_id)
     except UnknownFormError:
-        return {}
+        return None
 
 
 def scored_options(f: Field | None) -> bool:
@@ -129,8 +128,9 @@ def tables(store: Store, form: str | None = None) -> dict[str, tuple[list[str], 
         by_form.setdefault(r.submission.form_id, []).append(r)
     out = {}
     for fid in sorted(by_form):
-        fields = field_columns(fid, by_form[fid])
-        layout = _layout_fields(fid)
+        spec = _installed(fid)
+        fields = field_columns(spec, by_form[fid])
+        layout = spec.field_map if spec else {}
         out[fid] = (LEADING + fields + TRAILING, [row_of(r, fields, layout) for r in by_form[fid]])
     return out
 
@@ -243,7 +243,8 @@ def _headings(ids: list[str], layout: dict[str, Field]) -> dict[str, str]:
     counts = {name: 1 for name in (*LEADING, *TRAILING, "Ingested at (UTC)")}  # cse-pdf's own columns' names
     for label in labels.values():
         counts[label] = counts.get(label, 0) + 1
-    return {fid: (f"{label} ({fid.rsplit('.', 1)[0]})" if counts[label] > 1 else label) for fid, label in labels.items()}
+    return {fid: (f"{label} ({fid.rsplit('.', 1)[0]})" if counts[label] > 1 else label)
+            for fid, label in labels.items()}
 
 
 def _shown(f: Field | None, v: Any, codes: bool) -> Any:
@@ -258,10 +259,7 @@ def _sheets(data: dict[str, tuple[list[str], list[dict[str, Any]]]], codes: bool
     sheets: list[_Sheet] = []
     repeat_sheets: list[_Sheet] = []
     for form_id, (columns, rows) in data.items():
-        try:
-            spec: FormSpec | None = find_form(form_id)
-        except UnknownFormError:
-            spec = None
+        spec = _installed(form_id)
         layout = spec.field_map if spec else {}
         repeats = repeat_tables(spec) if spec else []
         repeated = {f.id for b in repeats for f in b.fields}
@@ -301,11 +299,12 @@ def _sheets(data: dict[str, tuple[list[str], list[dict[str, Any]]]], codes: bool
             people.column("Form", kind="recorded by cse-pdf")
             people.column("Row", kind="the row on the form")
             for col in block.columns:
-                people.column(col.label, f"{block.repeat}.N.{col.id}", *_describe(layout.get(f"{block.repeat}.1.{col.id}")))
+                people.column(col.label, f"{block.repeat}.N.{col.id}",
+                              *_describe(layout.get(f"{block.repeat}.1.{col.id}")))
             for row in rows:
                 for n in range(1, block.rows + 1):
-                    values = [_shown(layout.get(f"{block.repeat}.{n}.{col.id}"), row.get(f"{block.repeat}.{n}.{col.id}"),
-                                     codes) for col in block.columns]
+                    cells = [f"{block.repeat}.{n}.{col.id}" for col in block.columns]
+                    values = [_shown(layout.get(c), row.get(c), codes) for c in cells]
                     if any(v not in (None, "", False) for v in values):
                         people.rows.append([row["Record"], form_id, n, *values])
             repeat_sheets.append(people)

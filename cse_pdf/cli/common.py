@@ -75,11 +75,11 @@ def open_store(db: str | None, create: bool = False) -> "Store":
     return Store.open(db, create=create, make_folder=is_default(db))
 
 
-def date_option(option: str, text: str | None, error: type[ValuesError] = ValuesError) -> date | None:
+def date_option(option: str, text: str | None) -> date | None:
     """A date given as an option (YYYY-MM-DD or DD/MM/YYYY), read by the forms' own strict rule."""
     if text is None:
         return None
     try:
         return parse_date(text)
     except DateUnreadable:
-        raise error(f"{option} {text!r} is not a date; give YYYY-MM-DD or DD/MM/YYYY") from None
+        raise ValuesError(f"{option} {text!r} is not a date; give YYYY-MM-DD or DD/MM/YYYY") from None
