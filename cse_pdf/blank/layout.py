@@ -275,7 +275,7 @@ class StoryBuilder:
             if name == "category":
                 level_name = self.spec.summary.level_name if self.spec.summary else "category"
                 label = f"Suggested {level_name}"
-            lines = {"why": 3, "flags": 4}.get(name, 0)
+            lines = getattr(block.lines, name, 0)
             height = lines * LINE_HEIGHT + 4 if lines else TEXT_HEIGHT
             box = FieldFrame(self.placements, f"{blocks.LIVE_PREFIX}.{name}", "calculated", height)
             rows += [_row([Paragraph(markup(f"{label} (calculated)"), STYLES["label"]), box],

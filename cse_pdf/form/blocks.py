@@ -215,6 +215,16 @@ LIVE_FIELDS = {  # name → what the field shows, in the order a live block list
 }
 
 
+class LiveLines(Strict):
+    """How many lines tall each wrapping calculated box is drawn (a line is a 9-point field's; their text is
+    7.5 points). Raised where the defaults are too small for the longest thing a layout's rules can say,
+    which tests/test_calculated_boxes_fit.py works out; a change moves every field below the box, so it comes
+    with a new version of the form."""
+
+    why: Annotated[int, PydField(ge=1, le=40)] = 3
+    flags: Annotated[int, PydField(ge=1, le=40)] = 4
+
+
 class Live(Strict):
     """Live scoring: calculated fields the viewer fills from the scoring rules (blank/live_scoring.py), beside the
     worker's own category. Which fields appear follows from `scoring`: a total only if one is added
@@ -222,6 +232,7 @@ class Live(Strict):
 
     kind: Literal["live"] = "live"
     live: str  # the box's heading
+    lines: LiveLines = LiveLines()
     # In words a worker uses: which programs fill the boxes in, not how ("form scripts" meant nothing to them).
     # Kept to the old text's length: a longer hint would move every field below it on the page.
     hint: str = ("Filled in as you answer in Adobe Acrobat or Reader, Chrome, Edge and Firefox. Other programs "

@@ -28,6 +28,7 @@ Doc = PdfWriter | pikepdf.Pdf  # a blank being built (pypdf), or a return being 
 FONT_SIZE = 9.0
 LEADING = 10.5
 PAD = 2.0
+SMALLEST_SIZE = 4.0  # a multiline box's text shrinks to fit, down to this, rather than lose its last lines
 CHECK = "4"  # ZapfDingbats ✔
 DOT = "l"  # ZapfDingbats ●
 
@@ -95,34 +96,52 @@ def wrap_lines(text: str, width: float, font: str, size: float, multiline: bool)
     return lines
 
 
-def text(doc: Doc, value: str, width: float, height: float, multiline: bool, form_font: Any) -> Any:
-    """A filled text or combo box showing `value`, drawn with the form's own font (CseSans)."""
+def leading(size: float) -> float:
+    return size * LEADING / FONT_SIZE
+
+
+def fitted_lines(value: str, width: float, height: float, font: str, size: float,
+                 multiline: bool) -> tuple[float, list[str]]:
+    """The size to draw at and the wrapped lines: a multiline box shrinks its text until every line is inside
+    (a stamped copy that cut the last lines off would hide them from whoever reads it); one-line boxes keep
+    their size, as viewers do."""
+    lines = wrap_lines(value, width - 2 * PAD, font, size, multiline)
+    while multiline and size > SMALLEST_SIZE and size + leading(size) * (len(lines) - 1) > height - 2 * PAD:
+        size = max(SMALLEST_SIZE, size - 0.5)
+        lines = wrap_lines(value, width - 2 * PAD, font, size, multiline)
+    return size, lines
+
+
+def text(doc: Doc, value: str, width: float, height: float, multiline: bool, form_font: Any,
+         size: float = FONT_SIZE) -> Any:
+    """A filled text or combo box showing `value`, drawn with the form's own font (CseSans) at the widget's own
+    size (its /DA), as a viewer draws it."""
     if not can_draw(value):
-        return _unicode_text(doc, value, width, height, multiline)
-    lines = wrap_lines(value, width - 2 * PAD, register_for_measuring(), FONT_SIZE, multiline)
+        return _unicode_text(doc, value, width, height, multiline, size)
+    size, lines = fitted_lines(value, width, height, register_for_measuring(), size, multiline)
     ops = [b"/Tx BMC", b"q", f"{PAD} {PAD} {width - 2 * PAD:.2f} {height - 2 * PAD:.2f} re W n".encode(),
-           b"BT", f"/{FORM_FONT} {FONT_SIZE:g} Tf 0 g".encode()]
-    y = height - PAD - FONT_SIZE if multiline else (height - FONT_SIZE) / 2 + 2
+           b"BT", f"/{FORM_FONT} {size:g} Tf 0 g".encode()]
+    y = height - PAD - size if multiline else (height - size) / 2 + 2
     ops.append(f"{PAD} {y:.2f} Td".encode())
     for i, line in enumerate(lines):
         if i:
-            ops.append(f"0 {-LEADING} Td".encode())
+            ops.append(f"0 {-leading(size):g} Td".encode())
         ops.append(encode(line.replace("\r", "")) + b" Tj")
     ops += [b"ET", b"Q", b"EMC"]
     return _form(doc, b"\n".join(ops), width, height, font_resources(doc, **{FORM_FONT: form_font}))
 
 
-def _unicode_text(doc: Doc, value: str, width: float, height: float, multiline: bool) -> Any:
+def _unicode_text(doc: Doc, value: str, width: float, height: float, multiline: bool, size: float) -> Any:
     """Draw with an embedded TrueType subset via reportlab, then lift that page into a form XObject."""
     register_unicode_font()
     buf = io.BytesIO()
     c = rl_canvas.Canvas(buf, pagesize=(width, height), invariant=True)
-    c.setFont(UNICODE_FONT, FONT_SIZE)
-    lines = wrap_lines(value, width - 2 * PAD, UNICODE_FONT, FONT_SIZE, multiline)
-    y = height - PAD - FONT_SIZE if multiline else (height - FONT_SIZE) / 2 + 2
+    size, lines = fitted_lines(value, width, height, UNICODE_FONT, size, multiline)
+    c.setFont(UNICODE_FONT, size)
+    y = height - PAD - size if multiline else (height - size) / 2 + 2
     for line in lines:
         c.drawString(PAD, y, line)
-        y -= LEADING
+        y -= leading(size)
     c.showPage()
     c.save()
     if isinstance(doc, pikepdf.Pdf):

@@ -10,6 +10,7 @@ so no viewer has to guess.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any, Callable, Mapping
 
 import pikepdf
@@ -132,13 +133,29 @@ class _Drawn:
             "/" + on: self._once(glyph, width, height, lambda: ap.symbol(self.pdf, glyph, width, height, self.zadb)),
             "/Off": self._once("off", width, height, lambda: ap.empty(self.pdf, width, height))}))
 
-    def text(self, shown: str, width: float, height: float, multiline: bool) -> pikepdf.Dictionary:
+    def text(self, shown: str, width: float, height: float, multiline: bool,
+             size: float = ap.FONT_SIZE) -> pikepdf.Dictionary:
         if shown:
-            stream = ap.text(self.pdf, shown, width, height, multiline, self.sans)
+            stream = ap.text(self.pdf, shown, width, height, multiline, self.sans, size)
         else:
             stream = self._once("empty", width, height, lambda: ap.empty(
                 self.pdf, width, height, ap.font_resources(self.pdf, **{FORM_FONT: self.sans}), marked=True))
         return pikepdf.Dictionary(N=stream)
+
+
+_DA_SIZE = re.compile(rb"(\d+(?:\.\d+)?)\s+Tf")
+
+
+def _da_size(widget: Any, f: PdfField) -> float:
+    """The font size the widget's /DA (or its field's) asks for; auto (0) or none: the usual size. Drawing at it
+    is what a viewer does, so the stamped copy's calculated boxes (7.5) look like the worker's."""
+    for node in (widget, *f.terminals):
+        da = node.get("/DA")
+        if da is not None:
+            found = _DA_SIZE.findall(bytes(da))
+            size = float(found[-1]) if found else 0.0
+            return size if size > 0 else ap.FONT_SIZE
+    return ap.FONT_SIZE
 
 
 def _drop(obj: Any, key: str) -> None:
@@ -181,4 +198,4 @@ def _set(drawn: _Drawn, field: Field, f: PdfField, value: Any) -> None:
     else:
         shown = field.option_label(value) if field.type == "dropdown" else value
     for w in f.widgets:
-        w[Name.AP] = drawn.text(shown, *ap.rect_size(w), field.type == "multiline")
+        w[Name.AP] = drawn.text(shown, *ap.rect_size(w), field.type == "multiline", _da_size(w, f))
