@@ -1,7 +1,9 @@
 """Re-make the sample returned forms: fictional people, each filled by a different real engine.
 
-    python samples/make_samples.py      (needs what .ci/run installs: pip install -e '.[test]',
-                                         npm ci in tests/engines, tests/browsers/install.sh)
+    python samples/make_samples.py [FORM-ID]   (needs what .ci/run installs: pip install -e '.[test]',
+                                                npm ci in tests/engines, tests/browsers/install.sh)
+
+Given a form id, only that form's samples are made again (after a new version of its layout).
 
 Every engine the tests fill through has a return of each form here: pypdf (a program), PDFium,
 pdf.js, MuPDF and Poppler, and the real Chromium and Firefox ESR viewers (clicks and typing, the
@@ -276,8 +278,10 @@ SAMPLES += [
 FLATTENED = ["high-mupdf", "rv-medium-pdfium"]
 
 
-def main() -> None:
+def main(only: str | None = None) -> None:
     for sample in SAMPLES:
+        if only and sample["form"] != only:
+            continue
         pdf = HERE / f"{sample['name']}.pdf"
         sample["engine"](FORMS / f"{sample['form']}.pdf", pdf, sample["values"])
         response = read_form(pdf)
@@ -290,6 +294,8 @@ def main() -> None:
             json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"{pdf.name}: level {assessment.level} ({assessment.label})")
     for name in FLATTENED:  # a return "printed to PDF": no fields left, read from the page
+        if only and next(s["form"] for s in SAMPLES if s["name"] == name) != only:
+            continue
         flat = HERE / f"flat-{name}.pdf"
         subprocess.run(["qpdf", "--flatten-annotations=all", str(HERE / f"{name}.pdf"), str(flat)], check=True)
         response = read_form(flat)
@@ -301,4 +307,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else None)

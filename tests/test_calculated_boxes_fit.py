@@ -7,7 +7,7 @@ import io
 import re
 
 import pytest
-from helpers.forms import every_answer, write_return
+from helpers.forms import every_answer, fictional_return, qpdf_flatten, write_return
 from pypdf import PdfReader
 
 from cse_pdf.assess.claims import live_outputs
@@ -18,6 +18,7 @@ from cse_pdf.form.catalog import current_forms, find_form
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.appearance import PAD, leading, wrap_lines
 from cse_pdf.pdf.form_font import register_for_measuring
+from cse_pdf.returned.read import read_form
 from cse_pdf.stamp.stamped_copy import stamp
 
 # How many wrapped lines a viewer shows in a multiline box `height` points tall at /DA size `size`:
@@ -119,3 +120,18 @@ def test_a_stamped_copy_shows_every_word_of_the_flags_even_in_a_box_too_short(tm
     shown = len(re.findall(rb"\bTj\b", drawn))
     assert shown == len(wrap_lines(said, width - 2 * PAD, register_for_measuring(), size, True))
     assert size + leading(size) * (shown - 1) <= height - 2 * PAD  # every line inside the box
+
+
+@pytest.mark.slow
+def test_a_printed_copy_of_version_1_still_reads_by_its_own_positions(tmp_path) -> None:
+    """Version 2 moved every field below the flags box; a version 1 copy "printed to PDF" is read with
+    version 1's layout (from archive/), so its rationale is still found where version 1 drew it."""
+    spec = find_form("cse-risk-vulnerability", "1")
+    values = {**fictional_return(spec, name="Sam Placeholder", dob="02/02/2010", completed="03/03/2024"),
+              "summative.rationale": "Seen twice near the station (fictional)."}
+    filled = write_return(tmp_path / "v1.pdf", spec, values)
+    qpdf_flatten(filled, tmp_path / "v1-printed.pdf")
+    response = read_form(tmp_path / "v1-printed.pdf")
+    assert response.flattened and response.spec.version == "1"
+    assert response.values["summative.rationale"] == "Seen twice near the station (fictional)."
+    assert response.values["summative.level"] == values["summative.level"]
