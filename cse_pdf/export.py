@@ -333,6 +333,20 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, -(-len(line) // per_line)) for line in text.split("\n"))
 
 
+def _print_like_the_screen(ws: Any) -> None:
+    """Printed, a sheet of a hundred columns runs over many A4 pages: each one repeats the heading row and the
+    columns frozen on screen (record and name), so no printed page is a grid of answers without whose."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.print_title_rows = "1:1"
+    frozen = ws.freeze_panes or "A2"
+    from openpyxl.utils import column_index_from_string, get_column_letter
+
+    letters = "".join(ch for ch in frozen if ch.isalpha())
+    if letters != "A":
+        ws.print_title_cols = f"A:{get_column_letter(column_index_from_string(letters) - 1)}"
+
+
 def _fit_rows(ws: Any, widths: list[int]) -> None:
     """Row heights for wrapped text: a spreadsheet program does not grow a row it opens, so its lines would
     overlap the next row."""
@@ -392,6 +406,7 @@ def _xlsx(data: dict[str, tuple[list[str], list[dict[str, Any]]]], codes: bool =
         _fit_rows(ws, widths)
         ws.freeze_panes = "C2" if len(sheet.headings) > 2 and sheet.headings[1] != "Form" else "B2"
         ws.auto_filter.ref = ws.dimensions
+        _print_like_the_screen(ws)
         for c, (field_id, heading, kind, options) in enumerate(sheet.book, start=1):
             book.append([sheet.title, get_column_letter(c), heading, field_id, kind, options])
     for row in book.iter_rows(min_row=2):
@@ -406,6 +421,7 @@ def _xlsx(data: dict[str, tuple[list[str], list[dict[str, Any]]]], codes: bool =
     _fit_rows(book, book_widths)
     book.freeze_panes = "A2"
     book.auto_filter.ref = book.dimensions
+    _print_like_the_screen(book)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -127,6 +127,14 @@ def test_every_column_has_a_width_long_text_wraps_and_the_header_and_name_are_fr
     assert flattened.value is False and flattened.number_format == '"Yes";"Yes";"No"'  # not 0/1 in LibreOffice
 
 
+def test_every_printed_page_repeats_the_heading_row_and_the_columns_frozen_on_screen(book: Any) -> None:
+    for title in book.sheetnames:
+        ws = book[title]
+        assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "landscape", title
+    assert book[HIL].print_title_cols == "$A:$B"  # the record and the young person's name, as frozen
+    assert book["Codebook"].print_title_cols is None  # frozen at A2: no column to repeat
+
+
 @pytest.mark.slow
 def test_people_involved_are_one_sheet_a_row_per_person_linked_by_record(book: Any) -> None:
     assert not any(str(c.value).startswith("Person ") for c in book[RV][1])  # no people.N.* columns
