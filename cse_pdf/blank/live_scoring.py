@@ -20,6 +20,7 @@ from typing import Any
 from cse_pdf.form.derived import fields_of, unanswered_ids
 from cse_pdf.form.spec import FormSpec
 
+
 # Runtimes embedded in forms generated earlier, which are still out with agencies and coming back: their
 # calculate actions must still be recognised as the form's own when a return is stamped (returned/disarm.py).
 EARLIER_RUNTIMES = ("live_runtime_before_month_names.js",)
