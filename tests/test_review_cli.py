@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers.cli import cse
+from helpers.reviews import CHILD, record_hillingdon, record_rv
 
 from cse_pdf.base.exit_codes import ExitCode
 from cse_pdf.store import Store
-from helpers.cli import cse
-from helpers.reviews import CHILD, record_hillingdon, record_rv
 
 
 def refused(*args: object) -> str:
