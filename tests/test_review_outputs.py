@@ -60,7 +60,8 @@ def test_the_export_gains_the_review_state_agreed_level_roles_date_and_days(two_
     assert {k: rows[waiting][k] for k in REVIEW} == {"Review state": "needs-review", "Agreed level": None,
                                                      "Agreed label": None, "Agreed by": [], "Date agreed": None,
                                                      "Days to agreement": None}
-    by_record = {r["Record"]: r for r in csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8-sig")))}
+    written = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    by_record = {r["Record"]: r for r in csv.DictReader(io.StringIO(written))}
     assert (by_record[str(agreed)]["Agreed by"], by_record[str(agreed)]["Date agreed"]) == (f"{TM}; {CPM}", today)
     sheet = load_workbook(tmp_path / "out.xlsx")[HIL]
     headings = [c.value for c in sheet[1]]
