@@ -44,7 +44,7 @@ def review_queue(store: Store, *, form: str | None = None, state: ReviewState | 
     if agency:
         key = normalise_name(agency)
         subjects = [s for s in subjects if s.agency is not None and normalise_name(s.agency) == key]
-    events = events_for(store, None)
+    events = events_for(store, None, openings=False)
     layouts = Layouts()
     items = []
     for s in subjects:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -90,70 +90,72 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[i:i + _CHUNK]
 
 
-def _subject_query() -> sa.Select:
+def _subject_query(agency_fields: Iterable[str] = ()) -> sa.Select:
+    """One row per record; `agency_fields` (at most one of them per form, so per record) joins the agency as
+    typed, in the same query."""
     sub, a = SubmissionRecord, AssessmentRecord
-    return (sa.select(sub.id, sub.form_id, sub.form_version, sub.ingested_at, sub.is_current, sub.review_reasons,
-                      sub.instance_id, a.level, a.label, a.stated_level, a.stated_label,
-                      IssuedCopyRecord.agency_name)
-            .join(a, a.submission_id == sub.id)
-            .outerjoin(IssuedCopyRecord, sa.and_(IssuedCopyRecord.instance_id == sub.instance_id,
-                                                 sub.instance_id != ""))
-            .order_by(sub.id))
-
-
-def _subjects(s: Session, q: sa.Select, agency_fields: Iterable[str]) -> list[ReviewSubject]:
-    rows = s.execute(q).all()
-    typed: dict[int, str] = {}
     wanted = sorted(set(agency_fields))
-    ids = [r.id for r in rows if r.agency_name is None]
+    typed = ValueRecord.value_text if wanted else sa.null()
+    q = (sa.select(sub.id, sub.form_id, sub.form_version, sub.ingested_at, sub.is_current, sub.review_reasons,
+                   a.level, a.label, a.stated_level, a.stated_label, IssuedCopyRecord.agency_name,
+                   typed.label("typed_agency"))
+         .join(a, a.submission_id == sub.id)
+         .outerjoin(IssuedCopyRecord, sa.and_(IssuedCopyRecord.instance_id == sub.instance_id, sub.instance_id != "")))
     if wanted:
-        for chunk in _chunks(ids):
-            for rid, text in s.execute(sa.select(ValueRecord.submission_id, ValueRecord.value_text)
-                                       .where(ValueRecord.submission_id.in_(chunk), ValueRecord.field_id.in_(wanted),
-                                              ValueRecord.value_text.is_not(None))):
-                if text.strip():
-                    typed[rid] = text.strip()
+        q = q.outerjoin(ValueRecord, sa.and_(ValueRecord.submission_id == sub.id, ValueRecord.field_id.in_(wanted)))
+    return q.order_by(sub.id)
+
+
+def _subjects(s: Session, q: sa.Select) -> list[ReviewSubject]:
     return [ReviewSubject(r.id, r.form_id, r.form_version, utc(r.ingested_at), r.is_current,
                           tuple(r.review_reasons or ()), r.level, r.label, r.stated_level, r.stated_label,
-                          r.agency_name or typed.get(r.id)) for r in rows]
+                          r.agency_name or (" ".join(r.typed_agency.split()) if r.typed_agency else None) or None)
+            for r in s.execute(q)]
 
 
 def review_subjects(store: Store, ids: Iterable[int] | None = None, *, form: str | None = None,
                     current_only: bool = False, agency_fields: Iterable[str] = ()) -> list[ReviewSubject]:
     """The records (these ids, else all) in id order, in a few queries whatever their number.
     `agency_fields`: the field ids where forms record the agency, read where no issued copy names it."""
-    q = _subject_query()
+    q = _subject_query(agency_fields)
     if form:
         q = q.where(SubmissionRecord.form_id == form)
     if current_only:
         q = q.where(SubmissionRecord.is_current.is_(True))
-    fields = list(agency_fields)
     with _reading(store) as s:
         if ids is None:
-            return _subjects(s, q, fields)
+            return _subjects(s, q)
         out: list[ReviewSubject] = []
         for chunk in _chunks(sorted(set(ids))):
-            out.extend(_subjects(s, q.where(SubmissionRecord.id.in_(chunk)), fields))
+            out.extend(_subjects(s, q.where(SubmissionRecord.id.in_(chunk))))
         return out
 
 
-def _event(row: ReviewEventRecord) -> ReviewEvent:
+_E = ReviewEventRecord
+_EVENT_COLUMNS = (_E.id, _E.submission_id, _E.at, _E.actor, _E.role, _E.kind, _E.level, _E.text)
+
+
+def _event(row: Any) -> ReviewEvent:
     return ReviewEvent(row.id, row.submission_id, utc(row.at), row.actor, row.role, EventKind(row.kind), row.level,
                        row.text)
 
 
-def events_for(store: Store, ids: Iterable[int] | None = None) -> dict[int, list[ReviewEvent]]:
-    """Every event of these records (all records: None), oldest first, by record id."""
+def events_for(store: Store, ids: Iterable[int] | None = None, *,
+               openings: bool = True) -> dict[int, list[ReviewEvent]]:
+    """Every event of these records (all records: None), oldest first, by record id. `openings=False` leaves
+    out the web page's record of each opening, which changes no state and grows with every look."""
     out: dict[int, list[ReviewEvent]] = defaultdict(list)
-    q = sa.select(ReviewEventRecord).order_by(ReviewEventRecord.id)
+    q = sa.select(*_EVENT_COLUMNS).order_by(_E.id)
+    if not openings:
+        q = q.where(_E.kind != str(EventKind.OPENED))
     with _reading(store) as s:
         if ids is None:
-            rows = list(s.scalars(q.where(ReviewEventRecord.submission_id.is_not(None))))
+            rows = list(s.execute(q.where(_E.submission_id.is_not(None))))
         else:
             rows = [row for chunk in _chunks(sorted(set(ids)))
-                    for row in s.scalars(q.where(ReviewEventRecord.submission_id.in_(chunk)))]
+                    for row in s.execute(q.where(_E.submission_id.in_(chunk)))]
         for row in rows:
-            out[row.submission_id].append(_event(row))  # type: ignore[index]
+            out[row.submission_id].append(_event(row))
     for events in out.values():
         events.sort(key=lambda e: e.id)
     return dict(out)
@@ -170,11 +172,10 @@ def append_event(store: Store, record_id: int, decide: Decide,
         with store.engine.connect() as conn:
             with Session(bind=conn.execution_options(**{WRITE: True})) as s, s.begin():
                 s.execute(sa.select(SubmissionRecord.id).where(SubmissionRecord.id == record_id).with_for_update())
-                found = _subjects(s, _subject_query().where(SubmissionRecord.id == record_id), agency_fields)
+                found = _subjects(s, _subject_query(agency_fields).where(SubmissionRecord.id == record_id))
                 subject = found[0] if found else None
-                events = [_event(row) for row in s.scalars(
-                    sa.select(ReviewEventRecord).where(ReviewEventRecord.submission_id == record_id)
-                    .order_by(ReviewEventRecord.id))]
+                events = [_event(row) for row in s.execute(
+                    sa.select(*_EVENT_COLUMNS).where(_E.submission_id == record_id).order_by(_E.id))]
                 new = decide(subject, events)
                 assert subject is not None, "decide must refuse a record that does not exist"
                 row = ReviewEventRecord(submission_id=record_id, at=datetime.now(timezone.utc), actor=new.actor,
