@@ -147,8 +147,8 @@ def test_two_managers_agree_a_level_in_the_page(web: WebDb) -> None:
     with Store.open(str(web.db), create=False) as store:
         review = record_review(store, record)
     assert review.state is ReviewState.AGREED and review.agreed_level == other
-    assert [(a.role, a.actor) for a in review.agreements] == [
-        (Role.TEAM_MANAGER, USERS[Role.TEAM_MANAGER]), (Role.CSE_PREVENTION_MANAGER, USERS[Role.CSE_PREVENTION_MANAGER])]
+    assert [(a.role, a.actor) for a in review.agreements] == [(role, USERS[role]) for role in (
+        Role.TEAM_MANAGER, Role.CSE_PREVENTION_MANAGER)]
 
 
 def test_return_and_comment_are_appended_and_shown(web: WebDb) -> None:
