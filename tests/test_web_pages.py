@@ -133,7 +133,9 @@ def test_two_managers_agree_a_level_in_the_page(web: WebDb) -> None:
         assert post(client, f"/records/{record}/agree", level=str(other),
                     note="Agreed lower after the strategy meeting").status_code == 303
         assert flash(client, record) == "Your agreement is recorded."
-        assert "awaiting agreement" in client.get(f"/records/{record}").text
+        page = client.get(f"/records/{record}").text
+        assert "awaiting agreement" in page and f'action="/records/{record}/agree"' not in page
+        assert "The Team Manager role has agreed this record." in page
         client.post("/sign-out", data={"csrf_token": csrf_of(client.get("/queue").text)})
 
         as_role(client, Role.CSE_PREVENTION_MANAGER)
@@ -160,6 +162,7 @@ def test_return_and_comment_are_appended_and_shown(web: WebDb) -> None:
         post(client, f"/records/{record}/return", reason="Section 3 left blank")
         page = client.get(f"/records/{record}").text
         assert "<strong>returned</strong>" in page and "Section 3 left blank" in page
+        assert f'action="/records/{record}/agree"' not in page and "its next revision is agreed instead" in page
         post(client, f"/records/{record}/agree", level="1", note="n")
         assert "returned to the worker" in flash(client, record)
         assert post(client, f"/records/{record}/comment", text="   ").status_code == 303

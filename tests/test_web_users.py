@@ -96,6 +96,19 @@ def test_library_refuses_a_name_with_control_characters(db: Path) -> None:
         assert disable_user(store, " ok ").disabled
 
 
+def test_users_on_each_database(db_url: str) -> None:
+    """The users table, its case-blind names and disabling, on SQLite and PostgreSQL alike."""
+    with Store.open(db_url) as store:
+        add_user(store, "Pat Prevention", "cse-prevention-manager", PASSWORD)
+        with pytest.raises(Exception, match="already a user named"):
+            add_user(store, "PAT PREVENTION", "viewer", PASSWORD)
+        signed_in = authenticate(store, "pat prevention", PASSWORD)
+        assert signed_in is not None and signed_in.role is Role.CSE_PREVENTION_MANAGER
+        disable_user(store, "Pat Prevention")
+        assert authenticate(store, "Pat Prevention", PASSWORD) is None
+        assert [(u.name, u.disabled) for u in list_users(store)] == [("Pat Prevention", True)]
+
+
 def list_users_of(db: Path) -> list[str]:
     with Store.open(str(db), create=False) as store:
         return [u.name for u in list_users(store)]

@@ -37,6 +37,7 @@ from cse_pdf.agreement import (
     return_to_worker,
     review_queue,
 )
+from cse_pdf.agreement.review import RecordReview
 from cse_pdf.agreement.roles import Role
 from cse_pdf.agreement.states import ReviewState
 from cse_pdf.base.errors import CsePdfError, ReviewError, UnknownFormError
@@ -307,8 +308,19 @@ def record_page(request: Request) -> Response:
     form_title = spec.title if spec else detail["form"]["id"]
     return render(request, "record.html", user=user, title=f"Record {record}", record=record, detail=detail,
                   review=review, levels=levels, domains=domains, form_title=form_title,
-                  can_agree=user.role in AGREEING_ROLES and user.role in review.required,
+                  can_agree=user.role in review.waiting_for, agree_closed=_agree_closed(review, user),
                   can_review=user.role in REVIEWING_ROLES, can_audit=user.role == Role.ADMIN)
+
+
+def _agree_closed(review: RecordReview, user: User) -> str | None:
+    """Why a manager who could agree this form sees no agree form here; None when nothing needs saying."""
+    if user.role not in review.required or user.role in review.waiting_for:
+        return None
+    if user.role in review.agreed_by:
+        return f"The {user.role.label} role has agreed this record."
+    return {ReviewState.SUPERSEDED: "A newer revision of this assessment arrived: agree that one.",
+            ReviewState.RETURNED: "This record was returned to the worker: its next revision is agreed instead.",
+            }.get(review.state)
 
 
 def stamped_pdf(request: Request) -> Response:
