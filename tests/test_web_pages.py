@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -101,6 +102,17 @@ def test_a_record_shows_levels_reasons_scores_and_the_stamped_pdf(web: WebDb) ->
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
     assert pdf.headers["content-disposition"] == f'inline; filename="record-{record}-stamped.pdf"'
+
+
+def test_a_stamped_copy_moved_away_is_said_not_embedded(web: WebDb, tmp_path: Path) -> None:
+    record = needing_review(web)
+    with sqlite3.connect(web.db) as conn:
+        conn.execute("UPDATE submissions SET stamped_path = ? WHERE id = ?", (str(tmp_path / "gone.pdf"), record))
+    with client_for(web) as client:
+        as_role(client, Role.VIEWER)
+        page = client.get(f"/records/{record}").text
+        assert "<object" not in page and "no longer where ingest wrote it" in page
+        assert client.get(f"/records/{record}/stamped.pdf").status_code == 404
 
 
 def test_every_opening_of_a_record_is_an_event_with_who_and_which_role(web: WebDb) -> None:

@@ -306,8 +306,9 @@ def record_page(request: Request) -> Response:
     domains = [(labels[d].label if d in labels else d, score)
                for d, score in detail["assessment"]["domains"].items()]
     form_title = spec.title if spec else detail["form"]["id"]
+    has_pdf = stamped_file(detail, _settings(request).out) is not None
     return render(request, "record.html", user=user, title=f"Record {record}", record=record, detail=detail,
-                  review=review, levels=levels, domains=domains, form_title=form_title,
+                  review=review, levels=levels, domains=domains, form_title=form_title, has_pdf=has_pdf,
                   can_agree=user.role in review.waiting_for, agree_closed=_agree_closed(review, user),
                   can_review=user.role in REVIEWING_ROLES, can_audit=user.role == Role.ADMIN)
 
@@ -323,12 +324,23 @@ def _agree_closed(review: RecordReview, user: User) -> str | None:
             }.get(review.state)
 
 
+def stamped_file(detail: dict[str, Any], out: Path) -> Path | None:
+    """The record's stamped copy, if it is still there. A relative path is relative to where ingest ran:
+    tried as it is (serve started in the same folder), then beside --out (ingest run in --out's folder)."""
+    stored = detail["file"]["stamped"]
+    if not stored:
+        return None
+    path = path_from_stored(stored)
+    for candidate in ([path] if path.is_absolute() else [path, out.resolve().parent / path]):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def stamped_pdf(request: Request) -> Response:
     require_user(request)
-    detail = _detail(request, request.path_params["record"])
-    stored = detail["file"]["stamped"]
-    path = path_from_stored(stored) if stored else None
-    if path is None or not path.is_file():
+    path = stamped_file(_detail(request, request.path_params["record"]), _settings(request).out)
+    if path is None:
         raise HTTPException(404)
     # a name made of the record id only: the source file's name may be the child's
     return FileResponse(path, media_type="application/pdf", content_disposition_type="inline",
