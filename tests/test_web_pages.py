@@ -156,8 +156,12 @@ def test_two_managers_agree_a_level_in_the_page(web: WebDb) -> None:
         post(client, f"/records/{record}/agree", level=str(other), note="Confirmed")
         page = client.get(f"/records/{record}").text
         assert "<dt>State</dt><dd><strong>agreed</strong>" in page
-        assert 'action="/records/{record}/agree"' not in page
+        assert f'action="/records/{record}/agree"' not in page
         assert f'href="/records/{record}"' in client.get("/queue", params={"state": "agreed"}).text
+        csv = client.get("/downloads/export.csv", params={"form": "hillingdon-cse"}).text.lstrip("\ufeff")
+    row = next(r for r in DictReader(io.StringIO(csv)) if r["Record"] == str(record))
+    assert row["Review state"] == "agreed" and row["Agreed level"] == str(other)
+    assert "team-manager" in row["Agreed by"] and "cse-prevention-manager" in row["Agreed by"]
     with Store.open(str(web.db), create=False) as store:
         review = record_review(store, record)
     assert review.state is ReviewState.AGREED and review.agreed_level == other
