@@ -77,6 +77,30 @@ def test_the_queue_lists_what_waits_and_filters_by_form_state_and_agency(web: We
         assert client.get("/queue", params={"form": "nope", "state": "nope"}).status_code == 200
 
 
+def test_a_long_queue_is_shown_a_page_at_a_time(web: WebDb) -> None:
+    every = [i.record_id for i in queue(web)]
+    hillingdon = [i.record_id for i in queue(web, form="hillingdon-cse")]
+    assert len(every) == 6 and len(hillingdon) == 4
+    with client_for(web, queue_page_size=4) as client:
+        as_role(client, Role.VIEWER)
+        first = client.get("/queue").text
+        assert "<caption>6 records: 1 to 4 shown (page 1 of 2)</caption>" in first
+        assert [int(n) for n in re.findall(r'href="/records/(\d+)"', first)] == every[:4]
+        assert 'href="/queue?page=2" rel="next"' in first and 'rel="prev"' not in first
+        second = client.get("/queue?page=2").text
+        assert [int(n) for n in re.findall(r'href="/records/(\d+)"', second)] == every[4:]
+        assert 'href="/queue" rel="prev"' in second and 'rel="next"' not in second
+        assert client.get("/queue?page=99").text == second  # past the end: the last page
+        assert client.get("/queue?page=x").text == first
+    with client_for(web, queue_page_size=3) as client:
+        as_role(client, Role.VIEWER)
+        filtered = client.get("/queue", params={"form": "hillingdon-cse"}).text
+        assert 'href="/queue?form=hillingdon-cse&amp;page=2" rel="next"' in filtered  # the filter kept
+        last = client.get("/queue", params={"form": "hillingdon-cse", "page": "2"}).text
+        assert [int(n) for n in re.findall(r'href="/records/(\d+)"', last)] == hillingdon[3:]
+        assert 'href="/queue?form=hillingdon-cse&amp;page=1" rel="prev"' in last
+
+
 # ---- a record ------------------------------------------------------------------------------------
 
 

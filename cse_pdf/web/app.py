@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -66,6 +67,7 @@ class WebSettings:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     clock: Callable[[], float] = time.time
     ingest_workers: int = 1
+    queue_page_size: int = 100  # rows of the queue on one page: thousands waiting stay quick to show
 
 
 @dataclass
@@ -275,8 +277,26 @@ def queue_page(request: Request) -> Response:
     if state is not None and state not in {s.value for s in ReviewState}:
         state = None
     items = review_queue(_store(request), form=form_id, state=ReviewState(state) if state else None, agency=agency)
-    return render(request, "queue.html", user=user, title="Review queue", items=items, forms=forms,
-                  states=list(ReviewState), chosen={"form": form_id, "state": state, "agency": agency or ""})
+    size = _settings(request).queue_page_size
+    pages = max(1, -(-len(items) // size))
+    page = min(_page_number(request.query_params.get("page")), pages)
+    chosen = {"form": form_id, "state": state, "agency": agency or ""}
+    kept = {k: v for k, v in chosen.items() if v}
+
+    def page_url(n: int) -> str:
+        return "/queue?" + urlencode({**kept, "page": n}) if n != 1 or kept else "/queue"
+
+    return render(request, "queue.html", user=user, title="Review queue", items=items[(page - 1) * size:page * size],
+                  total=len(items), first=(page - 1) * size + 1, forms=forms, states=list(ReviewState), chosen=chosen,
+                  page=page, pages=pages, previous_url=page_url(page - 1) if page > 1 else None,
+                  next_url=page_url(page + 1) if page < pages else None)
+
+
+def _page_number(text: str | None) -> int:
+    try:
+        return max(1, int(text or 1))
+    except ValueError:
+        return 1
 
 
 def _detail(request: Request, record: int) -> dict[str, Any]:
