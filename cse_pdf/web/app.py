@@ -36,7 +36,6 @@ from cse_pdf.agreement import (
     record_opened,
     record_review,
     return_to_worker,
-    review_queue,
 )
 from cse_pdf.agreement.review import RecordReview
 from cse_pdf.agreement.roles import Role
@@ -46,6 +45,7 @@ from cse_pdf.base.private_files import make_private_dir
 from cse_pdf.base.safe_names import path_from_stored, safe_part
 from cse_pdf.form.catalog import current_forms, find_form
 from cse_pdf.store import Store
+from cse_pdf.web.queue_cache import QueueCache
 from cse_pdf.web.security import CSRF_FIELD, SecurityHeaders, SignInThrottle, csrf_ok, new_csrf_token
 from cse_pdf.web.users import User, active_user, authenticate
 
@@ -119,6 +119,7 @@ def create_app(store: Store, settings: WebSettings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.throttle = SignInThrottle(clock=settings.clock)
     app.state.jobs = {}
+    app.state.queue = QueueCache(store)
     return app
 
 
@@ -276,7 +277,7 @@ def queue_page(request: Request) -> Response:
         form_id = None
     if state is not None and state not in {s.value for s in ReviewState}:
         state = None
-    items = review_queue(_store(request), form=form_id, state=ReviewState(state) if state else None, agency=agency)
+    items = request.app.state.queue.queue(form_id, ReviewState(state) if state else None, agency)
     size = _settings(request).queue_page_size
     pages = max(1, -(-len(items) // size))
     page = min(_page_number(request.query_params.get("page")), pages)
