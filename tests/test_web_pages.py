@@ -38,7 +38,7 @@ def needing_review(web: WebDb, form: str = "hillingdon-cse") -> int:
 
 
 def event_kinds(web: WebDb, record: int) -> list[str]:
-    with Store.open(str(web.db), create=False) as store:
+    with Store.open(web.url, create=False) as store:
         return [e.kind.value for e in audit_trail(store, record)]
 
 
@@ -223,6 +223,24 @@ def test_the_audit_trail_page_lists_every_event_for_an_admin(web: WebDb) -> None
     assert [r[0] for r in rows] == ["comment", "opened"]  # the manager commented from the queue's token
     assert rows[0][1:] == (USERS[Role.TEAM_MANAGER], "team-manager")
     assert rows[1][1:] == (USERS[Role.ADMIN], "admin")
+
+
+@pytest.mark.slow  # ingests a return
+def test_the_review_loop_in_the_page_on_each_database(db_url: str, tmp_path: Path) -> None:
+    """Sign in, the queue, a record and its opening, an agreement: on SQLite and PostgreSQL alike."""
+    from helpers.web import make_web_db
+
+    web = make_web_db(tmp_path, [FEW_SAMPLES[-1]], db=db_url)  # one Risk and Vulnerability return
+    with client_for(web) as client:
+        as_role(client, Role.TEAM_MANAGER)
+        (record,) = [int(n) for n in re.findall(r'href="/records/(\d+)"', client.get("/queue").text)]
+        assert client.get(f"/records/{record}").status_code == 200
+        with Store.open(db_url, create=False) as store:
+            level = store.record_detail(record)["assessment"]["level"]  # type: ignore[index]
+        assert post(client, f"/records/{record}/agree", level=str(level)).status_code == 303
+        assert flash(client, record) == "Your agreement is recorded."
+        assert f'href="/records/{record}"' in client.get("/queue", params={"state": "agreed"}).text
+    assert event_kinds(web, record) == ["opened", "agree", "opened"]
 
 
 # ---- uploads ----------------------------------------------------------------------------------------
