@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
+from cse_pdf.agreement.roles import Role
 from cse_pdf.base.errors import CsePdfError
 from cse_pdf.base.safe_names import printable
 from cse_pdf.cli.common import DB_OPTION, open_store
 
-ROLE_NAMES = ["admin", "team-manager", "cse-prevention-manager", "viewer"]  # cse_pdf.agreement.roles.Role's values
+ROLE_NAMES = [role.value for role in Role]
 
 
 @click.group()
