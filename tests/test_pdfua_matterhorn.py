@@ -196,6 +196,17 @@ def test_15_003_every_header_cell_has_a_scope(pdf: pikepdf.Pdf) -> None:
     assert all(str(e.A.Scope) in ("/Row", "/Column", "/Both") for e in header_cells)
 
 
+def test_15_005_each_cells_header_can_be_determined(pdf: pikepdf.Pdf) -> None:
+    """Header cells found by position (Scope, no Headers/IDs) name the right cells only if every row covers
+    the same columns: a header row one cell short would put each header over the wrong column."""
+    for element, _ in struct_elements(pdf):
+        if role(element) != "Table":
+            continue
+        widths = {sum(int(cell.A.get("/ColSpan", 1)) if "/A" in cell else 1 for cell in kids_of(row))
+                  for row in kids_of(element)}
+        assert len(widths) == 1, f"rows of one table cover {sorted(widths)} columns"
+
+
 def test_28_002_other_annotations_are_in_annot_elements(pdf: pikepdf.Pdf) -> None:
     """cse-pdf's documents carry widgets only; any other annotation would need an Annot element."""
     kinds = {str(a.Subtype) for page in pdf.pages for a in page.obj.get("/Annots", [])}

@@ -75,6 +75,7 @@ class Element:
     alt: str | None = None
     actual_text: str | None = None
     scope: str | None = None  # TH only: Column, Row or Both
+    column_span: int | None = None  # TH, TD: a cell over more than one column
     title: str | None = None
     kids: list[Element | MarkedContent | WidgetRef] = field(default_factory=list)
 
@@ -88,10 +89,12 @@ class StructureRecorder:
 
     # -- building the tree (story time, reading order) -----------------------------------------
     def element(self, type_: str, parent: Element | None = None, *, alt: str | None = None,
-                actual_text: str | None = None, scope: str | None = None, title: str | None = None) -> Element:
+                actual_text: str | None = None, scope: str | None = None, title: str | None = None,
+                column_span: int | None = None) -> Element:
         """A new element, last child of `parent` (the document when None)."""
         parent = parent or self.root
-        made = Element(type_, parent, alt=alt, actual_text=actual_text, scope=scope, title=title)
+        made = Element(type_, parent, alt=alt, actual_text=actual_text, scope=scope, title=title,
+                       column_span=column_span)
         parent.kids.append(made)
         return made
 
@@ -267,8 +270,12 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
         for key, value in (("/Alt", element.alt), ("/ActualText", element.actual_text), ("/T", element.title)):
             if value is not None:
                 node[key] = pikepdf.String(value)
-        if element.scope is not None:
-            node.A = pikepdf.Dictionary(O=Name.Table, Scope=Name("/" + element.scope))
+        if element.scope is not None or element.column_span is not None:
+            node.A = pikepdf.Dictionary(O=Name.Table)
+            if element.scope is not None:
+                node.A.Scope = Name("/" + element.scope)
+            if element.column_span is not None:
+                node.A.ColSpan = element.column_span
         first = next((k for k in element.kids if isinstance(k, MarkedContent)), None)
         if first is not None:
             node.Pg = pages[first_page + first.page].obj
