@@ -190,12 +190,6 @@ def test_14_003_no_heading_level_is_skipped(pdf: pikepdf.Pdf) -> None:
     assert "H" not in {role(e) for e, _ in struct_elements(pdf)}  # 14-007: never H and H1…H6 together
 
 
-def test_15_003_every_header_cell_has_a_scope(pdf: pikepdf.Pdf) -> None:
-    header_cells = [e for e, _ in struct_elements(pdf) if role(e) == "TH"]
-    assert header_cells
-    assert all(str(e.A.Scope) in ("/Row", "/Column", "/Both") for e in header_cells)
-
-
 def test_15_005_each_cells_header_can_be_determined(pdf: pikepdf.Pdf) -> None:
     """Header cells found by position (Scope, no Headers/IDs) name the right cells only if every row covers
     the same columns: a header row one cell short would put each header over the wrong column."""
@@ -205,6 +199,12 @@ def test_15_005_each_cells_header_can_be_determined(pdf: pikepdf.Pdf) -> None:
         widths = {sum(int(cell.A.get("/ColSpan", 1)) if "/A" in cell else 1 for cell in kids_of(row))
                   for row in kids_of(element)}
         assert len(widths) == 1, f"rows of one table cover {sorted(widths)} columns"
+
+
+def test_15_003_every_header_cell_has_a_scope(pdf: pikepdf.Pdf) -> None:
+    header_cells = [e for e, _ in struct_elements(pdf) if role(e) == "TH"]
+    assert header_cells
+    assert all(str(e.A.Scope) in ("/Row", "/Column", "/Both") for e in header_cells)
 
 
 def test_28_002_other_annotations_are_in_annot_elements(pdf: pikepdf.Pdf) -> None:
