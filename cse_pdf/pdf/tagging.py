@@ -244,6 +244,14 @@ def _xmp(title: str, language: str) -> bytes:
     ).encode("utf-8")
 
 
+def _accessible_name(widget: pikepdf.Object) -> str:
+    """The widget's /TU, or its field's (a radio button's field is its parent)."""
+    for node in (widget, widget.get("/Parent")):
+        if node is not None and "/TU" in node:
+            return str(node.TU)
+    return ""
+
+
 def _has_content(element: Element) -> bool:
     return any(not isinstance(k, Element) or _has_content(k) for k in element.kids)
 
@@ -255,6 +263,8 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
 
     `first_page`: where the recorded document's first page is in `pdf` (pages before it are not touched).
     `widgets`: the widget annotations by (field name, export); found in the AcroForm when not given.
+    A Form element made without `alt` gets its widget's /TU as /Alt: Firefox's viewer (pdf.js) names a
+    field's HTML control from the Form element's /Alt, and leaves a text field unnamed without it.
     Elements that got no content (nothing drawn, no widget) are left out. A widget named in the tree but
     missing from the PDF is an error: the form and its structure would disagree."""
     widgets = widgets_by_name(pdf) if widgets is None else widgets
@@ -299,6 +309,10 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
                 if widget is None:
                     raise ValueError(f"the structure names a widget the PDF does not have: {kid.field_name}"
                                      f"{'' if kid.export is None else ' = ' + kid.export}")
+                if "/Alt" not in node and element.type == "Form":
+                    name = _accessible_name(widget)
+                    if name:
+                        node.Alt = pikepdf.String(name)
                 objr = pikepdf.Dictionary(Type=Name.OBJR, Obj=widget)
                 if "/P" in widget:
                     objr.Pg = widget.P
