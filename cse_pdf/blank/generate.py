@@ -1,18 +1,24 @@
-"""FormSpec → a fillable PDF (blank, or prefilled), the same bytes every time."""
+"""FormSpec → a fillable, tagged PDF (blank, or prefilled), the same bytes every time.
+
+The pages come from reportlab with their structure recorded (layout.py), the fields are added with pypdf
+(widgets.py), and the structure tree is written last in qpdf's document, where every widget exists to be
+referenced from its Form element (pdf/tagging.py)."""
 
 from __future__ import annotations
 
 import io
 from typing import Any, Mapping
 
+import pikepdf
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
 
-from cse_pdf.blank.layout import render_pages
+from cse_pdf.blank.layout import render_tagged_pages
 from cse_pdf.blank.widgets import build_acroform
 from cse_pdf.form.identity import Identity
 from cse_pdf.form.spec import FormSpec
-from cse_pdf.pdf.fill import as_option_values, check_values, fill_bytes
+from cse_pdf.pdf.fill import as_option_values, check_values, fill
+from cse_pdf.pdf.tagging import apply_structure
 
 
 def generate(spec: FormSpec, values: Mapping[str, Any] | None = None, instance: str = "") -> bytes:
@@ -20,7 +26,7 @@ def generate(spec: FormSpec, values: Mapping[str, Any] | None = None, instance: 
     if values:
         values = as_option_values(spec, values)
         check_values(spec, values)
-    pages, placements = render_pages(spec)
+    pages, placements, structure = render_tagged_pages(spec)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pages)))
     identity = Identity(spec.id, spec.version, spec.content_hash, instance)
     build_acroform(writer, spec, placements, identity)
@@ -32,6 +38,15 @@ def generate(spec: FormSpec, values: Mapping[str, Any] | None = None, instance: 
         "/Producer": "cse-pdf (reportlab, pypdf)",
     })
     writer._info.get_object()[NameObject("/CsePdfIdentity")] = TextStringObject(identity.encode())
-    out = io.BytesIO()
-    writer.write(out)
-    return fill_bytes(out.getvalue(), spec, values) if values else out.getvalue()
+    untagged = io.BytesIO()
+    writer.write(untagged)
+    with pikepdf.open(io.BytesIO(untagged.getvalue())) as pdf:
+        apply_structure(pdf, structure, spec.title)
+        if values:
+            fill(pdf, spec, values)
+        out = io.BytesIO()
+        # object streams: the structure tree is hundreds of small dictionaries (the blank stays smaller than
+        # it was untagged)
+        pdf.save(out, deterministic_id=True, fix_metadata_version=False,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return out.getvalue()

@@ -4,14 +4,20 @@ Platypus flows the sections over A4 pages; small flowables draw a field's frame
 in the page content and record its rectangle, so nothing is hand-placed and a
 longer label just pushes the page down. The recorded placements become
 AcroForm widgets afterwards (see `widgets.py`).
+
+Every flowable is also bound to a structure element, made here in reading order
+(pdf/tagging.py): headings, paragraphs, tables, lists and a Form element for each
+widget; frames, rules and backgrounds are artifacts. Tagging only wraps what is
+drawn: no box moves (tests/test_tagging_keeps_positions.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Callable, Iterable, Iterator, Literal
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -28,13 +34,13 @@ from reportlab.platypus import (
     Paragraph,
     SimpleDocTemplate,
     Spacer,
-    Table,
     TableStyle,
 )
 
 from cse_pdf.form import blocks
 from cse_pdf.form.derived import live_fields
 from cse_pdf.form.spec import FormSpec
+from cse_pdf.pdf.tagging import Element, StructureRecorder, TaggedTable, artifact_page
 
 WidgetKind = Literal["text", "multiline", "date", "checkbox", "radio", "dropdown", "calculated"]
 
@@ -168,6 +174,9 @@ class StoryBuilder:
     def __init__(self, spec: FormSpec, legacy: bool = False) -> None:
         self.spec = spec
         self.placements: list[Placement] = []
+        self.structure = StructureRecorder()
+        self.parent: Element = self.structure.root  # where the next elements go, in reading order
+        self.heading_in_section = False  # a subheading under a heading is one level below it
         # `legacy`: the layout of cse-pdf before NewPage and Gap, which could leave a page blank; only
         # to find the boxes on a flattened copy of a form generated then (see returned/printed.py).
         self.legacy = legacy
@@ -178,36 +187,59 @@ class StoryBuilder:
     def new_page(self) -> Flowable:
         return PageBreak() if self.legacy else NewPage()
 
+    # -- structure -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def within(self, element: Element) -> Iterator[Element]:
+        """Elements made inside the block go under `element`."""
+        outer, self.parent = self.parent, element
+        try:
+            yield element
+        finally:
+            self.parent = outer
+
+    def text(self, text: str, style: str, kind: str = "P", parent: Element | None = None) -> Paragraph:
+        """A paragraph of layout text, tagged as `kind` (P, H1…, TH, TD, LBody)."""
+        return self.structure.tag(Paragraph(markup(text), STYLES[style]), kind, parent or self.parent)
+
+    def cell(self, text: str, style: str, element: Element) -> Paragraph:
+        """A table cell's paragraph, its content that of the cell element (TH or TD) itself."""
+        return self.structure.mark(Paragraph(markup(text), STYLES[style]), element)
+
     # -- fields --------------------------------------------------------------------------------
     def frame(self, field: blocks.Field, width: float | None = None, export: str | None = None,
               kind: WidgetKind | None = None) -> FieldFrame:
         kind = kind or field.type
         height = {"multiline": field.lines * LINE_HEIGHT + 4, "checkbox": BOX, "radio": BOX}.get(kind, TEXT_HEIGHT)
-        return FieldFrame(self.placements, field.id, kind, height, width, export)
+        self.structure.form(self.parent, field.id, export)
+        return self.structure.artifact(FieldFrame(self.placements, field.id, kind, height, width, export))
 
     def input_for(self, field: blocks.Field, width: float) -> Flowable:
         """The thing to the right of a label: a box, a date box with its hint, or a row of options."""
         if field.type == "radio":
             return self.option_grid(field, width)
         if field.type == "date":
-            return _row([self.frame(field, 30 * mm), Paragraph("DD/MM/YYYY", STYLES["hint"])], [30 * mm + 6, None],
-                        width)
+            return _row([self.frame(field, 30 * mm), self.text("DD/MM/YYYY", "hint")], [30 * mm + 6, None], width)
         return self.frame(field, width * field.width if field.width < 1 else None)
 
     def option_grid(self, field: blocks.Field, width: float) -> Flowable:
         """Radio options in `columns` columns, filled top to bottom like the paper form."""
-        cells = [self.option_cell(self.frame(field, BOX, export=o.value, kind="radio"), o.label)
+        options = self.structure.element("L", self.parent)
+        cells = [self.option_cell(options, lambda o=o: self.frame(field, BOX, export=o.value, kind="radio"), o.label)
                  for o in field.options]
         return _grid(cells, field.columns, width)
 
-    def option_cell(self, box: FieldFrame, label: str) -> list:
-        return [box, Paragraph(markup(label), STYLES["label"])]
+    def option_cell(self, options: Element, box: Callable[[], FieldFrame], label: str) -> list:
+        """A box and its label, read as a list item: the box (Lbl, its Form element) then the label (LBody)."""
+        item = self.structure.element("LI", options)
+        with self.within(self.structure.element("Lbl", item)):
+            frame = box()
+        return [frame, self.text(label, "label", "LBody", item)]
 
     def labelled(self, field: blocks.Field, label_width: float, width: float = FRAME_WIDTH) -> Flowable:
-        label = Paragraph(markup(field.label), STYLES["label"])
         if field.type == "multiline" and field.lines > 3:  # long answers: label above, full width box
-            return KeepTogether([Paragraph(markup(field.label), STYLES["label_bold"]), self.gap(0, 2),
-                                 self.frame(field), self.gap(0, 6)])
+            return KeepTogether([self.text(field.label, "label_bold"), self.gap(0, 2), self.frame(field),
+                                 self.gap(0, 6)])
+        label = self.text(field.label, "label")
         right = width - label_width
         return _row([label, self.input_for(field, right - 4)], [label_width, right], width)
 
@@ -215,13 +247,14 @@ class StoryBuilder:
     def block(self, block: blocks.Block, width: float = FRAME_WIDTH, nested: bool = False) -> list[Flowable]:
         """Flowables for one block; `nested` inside a side-by-side table, where nothing may keep together."""
         if isinstance(block, blocks.Heading):
-            return [Paragraph(markup(block.heading), STYLES["heading"])]  # kept with what follows: see section()
+            self.heading_in_section = True
+            return [self.text(block.heading, "heading", "H3")]  # kept with what follows: see section()
         if isinstance(block, blocks.Subheading):
-            return [Paragraph(markup(block.subheading), STYLES["subheading"])]
+            return [self.text(block.subheading, "subheading", "H4" if self.heading_in_section else "H3")]
         if isinstance(block, blocks.Paragraph):
-            return [Paragraph(markup(block.paragraph), STYLES["body"]), self.gap(0, 4)]
+            return [self.text(block.paragraph, "body"), self.gap(0, 4)]
         if isinstance(block, blocks.Note):
-            return [_boxed(Paragraph(markup(block.note), STYLES["label_bold"]), width), self.gap(0, 6)]
+            return [_boxed(self.text(block.note, "label_bold"), width), self.gap(0, 6)]
         if isinstance(block, blocks.FieldBlock):
             return [self.labelled(block.field, 0.32 * width, width), self.gap(0, 3)]
         if isinstance(block, blocks.FieldsBlock):
@@ -250,7 +283,10 @@ class StoryBuilder:
             n = len(block.side_by_side)
             gap = 10.0
             col_w = (width - gap * (n - 1)) / n
-            cols = [[fl for b in col for fl in self.block(b, col_w, nested=True)] for col in block.side_by_side]
+            cols = []
+            for col in block.side_by_side:  # read column by column, as a person reads them
+                with self.within(self.structure.element("Div", self.parent)):
+                    cols.append([fl for b in col for fl in self.block(b, col_w, nested=True)])
             cells, widths = [], []
             for i, col in enumerate(cols):
                 cells.append(col)
@@ -258,7 +294,7 @@ class StoryBuilder:
                 if i < n - 1:
                     cells.append("")
                     widths.append(gap)
-            t = Table([cells], colWidths=widths)
+            t = TaggedTable([cells], colWidths=widths)
             t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_NO_PADDING]))
             return [t, self.gap(0, 4)]
         if isinstance(block, blocks.Live):
@@ -268,8 +304,7 @@ class StoryBuilder:
     def live(self, block: blocks.Live, width: float) -> Flowable:
         """The calculated fields, boxed and labelled as calculated, read-only grey."""
         inner = width - 12
-        rows: list[Flowable] = [Paragraph(markup(block.live), STYLES["label_bold"]),
-                                Paragraph(markup(block.hint), STYLES["hint"]), self.gap(0, 4)]
+        rows: list[Flowable] = [self.text(block.live, "label_bold"), self.text(block.hint, "hint"), self.gap(0, 4)]
         for name in live_fields(self.spec):
             label = blocks.LIVE_FIELDS[name]
             if name == "category":
@@ -277,10 +312,13 @@ class StoryBuilder:
                 label = f"Suggested {level_name}"
             lines = getattr(block.lines, name, 0)
             height = lines * LINE_HEIGHT + 4 if lines else TEXT_HEIGHT
-            box = FieldFrame(self.placements, f"{blocks.LIVE_PREFIX}.{name}", "calculated", height)
-            rows += [_row([Paragraph(markup(f"{label} (calculated)"), STYLES["label"]), box],
+            label_text = self.text(f"{label} (calculated)", "label")
+            self.structure.form(self.parent, f"{blocks.LIVE_PREFIX}.{name}")
+            box = self.structure.artifact(
+                FieldFrame(self.placements, f"{blocks.LIVE_PREFIX}.{name}", "calculated", height))
+            rows += [_row([label_text, box],
                           [0.32 * inner, 0.68 * inner], inner), self.gap(0, 3)]
-        t = Table([[rows]], colWidths=[width])
+        t = TaggedTable([[rows]], colWidths=[width])
         t.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, FIELD_EDGE),
                                ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
                                ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
@@ -288,7 +326,9 @@ class StoryBuilder:
 
     def checklist_grid(self, block: blocks.Checklist, width: float) -> Flowable:
         boxes = {f.id: f for f in block.fields}
-        cells = [self.option_cell(self.frame(boxes[f"{block.checklist}.{item.id}"], BOX), item.label)
+        items = self.structure.element("L", self.parent)
+        cells = [self.option_cell(items, lambda item=item: self.frame(boxes[f"{block.checklist}.{item.id}"], BOX),
+                                  item.label)
                  for item in block.items]
         return _grid(cells, block.columns, width)
 
@@ -296,13 +336,21 @@ class StoryBuilder:
         """One item a row: tick, the indicator in full, and a notes box beside it."""
         fields = block.field_map
         label_w = 0.46 * width
-        rows = [["", Paragraph("Tick if present", STYLES["cell_head"]), Paragraph(markup(block.notes or ""),
-                                                                                  STYLES["cell_head"])]]
+        table = self.structure.element("Table", self.parent)
+        head = self.structure.element("TR", table)
+        # "Tick if present" heads the box and the indicator beside it: one header over both columns
+        over_both = self.structure.element("TH", head, scope="Column", column_span=2)
+        rows = [["", self.cell("Tick if present", "cell_head", over_both),
+                 self.cell(block.notes or "", "cell_head", self.structure.element("TH", head, scope="Column"))]]
         for item in block.items:
-            box = self.frame(fields[f"{block.checklist}.{item.id}"], BOX)
-            notes = self.frame(fields[block.notes_for(item)])
-            rows.append([box, Paragraph(markup(item.label), STYLES["cell"]), notes])
-        t = Table(rows, colWidths=[BOX + 8, label_w - BOX - 8, width - label_w], repeatRows=1)
+            row = self.structure.element("TR", table)
+            with self.within(self.structure.element("TD", row)):
+                box = self.frame(fields[f"{block.checklist}.{item.id}"], BOX)
+            label = self.cell(item.label, "cell", self.structure.element("TD", row))
+            with self.within(self.structure.element("TD", row)):
+                notes = self.frame(fields[block.notes_for(item)])
+            rows.append([box, label, notes])
+        t = TaggedTable(rows, colWidths=[BOX + 8, label_w - BOX - 8, width - label_w], repeatRows=1)
         t.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde5f0")),
@@ -315,14 +363,20 @@ class StoryBuilder:
         """A header of column labels, then `rows` rows of boxes; splits across pages, header repeated."""
         fields = {f.id: f for f in block.fields}
         inner = width - 16
-        rows = [[Paragraph("#", STYLES["cell_head"])]
-                + [Paragraph(markup(c.label), STYLES["cell_head"]) for c in block.columns]]
+        table = self.structure.element("Table", self.parent)
+        head = self.structure.element("TR", table)
+        rows = [[self.cell(text, "cell_head", self.structure.element("TH", head, scope="Column"))
+                 for text in ["#", *(c.label for c in block.columns)]]]
         for n in range(1, block.rows + 1):
-            rows.append([Paragraph(str(n), STYLES["cell"])]
-                        + [self.frame(fields[f"{block.repeat}.{n}.{c.id}"], BOX if c.type == "checkbox" else None)
-                           for c in block.columns])
+            row = self.structure.element("TR", table)
+            cells: list[Flowable] = [self.cell(str(n), "cell", self.structure.element("TH", row, scope="Row"))]
+            for c in block.columns:
+                with self.within(self.structure.element("TD", row)):
+                    cells.append(self.frame(fields[f"{block.repeat}.{n}.{c.id}"],
+                                            BOX if c.type == "checkbox" else None))
+            rows.append(cells)
         total = sum(c.width for c in block.columns)
-        t = Table(rows, colWidths=[16] + [inner * c.width / total for c in block.columns], repeatRows=1)
+        t = TaggedTable(rows, colWidths=[16] + [inner * c.width / total for c in block.columns], repeatRows=1)
         t.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("GRID", (0, 0), (-1, -1), 0.4, RULE),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde5f0")),
@@ -332,11 +386,15 @@ class StoryBuilder:
         return t
 
     def scale(self, field: blocks.Field, width: float) -> Flowable:
-        rows = [[Paragraph(markup(field.label), STYLES["label_bold"]), ""]]
+        rows = [[self.text(field.label, "label_bold"), ""]]
+        options = self.structure.element("L", self.parent)
         for o in field.options:
-            rows.append([self.frame(field, BOX, export=o.value, kind="radio"),
-                         Paragraph(f"<b>{o.value})</b> {markup(o.label)}", STYLES["cell"])])
-        t = Table(rows, colWidths=[BOX + 6, width - BOX - 6])
+            item = self.structure.element("LI", options)
+            with self.within(self.structure.element("Lbl", item)):
+                box = self.frame(field, BOX, export=o.value, kind="radio")
+            rows.append([box, self.structure.tag(Paragraph(f"<b>{o.value})</b> {markup(o.label)}", STYLES["cell"]),
+                                                 "LBody", item)])
+        t = TaggedTable(rows, colWidths=[BOX + 6, width - BOX - 6])
         t.setStyle(TableStyle([
             ("SPAN", (0, 0), (1, 0)),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -350,12 +408,17 @@ class StoryBuilder:
 
     def table(self, block: blocks.Table, width: float) -> Flowable:
         rows = []
+        table = self.structure.element("Table", self.parent)
         for i, row in enumerate(block.table):
-            style = STYLES["cell_head"] if block.header and i == 0 else STYLES["cell"]
-            rows.append([Paragraph(markup(cell), style) for cell in row])
+            heading = bool(block.header and i == 0)
+            element = self.structure.element("TR", table)
+            rows.append([self.cell(cell, "cell_head" if heading else "cell",
+                                   self.structure.element("TH", element, scope="Column") if heading
+                                   else self.structure.element("TD", element))
+                         for cell in row])
         ncols = len(block.table[0])
         fractions = block.widths or tuple(1 / ncols for _ in range(ncols))
-        t = Table(rows, colWidths=[f * width for f in fractions], repeatRows=1 if block.header else 0)
+        t = TaggedTable(rows, colWidths=[f * width for f in fractions], repeatRows=1 if block.header else 0)
         cmds = [("GRID", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]
         if block.header:
@@ -367,7 +430,9 @@ class StoryBuilder:
         out: list[Flowable] = []
         if section.new_page and not first:
             out.append(self.new_page())
-        bar = Table([[Paragraph(markup(section.title), STYLES["section"])]], colWidths=[FRAME_WIDTH])
+        outer, self.parent = self.parent, self.structure.element("Sect", self.structure.root)
+        self.heading_in_section = False
+        bar = TaggedTable([[self.text(section.title, "section", "H2")]], colWidths=[FRAME_WIDTH])
         bar.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), ACCENT),
                                  ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]))
         out += [CondPageBreak(80), bar, self.gap(0, 5)]
@@ -382,13 +447,14 @@ class StoryBuilder:
                 pending = []
             else:
                 out += flowables
+        self.parent = outer
         return out + pending
 
     def story(self) -> list[Flowable]:
         out: list[Flowable] = []
         if self.spec.issuer:
-            out.append(Paragraph(markup(self.spec.issuer), STYLES["issuer"]))
-        out += [Paragraph(markup(self.spec.title), STYLES["title"]), self.gap(0, 4)]
+            out.append(self.text(self.spec.issuer, "issuer"))
+        out += [self.text(self.spec.title, "title", "H1"), self.gap(0, 4)]
         for i, section in enumerate(self.spec.sections):
             out += self.section(section, first=i == 0)
         while not self.legacy and out and isinstance(out[-1], (Spacer, NewPage)):  # nothing to show after them: no last blank page
@@ -400,17 +466,17 @@ _NO_PADDING = [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-
                ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]
 
 
-def _row(cells: list, widths: list[float | None], total: float) -> Table:
+def _row(cells: list, widths: list[float | None], total: float) -> TaggedTable:
     fixed = sum(w for w in widths if w is not None)
     free = [w for w in widths if w is None]
     resolved = [w if w is not None else (total - fixed) / len(free) for w in widths]
-    t = Table([cells], colWidths=resolved)
+    t = TaggedTable([cells], colWidths=resolved)
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *_NO_PADDING,
                            ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
     return t
 
 
-def _grid(cells: list[list], columns: int, width: float) -> Table:
+def _grid(cells: list[list], columns: int, width: float) -> TaggedTable:
     """Option cells column-major (down the first column, then the next), each a box and its label."""
     rows = math.ceil(len(cells) / columns)
     col_w = width / columns
@@ -418,7 +484,7 @@ def _grid(cells: list[list], columns: int, width: float) -> Table:
     for i, (box, label) in enumerate(cells):
         r, c = i % rows, i // rows
         grid[r][2 * c], grid[r][2 * c + 1] = box, label
-    t = Table(grid, colWidths=[BOX + 5, col_w - BOX - 5] * columns)
+    t = TaggedTable(grid, colWidths=[BOX + 5, col_w - BOX - 5] * columns)
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_NO_PADDING,
                            ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
                            *[("RIGHTPADDING", (c, 0), (c, -1), 4) for c in range(1, 2 * columns, 2)]]))
@@ -432,8 +498,8 @@ def _height(flowable: Flowable) -> float:
     return flowable.wrap(FRAME_WIDTH, A4[1])[1]
 
 
-def _boxed(flowable: Flowable, width: float) -> Table:
-    t = Table([[flowable]], colWidths=[width])
+def _boxed(flowable: Flowable, width: float) -> TaggedTable:
+    t = TaggedTable([[flowable]], colWidths=[width])
     t.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor("#b3261e")),
                            ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fdf1f0")),
                            ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
@@ -444,6 +510,13 @@ def _boxed(flowable: Flowable, width: float) -> Table:
 def render_pages(spec: FormSpec, legacy: bool = False) -> tuple[bytes, list[Placement]]:
     """The form's pages without any fields yet, and where each widget belongs (`legacy`: as laid out by
     cse-pdf before blank pages were prevented, for flattened copies of blanks generated then)."""
+    pages, placements, _ = render_tagged_pages(spec, legacy)
+    return pages, placements
+
+
+def render_tagged_pages(spec: FormSpec, legacy: bool = False) -> tuple[bytes, list[Placement], StructureRecorder]:
+    """`render_pages`, with the structure tree recorded while drawing, for `tagging.apply_structure` once the
+    widgets exist."""
     builder = StoryBuilder(spec, legacy)
     buf = io.BytesIO()
     doc = FormDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4,
@@ -464,8 +537,8 @@ def render_pages(spec: FormSpec, legacy: bool = False) -> tuple[bytes, list[Plac
             canvas.drawRightString(A4[0] - MARGIN, A4[1] - MARGIN + 2, spec.marking)
         canvas.restoreState()
 
-    doc.build(builder.story(), onFirstPage=furniture, onLaterPages=furniture)
-    return buf.getvalue(), builder.placements
+    doc.build(builder.story(), onFirstPage=artifact_page(furniture), onLaterPages=artifact_page(furniture))
+    return buf.getvalue(), builder.placements, builder.structure
 
 
 def placements_by_field(placements: Iterable[Placement]) -> dict[str, list[Placement]]:
