@@ -85,3 +85,11 @@ def test_running_header_and_footer_are_artifacts_and_nothing_is_untagged(report_
         assert b"<pdfuaid:part>1</pdfuaid:part>" in pdf.Root.Metadata.read_bytes()
     assert all(m.artifact > 0 and m.tagged > 0 for m in marks)
     assert {i + 1: m.untagged for i, m in enumerate(marks) if m.untagged} == {}
+
+
+def test_bulleted_lines_are_list_items(report_pdf: Path) -> None:
+    document = parse_struct_text(struct_text(report_pdf)).kids[0]
+    lists = document.find("L")
+    assert [len(items.kids) for items in lists] == [4, 2]  # "About these figures" (suppressed), "At a glance"
+    assert all([k.type for k in item.kids] == ["LBody"] for items in lists for item in items.kids)
+    assert squash(lists[1].kids[1].all_text()) == squash("• Most were at home.")

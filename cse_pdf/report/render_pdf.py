@@ -1,7 +1,7 @@
 """The report as an A4 PDF for print: a cover page, then each form's charts with their tables beside them.
 
 Tagged (PDF/UA-1) so that a Board member with a screen reader hears what the page shows: the report's title
-an H1, each form an H2 and "At a glance" an H3; each chart a Figure whose alternative text is its data in
+an H1, each form an H2 and "At a glance" an H3; bulleted lines a list; each chart a Figure whose alternative text is its data in
 words; each table's header cells TH with their /Scope; every other text a paragraph; the running header and
 footer, rules and shading artifacts.
 """
@@ -69,8 +69,12 @@ def _tp(rec: StructureRecorder, text: str, style: ParagraphStyle, kind: str = "P
     return rec.tag(_p(text, style), kind, parent)
 
 
-def _bullet(rec: StructureRecorder, text: str, style: ParagraphStyle, parent: Element | None = None) -> Paragraph:
-    return rec.tag(Paragraph(escape(text), style, bulletText="•"), "P", parent)
+def _bullets(rec: StructureRecorder, texts: list[str], style: ParagraphStyle) -> list[Paragraph]:
+    """Bulleted lines read as a list (L, each item an LI whose LBody holds the line: the bullet is drawn with
+    it, so there is no separate label to tag)."""
+    items = rec.element("L")
+    return [rec.tag(Paragraph(escape(text), style, bulletText="•"), "LBody", rec.element("LI", items))
+            for text in texts]
 
 
 def chart_words(t: CountTable) -> str:
@@ -189,7 +193,7 @@ def _cover(report: Report, st: dict[str, ParagraphStyle], rec: StructureRecorder
                      "row or the other rows, another number is also withheld and shown as *. Please share reports "
                      "for fixed periods, such as quarters: "
                      "two reports over overlapping periods could be subtracted from each other.")
-    story += [_bullet(rec, a, st["bullet"]) for a in about]
+    story += _bullets(rec, about, st["bullet"])
     return story
 
 
@@ -200,8 +204,8 @@ def _section(s: FormSection, st: dict[str, ParagraphStyle], rec: StructureRecord
     if s.too_few:
         return story + [_tp(rec, "Fewer than 5 assessments on this form in this period: not broken down, so that "
                             "no young person can be identified.", st["body"])]
-    box = TaggedTable([[[_tp(rec, "At a glance", st["h2"], "H3")] + [_bullet(rec, g, st["bullet"])
-                                                                     for g in s.glance]]], colWidths=[WIDTH])
+    box = TaggedTable([[[_tp(rec, "At a glance", st["h2"], "H3")] + _bullets(rec, s.glance, st["bullet"])]],
+                      colWidths=[WIDTH])
     box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.6, ACCENT),
                              ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f2f5f9")),
                              ("LEFTPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
