@@ -15,6 +15,8 @@ from cse_pdf.report.model import TITLE, Report
 from cse_pdf.report.render_pdf import chart_words, render_pdf
 from cse_pdf.report.tables import FormSection, make_table
 
+pytestmark = pytest.mark.slow  # Poppler and pdf.js read whole documents: seconds each
+
 LONG_LABEL = "Looked after by another local authority and placed here under a private fostering arrangement"
 
 

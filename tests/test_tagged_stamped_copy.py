@@ -14,6 +14,15 @@ from pikepdf import Dictionary, Name
 from cse_pdf.blank.generate import generate
 from cse_pdf.form.catalog import find_form
 from cse_pdf.stamp.stamped_copy import stamp
+from tests.helpers.tagged_pdf import (
+    expected_reading,
+    in_order,
+    pdfjs_form_annotations,
+    pdfjs_structure,
+    poppler_reading,
+)
+
+pytestmark = pytest.mark.slow  # Poppler and pdf.js read whole documents: seconds each
 
 HIGH = {
     "client.name": "Zoë Łódź", "client.dob": "14/07/2012", "agency.date_completed": "05/03/2024",
@@ -159,3 +168,39 @@ def test_stamped_copy_says_what_it_is_for_assistive_technology(copies: dict[str,
             assert b"<csepdf:stamped>" in xmp  # still recognised as a stamped copy
             assert all(p.obj.get("/Tabs") == Name.S for p in pdf.pages)
 
+
+
+def test_poppler_reads_the_whole_form_in_layout_order_after_the_summary(copies: dict[str, Path]) -> None:
+    """The return's own tree survives fill and stamping whole: every heading, question and field of the
+    layout, in its order, after the summary's elements."""
+    spec = find_form("hillingdon-cse")
+    printed, actual = poppler_reading(copies["fields"])
+    expected = expected_reading(spec)
+    done, missing = in_order(expected, actual)
+    assert missing is None, f"read in order up to item {done} of {len(expected)}; then not found: {missing}"
+    # the form's own first scored question (the summary's scores table names it too, before the guidance)
+    assert printed.index("Response guidance – Risk Category 3") < printed.rindex('"1) Missing Episodes')
+
+
+def test_pdfjs_finds_every_field_of_the_stamped_copy_inside_a_form_element(copies: dict[str, Path]) -> None:
+    spec = find_form("hillingdon-cse")
+    pages = pdfjs_structure(copies["fields"])
+    summary_roles = [n.get("role") for n in _pdfjs_nodes(pages[0]["tree"])]
+    assert summary_roles.count("H1") == 1 and "Table" in summary_roles and "TH" in summary_roles
+    named = 0
+    for page in pages:
+        visible = [w for w in page["widgets"] if not w["hidden"]]
+        assert sorted(pdfjs_form_annotations(page["tree"])) == sorted(w["id"] for w in visible), page["page"]
+        for w in visible:
+            field = spec.field_map.get(w["fieldName"])
+            assert w["alternativeText"], w["fieldName"]
+            named += field is not None and w["alternativeText"].startswith(field.help_text)
+    assert named >= len(spec.fields) - 1  # the hidden identity is no field a reader meets
+
+
+def _pdfjs_nodes(tree: dict | None) -> list[dict]:
+    found: list[dict] = []
+    for kid in (tree or {}).get("children", []):
+        found.append(kid)
+        found += _pdfjs_nodes(kid)
+    return found
