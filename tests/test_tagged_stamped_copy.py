@@ -204,3 +204,31 @@ def _pdfjs_nodes(tree: dict | None) -> list[dict]:
         found.append(kid)
         found += _pdfjs_nodes(kid)
     return found
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+OLD_RETURNS = ["high-mupdf", "medium-pdfjs", "rv-high-chromium", "flat-high-mupdf"]  # made from untagged blanks
+
+
+@pytest.mark.parametrize("flat", [False, True], ids=["fields", "flattened"])
+@pytest.mark.parametrize("sample", OLD_RETURNS)
+def test_return_of_an_untagged_blank_is_tagged_as_far_as_its_drawing_allows(sample: str, flat: bool,
+                                                                            tmp_path: Path) -> None:
+    """A return of a blank made before cse-pdf tagged its forms has no structure to keep: each form page's
+    drawing becomes one paragraph, followed by the page's fields (named by their own /TU) in its old tab
+    order, so nothing is untagged and every field is still reached, after the summary."""
+    out = tmp_path / "stamped.pdf"
+    out.write_bytes(stamp(SAMPLES / f"{sample}.pdf", flatten_fields=flat).pdf)
+    with pikepdf.open(out) as pdf:
+        assert {i + 1: m.untagged for i, m in enumerate(map(page_marks, pdf.pages)) if m.untagged} == {}
+        tree = structure(pdf)
+        document = tree.kids[0]
+        assert document.kids[1].type == "H1"  # the summary's title comes first
+        form_pages = [k for k in document.kids if k.type == "Div"]
+        drawn_on = [page for part in form_pages for page, _ in part.kids[0].mcids]  # each Div: the page's P first
+        assert drawn_on == list(range(drawn_on[0], len(pdf.pages))) and drawn_on[0] >= 1  # every form page, once
+        in_tree = {w.objgen for _, e in tree.walk() if e.type == "Form" for w in e.widgets}
+        widgets = [a for p in pdf.pages for a in p.obj.get("/Annots", []) if a.get("/Subtype") == Name.Widget
+                   and not int(a.get("/F", 0)) & 2]
+        assert {w.objgen for w in widgets} == in_tree
+        assert bool(widgets) == (not flat and not sample.startswith("flat"))

@@ -116,3 +116,52 @@ def declare_tagged(pdf: pikepdf.Pdf) -> None:
     prefs.DisplayDocTitle = True
     for page in pdf.pages:
         page.obj.Tabs = Name.S
+
+
+def _hidden(annot: Dictionary) -> bool:
+    flags = annot.get("/F")
+    return isinstance(flags, int) and bool(int(flags) & 2)
+
+
+def tag_untagged_pages(pdf: pikepdf.Pdf) -> int:
+    """Give each page that has no structure (a return of a blank made before cse-pdf tagged its forms) what
+    can be given without its layout's structure: the page's drawing as one paragraph, read in the order it
+    was drawn, then each visible widget in a Form element in the page's tab order (/Annots), named by its
+    own /TU as before. No headings or tables for such a page: the drawing does not say where they are.
+    Returns how many pages were tagged so."""
+    root = pdf.Root.get("/StructTreeRoot")
+    if not isinstance(root, Dictionary):
+        return 0
+    document = _document_element(root) or root
+    entries = number_tree_entries(root.get("/ParentTree"))
+    key = next_struct_key(pdf)
+    kids = _kids(document)
+    tagged = 0
+    for page in pdf.pages:
+        if "/StructParents" in page.obj or "/Contents" not in page.obj:
+            continue
+        part = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Div, P=document, Pg=page.obj))
+        drawing = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.P, P=part, Pg=page.obj, K=0))
+        page.contents_add(pdf.make_stream(b"/P <</MCID 0>> BDC\n"), prepend=True)
+        page.contents_add(pdf.make_stream(b"\nEMC\n"), prepend=False)
+        page.obj.StructParents = key
+        entries[key] = pdf.make_indirect(Array([drawing]))
+        key += 1
+        part_kids = [drawing]
+        for annot in page.obj.get("/Annots", ()):
+            if not isinstance(annot, Dictionary) or annot.get("/Subtype") != Name.Widget or _hidden(annot) \
+                    or "/StructParent" in annot:
+                continue
+            form = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Form, P=part, Pg=page.obj,
+                                                K=Dictionary(Type=Name.OBJR, Pg=page.obj, Obj=annot)))
+            annot.StructParent = key
+            entries[key] = form
+            key += 1
+            part_kids.append(form)
+        part.K = Array(part_kids)
+        kids.append(part)
+        tagged += 1
+    if tagged:
+        document.K = Array(kids)
+        write_parent_tree(pdf, root, entries)
+    return tagged

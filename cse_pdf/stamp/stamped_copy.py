@@ -27,7 +27,7 @@ from cse_pdf.form.identity import STAMPED_INFO_KEY
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.fill import fill, fill_calculated
 from cse_pdf.pdf.lock import flatten
-from cse_pdf.pdf.structure_merge import declare_tagged, prepend_tagged
+from cse_pdf.pdf.structure_merge import declare_tagged, prepend_tagged, tag_untagged_pages
 from cse_pdf.returned.disarm import disarm
 from cse_pdf.returned.read import QPDF_ERRORS, OpenedPdf, Response, open_pdf, raise_if_out_of_memory, read_opened
 from cse_pdf.stamp.summary_page import render_summary
@@ -88,6 +88,7 @@ def _stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, f
                                                 cautions=cautions))) as summary:
         # one structure tree: the summary's elements, then the form's own (a return of a tagged blank has one)
         prepend_tagged(pdf, summary)
+        tag_untagged_pages(pdf)  # a return of a blank made before cse-pdf tagged its forms: what can be tagged
         declare_tagged(pdf)
         if flatten_fields:
             flatten(pdf)
