@@ -14,6 +14,7 @@ from pikepdf import Dictionary, Name
 from cse_pdf.blank.generate import generate
 from cse_pdf.form.catalog import find_form
 from cse_pdf.stamp.stamped_copy import stamp
+from tests.helpers.forms import qpdf_flatten
 from tests.helpers.tagged_pdf import (
     expected_reading,
     in_order,
@@ -37,7 +38,7 @@ def copies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("stamped")
     returned = folder / "returned.pdf"
     returned.write_bytes(generate(find_form("hillingdon-cse"), HIGH))
-    made = {}
+    made = {"returned": returned}
     for kind, flat in (("fields", False), ("flattened", True)):
         made[kind] = folder / f"{kind}.pdf"
         made[kind].write_bytes(stamp(returned, flatten_fields=flat).pdf)
@@ -115,17 +116,21 @@ def test_parent_tree_maps_every_marked_content_to_its_element(copies: dict[str, 
     """A screen reader goes from the content to its element through the ParentTree: every MCID on every page
     must lead back to the element that holds it, across the summary's pages and the form's."""
     with pikepdf.open(copies[kind]) as pdf:
-        owners = {(page, mcid): elem for _, elem in structure(pdf).walk() for page, mcid in elem.mcids}
-        nums = _numbers(pdf.Root.StructTreeRoot.ParentTree)
-        for i, page in enumerate(pdf.pages):
-            mcids = page_marks(page).mcids
-            assert len(set(mcids)) == len(mcids), f"page {i + 1} repeats an MCID"
-            if not mcids:
-                continue
-            entry = nums[int(page.obj.StructParents)]
-            for mcid in mcids:
-                assert (i, mcid) in owners, f"page {i + 1} MCID {mcid} is in no element"
-                assert entry[mcid].get("/S") == Name("/" + owners[(i, mcid)].type)
+        assert_parent_tree_leads_back(pdf)
+
+
+def assert_parent_tree_leads_back(pdf: pikepdf.Pdf) -> None:
+    owners = {(page, mcid): elem for _, elem in structure(pdf).walk() for page, mcid in elem.mcids}
+    nums = _numbers(pdf.Root.StructTreeRoot.ParentTree)
+    for i, page in enumerate(pdf.pages):
+        mcids = page_marks(page).mcids
+        assert len(set(mcids)) == len(mcids), f"page {i + 1} repeats an MCID"
+        if not mcids:
+            continue
+        entry = nums[int(page.obj.StructParents)]
+        for mcid in mcids:
+            assert (i, mcid) in owners, f"page {i + 1} MCID {mcid} is in no element"
+            assert entry[mcid].get("/S") == Name("/" + owners[(i, mcid)].type)
 
 
 def _numbers(tree: Dictionary) -> dict[int, pikepdf.Object]:
@@ -158,7 +163,7 @@ def test_flattened_copy_keeps_no_widget_reference_and_its_answers_are_read(copie
 
 
 def test_stamped_copy_says_what_it_is_for_assistive_technology(copies: dict[str, Path]) -> None:
-    for path in copies.values():
+    for path in (copies["fields"], copies["flattened"]):
         with pikepdf.open(path) as pdf:
             assert pdf.Root.MarkInfo.Marked is True
             assert str(pdf.Root.Lang) == "en-GB"
@@ -232,3 +237,20 @@ def test_return_of_an_untagged_blank_is_tagged_as_far_as_its_drawing_allows(samp
                    and not int(a.get("/F", 0)) & 2]
         assert {w.objgen for w in widgets} == in_tree
         assert bool(widgets) == (not flat and not sample.startswith("flat"))
+
+
+@pytest.mark.parametrize("flat", [False, True], ids=["fields", "flattened"])
+def test_printed_copy_of_a_tagged_return_leaves_nothing_untagged(copies: dict[str, Path], flat: bool,
+                                                                 tmp_path: Path) -> None:
+    """A "printed" return keeps the form's tree but its viewer drew every answer after the tagged content and
+    dropped the widgets: the drawings become tagged (a paragraph a page, at the end: where each belongs is not
+    known) and no element still points at a widget that is gone."""
+    printed, out = tmp_path / "printed.pdf", tmp_path / "stamped.pdf"
+    qpdf_flatten(copies["returned"], printed)
+    out.write_bytes(stamp(printed, flatten_fields=flat).pdf)
+    with pikepdf.open(out) as pdf:
+        assert {i + 1: m.untagged for i, m in enumerate(map(page_marks, pdf.pages)) if m.untagged} == {}
+        assert not any(e.widgets for _, e in structure(pdf).walk())
+        assert_parent_tree_leads_back(pdf)
+    # the name as the printed page shows it is read too (the summary's own mention is before its guidance)
+    assert "Zoë Łódź" in struct_text(out).split("Response guidance – Risk Category 3")[1]

@@ -165,3 +165,111 @@ def tag_untagged_pages(pdf: pikepdf.Pdf) -> int:
         document.K = Array(kids)
         write_parent_tree(pdf, root, entries)
     return tagged
+
+
+PATH_BUILDING = {"m", "l", "c", "v", "y", "h", "re"}
+PATH_ENDING = {"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"}
+PAINTING = {"Tj", "TJ", "'", '"', "Do", "sh", "INLINE IMAGE"} | PATH_ENDING - {"n"}
+
+
+def _units(instructions: list) -> list[tuple[int, int, bool]]:
+    """The page's instructions cut into units that marked content may wrap whole (a text object, a path from
+    its first point to its painting, one other operator): (start, end, paints-outside-any-marked-content)."""
+    units: list[tuple[int, int, bool]] = []
+    depth, i = 0, 0
+    while i < len(instructions):
+        op = str(instructions[i].operator)
+        if op in ("BDC", "BMC"):
+            depth += 1
+        elif op == "EMC":
+            depth = max(depth - 1, 0)
+        end = i
+        if depth == 0 and (op == "BT" or op in PATH_BUILDING):
+            closing = {"ET"} if op == "BT" else PATH_ENDING
+            end = next((j for j in range(i + 1, len(instructions))
+                        if str(instructions[j].operator) in closing | {"BDC", "BMC", "EMC"}), len(instructions) - 1)
+            if str(instructions[end].operator) in ("BDC", "BMC", "EMC"):  # marked content inside: leave it be
+                end = i
+        paints = depth == 0 and any(str(instructions[k].operator) in PAINTING for k in range(i, end + 1))
+        units.append((i, end, paints))
+        i = end + 1
+    return units
+
+
+def tag_leftover_content(pdf: pikepdf.Pdf) -> int:
+    """Make part of the structure whatever a page paints outside any marked content, so that nothing is left
+    untagged whatever the returned file held: e.g. a "printed" copy of a tagged form, whose viewer drew each
+    field's answer into the page after the form's own tagged content. Each page's leftovers become one
+    paragraph at the end of the document (their place in the form is not known), and references to widgets
+    that no longer exist are dropped. Returns how many pages had leftovers."""
+    root = pdf.Root.get("/StructTreeRoot")
+    if not isinstance(root, Dictionary):
+        return 0
+    document = _document_element(root) or root
+    entries = number_tree_entries(root.get("/ParentTree"))
+    kids = _kids(document)
+    on_pages = {a.objgen for page in pdf.pages for a in page.obj.get("/Annots", ()) if isinstance(a, Dictionary)}
+    dropped = _drop_missing_widgets(document, on_pages)
+    pages = 0
+    for page in pdf.pages:
+        instructions = list(pikepdf.parse_content_stream(page))
+        units = _units(instructions)
+        if not any(paints for _, _, paints in units):
+            continue
+        used = [int(i.operands[1].MCID) for i in instructions if str(i.operator) == "BDC" and len(i.operands) > 1
+                and isinstance(i.operands[1], Dictionary) and "/MCID" in i.operands[1]]
+        key = page.obj.get("/StructParents")
+        if not isinstance(key, int) or not isinstance(entries.get(int(key)), Array):
+            key = max([next_struct_key(pdf), *(k + 1 for k in entries)])
+            page.obj.StructParents = key
+            entries[int(key)] = pdf.make_indirect(Array())
+        marks = entries[int(key)]
+        mcid = max(used + [len(marks) - 1]) + 1
+        leftover = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.P, P=document, Pg=page.obj))
+        numbers = Array()
+        out: list = []
+        for start, end, paints in units:
+            run = instructions[start:end + 1]
+            if paints:
+                out.append(([Name.P, Dictionary(MCID=mcid)], pikepdf.Operator("BDC")))
+                out += run
+                out.append(([], pikepdf.Operator("EMC")))
+                while len(marks) <= mcid:
+                    marks.append(None)
+                marks[mcid] = leftover
+                numbers.append(mcid)
+                mcid += 1
+            else:
+                out += run
+        leftover.K = numbers
+        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
+        kids.append(leftover)
+        pages += 1
+    if pages or dropped:
+        document.K = Array(kids)
+        write_parent_tree(pdf, root, {k: v for k, v in entries.items() if not (
+            isinstance(v, Dictionary) and v.objgen in dropped)})
+    return pages
+
+
+def _drop_missing_widgets(node: Dictionary, on_pages: set[tuple[int, int]], depth: int = 0) -> set[tuple[int, int]]:
+    """Remove object references to widgets on no page, and the elements left empty by that; the removed
+    elements' object numbers (their ParentTree entries go too)."""
+    dropped: set[tuple[int, int]] = set()
+    if depth > 200:
+        return dropped
+    kept = []
+    for kid in _kids(node):
+        if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
+            obj = kid.get("/Obj")
+            if isinstance(obj, Dictionary) and obj.get("/Subtype") == Name.Widget and obj.objgen not in on_pages:
+                continue
+        elif isinstance(kid, Dictionary) and kid.get("/Type") != Name.MCR:
+            dropped |= _drop_missing_widgets(kid, on_pages, depth + 1)
+            if not _kids(kid) and kid.get("/S") == Name.Form:
+                dropped.add(kid.objgen)
+                continue
+        kept.append(kid)
+    if len(kept) != len(_kids(node)):
+        node.K = Array(kept)
+    return dropped

@@ -27,7 +27,7 @@ from cse_pdf.form.identity import STAMPED_INFO_KEY
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.fill import fill, fill_calculated
 from cse_pdf.pdf.lock import flatten
-from cse_pdf.pdf.structure_merge import declare_tagged, prepend_tagged, tag_untagged_pages
+from cse_pdf.pdf.structure_merge import declare_tagged, prepend_tagged, tag_leftover_content, tag_untagged_pages
 from cse_pdf.returned.disarm import disarm
 from cse_pdf.returned.read import QPDF_ERRORS, OpenedPdf, Response, open_pdf, raise_if_out_of_memory, read_opened
 from cse_pdf.stamp.summary_page import render_summary
@@ -92,6 +92,7 @@ def _stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, f
         declare_tagged(pdf)
         if flatten_fields:
             flatten(pdf)
+        tag_leftover_content(pdf)  # e.g. a printed copy's answers, drawn after the form's tagged content
         out = io.BytesIO()
         # Saved unencrypted: a return opened with its password (or only restricted by an owner password)
         # is stamped as a plain copy, which ingest encrypts itself when asked to. The appearance streams
