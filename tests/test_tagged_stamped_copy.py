@@ -254,3 +254,9 @@ def test_printed_copy_of_a_tagged_return_leaves_nothing_untagged(copies: dict[st
         assert_parent_tree_leads_back(pdf)
     # the name as the printed page shows it is read too (the summary's own mention is before its guidance)
     assert "Zoë Łódź" in struct_text(out).split("Response guidance – Risk Category 3")[1]
+
+
+def test_stamping_the_same_return_twice_gives_the_same_bytes(copies: dict[str, Path]) -> None:
+    """Tagging adds no variation (MCIDs, ParentTree keys and the file's /ID all follow from the content)."""
+    for flat in (False, True):
+        assert stamp(copies["returned"], flatten_fields=flat).pdf == stamp(copies["returned"], flatten_fields=flat).pdf

@@ -1,9 +1,9 @@
 """The report as an A4 PDF for print: a cover page, then each form's charts with their tables beside them.
 
 Tagged (PDF/UA-1) so that a Board member with a screen reader hears what the page shows: the report's title
-an H1, each form an H2 and "At a glance" an H3; bulleted lines a list; each chart a Figure whose alternative text is its data in
-words; each table's header cells TH with their /Scope; every other text a paragraph; the running header and
-footer, rules and shading artifacts.
+an H1, each form an H2 and "At a glance" an H3; bulleted lines a list; each chart a Figure whose alternative
+text is its data in words; each table's header cells TH with their /Scope; every other text a paragraph; the
+running header and footer, rules and shading artifacts.
 """
 
 from __future__ import annotations

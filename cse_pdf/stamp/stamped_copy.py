@@ -97,7 +97,7 @@ def _stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, f
         # Saved unencrypted: a return opened with its password (or only restricted by an owner password)
         # is stamped as a plain copy, which ingest encrypts itself when asked to. The appearance streams
         # just written are left uncompressed: a third less saving time for a file about 4% larger.
-        pdf.save(out, encryption=False, compress_streams=False)
+        pdf.save(out, encryption=False, compress_streams=False, deterministic_id=True)  # same return, same bytes
     return Stamped(response, assessment, out.getvalue())
 
 
