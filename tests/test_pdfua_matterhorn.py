@@ -30,16 +30,19 @@ from cse_pdf.report.render_pdf import render_pdf
 from cse_pdf.report.tables import FormSection, make_table
 from cse_pdf.stamp.stamped_copy import stamp
 from tests.conftest import FORM_IDS
-from tests.helpers.forms import every_answer
+from tests.helpers.forms import every_answer, qpdf_flatten
 from tests.helpers.tagged_pdf import is_hidden, kids_of, page_marks, role, struct_elements, widget_names
 
 
-def _stamped(spec: FormSpec, flatten_fields: bool = False) -> bytes:
+def _stamped(spec: FormSpec, flatten_fields: bool = False, printed: bool = False) -> bytes:
     """A fictional return of every answer, stamped: summary pages in front of the form (flattened: its
-    widgets drawn into the pages, as for a case file)."""
+    widgets drawn into the pages, as for a case file; printed: the return itself "printed to PDF" first)."""
     with tempfile.TemporaryDirectory() as folder:
         returned = Path(folder) / "returned.pdf"
         returned.write_bytes(generate(spec, every_answer(spec)))
+        if printed:
+            qpdf_flatten(returned, returned.with_name("printed.pdf"))
+            returned = returned.with_name("printed.pdf")
         return stamp(returned, flatten_fields=flatten_fields).pdf
 
 
@@ -66,6 +69,7 @@ KINDS: dict[str, Callable[[FormSpec], bytes]] = {
     "distributed": _distributed,
     "stamped": _stamped,
     "stamped-flattened": lambda spec: _stamped(spec, flatten_fields=True),
+    "stamped-printed-return": lambda spec: _stamped(spec, printed=True),
     "board-report": _board_report,
 }
 CASES = [pytest.param((kind, form), id=f"{kind}-{form}", marks=[] if kind == "blank" else [pytest.mark.slow])
