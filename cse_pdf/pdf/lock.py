@@ -66,6 +66,11 @@ def _inherited(node: Dictionary, key: str) -> pikepdf.Object | None:
     return None
 
 
+def _hidden(widget: Dictionary) -> bool:
+    flags = widget.get("/F")
+    return isinstance(flags, int) and bool(int(flags) & 2)
+
+
 def _appearance(widget: Dictionary) -> pikepdf.Object | None:
     normal = widget.get("/AP", Dictionary()).get("/N")
     if isinstance(normal, pikepdf.Stream):
@@ -86,8 +91,8 @@ def _plan(page: pikepdf.Page, owners: dict[int, pikepdf.Object]) -> Plan:
     in the order of the page's /Annots."""
     plan: Plan = {}
     for widget in page.obj.get("/Annots", ()):
-        if not isinstance(widget, Dictionary) or widget.get("/Subtype") != Name.Widget:
-            continue
+        if not isinstance(widget, Dictionary) or widget.get("/Subtype") != Name.Widget or _hidden(widget):
+            continue  # qpdf draws no hidden widget
         stream = _appearance(widget)
         if stream is None or not stream.is_indirect:
             continue
@@ -143,7 +148,7 @@ def _mark_page(pdf: pikepdf.Pdf, owners: dict[int, pikepdf.Object], page: pikepd
     xobjects = page.obj.get("/Resources", Dictionary()).get("/XObject", Dictionary())
     key = page.obj.get("/StructParents")
     if not isinstance(key, int):
-        key = next_struct_key(pdf)
+        key = max([next_struct_key(pdf), *(k + 1 for k in owners)])  # owners: keys given out since
         page.obj.StructParents = key
         owners[key] = Array()
     marks = owners.setdefault(int(key), Array())
@@ -173,8 +178,10 @@ def _wrapped(pdf: pikepdf.Pdf, page: pikepdf.Page, group: list, xobjects: Dictio
         if str(op) == "Do" and operands and str(operands[0]) in xobjects:
             waiting = plan.get(xobjects[str(operands[0])].objgen)
             drawn = waiting.pop(0) if waiting else None
-    element = drawn.element if drawn is not None else None
-    if drawn is None or not isinstance(element, Dictionary):  # e.g. an empty text box: its element goes below
+    if drawn is None:  # not a widget's drawing: left as it is
+        return group
+    element = drawn.element
+    if not isinstance(element, Dictionary):  # e.g. an empty text box: its element goes below
         return [([Name.Artifact], pikepdf.Operator("BMC")), *group, ([], pikepdf.Operator("EMC"))]
     mcid = len(marks)
     reference = Dictionary(Type=Name.MCR, Pg=page.obj, MCID=mcid)
