@@ -223,6 +223,17 @@ def test_14_003_no_heading_level_is_skipped(pdf: pikepdf.Pdf) -> None:
     assert "H" not in {role(e) for e, _ in struct_elements(pdf)}  # 14-007: never H and H1…H6 together
 
 
+def test_15_005_each_cells_header_can_be_determined(pdf: pikepdf.Pdf) -> None:
+    """Header cells found by position (Scope, no Headers/IDs) name the right cells only if every row covers
+    the same columns: a header row one cell short would put each header over the wrong column."""
+    for element, _ in struct_elements(pdf):
+        if role(element) != "Table":
+            continue
+        widths = {sum(int(cell.A.get("/ColSpan", 1)) if "/A" in cell else 1 for cell in kids_of(row))
+                  for row in kids_of(element)}
+        assert len(widths) == 1, f"rows of one table cover {sorted(widths)} columns"
+
+
 def test_15_003_every_header_cell_has_a_scope(pdf: pikepdf.Pdf) -> None:
     header_cells = [e for e, _ in struct_elements(pdf) if role(e) == "TH"]
     assert header_cells

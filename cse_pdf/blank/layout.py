@@ -338,7 +338,9 @@ class StoryBuilder:
         label_w = 0.46 * width
         table = self.structure.element("Table", self.parent)
         head = self.structure.element("TR", table)
-        rows = [["", self.cell("Tick if present", "cell_head", self.structure.element("TH", head, scope="Column")),
+        # "Tick if present" heads the box and the indicator beside it: one header over both columns
+        over_both = self.structure.element("TH", head, scope="Column", column_span=2)
+        rows = [["", self.cell("Tick if present", "cell_head", over_both),
                  self.cell(block.notes or "", "cell_head", self.structure.element("TH", head, scope="Column"))]]
         for item in block.items:
             row = self.structure.element("TR", table)

@@ -75,6 +75,7 @@ class Element:
     alt: str | None = None
     actual_text: str | None = None
     scope: str | None = None  # TH only: Column, Row or Both
+    column_span: int | None = None  # TH, TD: a cell over more than one column
     title: str | None = None
     kids: list[Element | MarkedContent | WidgetRef] = field(default_factory=list)
 
@@ -88,10 +89,12 @@ class StructureRecorder:
 
     # -- building the tree (story time, reading order) -----------------------------------------
     def element(self, type_: str, parent: Element | None = None, *, alt: str | None = None,
-                actual_text: str | None = None, scope: str | None = None, title: str | None = None) -> Element:
+                actual_text: str | None = None, scope: str | None = None, title: str | None = None,
+                column_span: int | None = None) -> Element:
         """A new element, last child of `parent` (the document when None)."""
         parent = parent or self.root
-        made = Element(type_, parent, alt=alt, actual_text=actual_text, scope=scope, title=title)
+        made = Element(type_, parent, alt=alt, actual_text=actual_text, scope=scope, title=title,
+                       column_span=column_span)
         parent.kids.append(made)
         return made
 
@@ -241,6 +244,14 @@ def _xmp(title: str, language: str) -> bytes:
     ).encode("utf-8")
 
 
+def _accessible_name(widget: pikepdf.Object) -> str:
+    """The widget's /TU, or its field's (a radio button's field is its parent)."""
+    for node in (widget, widget.get("/Parent")):
+        if node is not None and "/TU" in node:
+            return str(node.TU)
+    return ""
+
+
 def _has_content(element: Element) -> bool:
     return any(not isinstance(k, Element) or _has_content(k) for k in element.kids)
 
@@ -252,6 +263,8 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
 
     `first_page`: where the recorded document's first page is in `pdf` (pages before it are not touched).
     `widgets`: the widget annotations by (field name, export); found in the AcroForm when not given.
+    A Form element made without `alt` gets its widget's /TU as /Alt: Firefox's viewer (pdf.js) names a
+    field's HTML control from the Form element's /Alt, and leaves a text field unnamed without it.
     Elements that got no content (nothing drawn, no widget) are left out. A widget named in the tree but
     missing from the PDF is an error: the form and its structure would disagree."""
     widgets = widgets_by_name(pdf) if widgets is None else widgets
@@ -267,8 +280,12 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
         for key, value in (("/Alt", element.alt), ("/ActualText", element.actual_text), ("/T", element.title)):
             if value is not None:
                 node[key] = pikepdf.String(value)
-        if element.scope is not None:
-            node.A = pikepdf.Dictionary(O=Name.Table, Scope=Name("/" + element.scope))
+        if element.scope is not None or element.column_span is not None:
+            node.A = pikepdf.Dictionary(O=Name.Table)
+            if element.scope is not None:
+                node.A.Scope = Name("/" + element.scope)
+            if element.column_span is not None:
+                node.A.ColSpan = element.column_span
         first = next((k for k in element.kids if isinstance(k, MarkedContent)), None)
         if first is not None:
             node.Pg = pages[first_page + first.page].obj
@@ -292,6 +309,10 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
                 if widget is None:
                     raise ValueError(f"the structure names a widget the PDF does not have: {kid.field_name}"
                                      f"{'' if kid.export is None else ' = ' + kid.export}")
+                if "/Alt" not in node and element.type == "Form":
+                    name = _accessible_name(widget)
+                    if name:
+                        node.Alt = pikepdf.String(name)
                 objr = pikepdf.Dictionary(Type=Name.OBJR, Obj=widget)
                 if "/P" in widget:
                     objr.Pg = widget.P
