@@ -28,7 +28,8 @@ def squash(text: str) -> str:
 def _report() -> Report:
     placement = make_table("placement", "Placement", [(LONG_LABEL, 40), ("At home", 60), ("Secure", 3),
                                                       ("Other", 50)], 153, True, True)
-    many = make_table("agencies", "Referring agency", [(f"Agency {i}", 10 + i) for i in range(14)], 287, True, True)
+    many = make_table("agencies", "Referring agency", [(f"Agency {i}", 10 + i) for i in range(14)], 287, False, True,
+                      checklist=True)  # a checklist's table: its last row has no percentage
     withheld = make_table("tiny", "Ethnicity", [("A", 2), ("B", 1)], 3, True, True)
     withheld.withheld = True
     busy = FormSection("hillingdon-cse", "Hillingdon CSE", 300, "300", [placement, many, withheld],
@@ -75,6 +76,8 @@ def test_count_tables_have_column_and_row_headers(report_pdf: Path) -> None:
                                                                           "Total")]
     assert all(r.kids[0].type == "TH" and r.kids[0].attrs == ["/Scope /Row"] for r in rows)
     assert all([c.type for c in r.kids[1:]] == ["TD", "TD"] for r in rows)
+    for table in tables:  # every row covers every column, or a header would name the wrong cells (15-005)
+        assert {len(row.kids) for row in table.kids} == {len(table.kids[0].kids)}
 
 
 def test_running_header_and_footer_are_artifacts_and_nothing_is_untagged(report_pdf: Path) -> None:

@@ -156,7 +156,16 @@ def test_every_widget_kept_is_in_a_form_element_through_stamping(copies: dict[st
 
 def test_flattened_copy_keeps_no_widget_reference_and_its_answers_are_read(copies: dict[str, Path]) -> None:
     with pikepdf.open(copies["flattened"]) as pdf:
-        assert not any(e.widgets for _, e in structure(pdf).walk())
+        elements = [e for _, e in structure(pdf).walk()]
+        assert not any(e.widgets for e in elements)
+        # an answer is read as printed: no alternative text (the question's) stands in for it; a tick box or
+        # radio button is a Span that says its label and state
+        assert not any(e.alt for e in elements if e.type == "P")
+        spans = [e.alt for e in elements if e.type == "Span"]
+        assert "Gender: Female: not selected" in spans and any(s.endswith(": not ticked") for s in spans)
+        chosen = [s.split(":")[0] for s in spans if s.endswith(": selected")]  # the question, then its option
+        assert chosen == ["1) Missing Episodes", "2) Education", "3) Drug use", "6) Alcohol Use"]
+        assert "1) Missing Episodes: Frequent and prolonged truanting or missing episodes.: selected" in spans
     printed = parse_struct_text(struct_text(copies["flattened"])).kids[0]
     form_text = " ".join(printed.all_text().split(find_form("hillingdon-cse").title)[2:])
     assert "Zoë Łódź" in form_text and "14/07/2012" in form_text  # the worker's answers, tagged on the form page

@@ -197,6 +197,8 @@ def _wrapped(pdf: pikepdf.Pdf, page: pikepdf.Page, group: list, xobjects: Dictio
     if element.get("/S") == Name.Form and not any(isinstance(k, Dictionary) and k.get("/Type") == Name.OBJR
                                                   for k in _kids(element)):
         element.S = Name.P  # no widget left in it: what it holds is the answer as printed
+        if "/Alt" in element:  # the widget's name (its question, read just before): the answer is read instead
+            del element["/Alt"]
     marks.append(holder)
     tag = Name("/" + str(holder.S)[1:])
     return [([tag, Dictionary(MCID=mcid)], pikepdf.Operator("BDC")), *group, ([], pikepdf.Operator("EMC"))]
