@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
+from xml.sax.saxutils import escape
 
 import pikepdf
 
@@ -26,6 +27,7 @@ from cse_pdf.form.identity import STAMPED_INFO_KEY
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.fill import fill, fill_calculated
 from cse_pdf.pdf.lock import flatten
+from cse_pdf.pdf.structure_merge import declare_tagged, prepend_tagged, tag_leftover_content, tag_untagged_pages
 from cse_pdf.returned.disarm import disarm
 from cse_pdf.returned.read import QPDF_ERRORS, OpenedPdf, Response, open_pdf, raise_if_out_of_memory, read_opened
 from cse_pdf.stamp.summary_page import render_summary
@@ -84,15 +86,18 @@ def _stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, f
     mark_stamped(opened, response)
     with pikepdf.open(io.BytesIO(render_summary(response, assessment, previous=previous,
                                                 cautions=cautions))) as summary:
-        for i, page in enumerate(summary.pages):
-            pdf.pages.insert(i, page)
+        # one structure tree: the summary's elements, then the form's own (a return of a tagged blank has one)
+        prepend_tagged(pdf, summary)
+        tag_untagged_pages(pdf)  # a return of a blank made before cse-pdf tagged its forms: what can be tagged
+        declare_tagged(pdf)
         if flatten_fields:
             flatten(pdf)
+        tag_leftover_content(pdf)  # e.g. a printed copy's answers, drawn after the form's tagged content
         out = io.BytesIO()
         # Saved unencrypted: a return opened with its password (or only restricted by an owner password)
         # is stamped as a plain copy, which ingest encrypts itself when asked to. The appearance streams
         # just written are left uncompressed: a third less saving time for a file about 4% larger.
-        pdf.save(out, encryption=False, compress_streams=False)
+        pdf.save(out, encryption=False, compress_streams=False, deterministic_id=True)  # same return, same bytes
     return Stamped(response, assessment, out.getvalue())
 
 
@@ -115,15 +120,19 @@ def mark_stamped(opened: OpenedPdf, response: Response) -> None:
         identity.node["/V"] = pikepdf.String(replace(response.identity, stamped=mark).encode())
     opened.pdf.docinfo[STAMPED_INFO_KEY] = pikepdf.String(mark)
     # XMP too (PDF 2.0 deprecates the document information): the copy's own packet, written whole rather
-    # than merged into the return's, so no XML from the returned file is ever parsed here
-    opened.pdf.Root.Metadata = opened.pdf.make_stream(_XMP.replace(b"MARK", mark.encode("ascii")),
-                                                      Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+    # than merged into the return's, so no XML from the returned file is ever parsed here. It names the
+    # layout's title (PDF/UA asks for dc:title) from cse-pdf's own spec, never from the returned file.
+    packet = _XMP.replace(b"MARK", mark.encode("ascii")).replace(b"TITLE", escape(response.spec.title).encode())
+    opened.pdf.Root.Metadata = opened.pdf.make_stream(packet, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
 
 
 XMP_MARK = b"<csepdf:stamped>"
 _XMP = (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
         b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
-        b'xmlns:csepdf="urn:x-cse-pdf:ns/1.0/">' + XMP_MARK + b"MARK</csepdf:stamped></rdf:Description></rdf:RDF>"
+        b'xmlns:csepdf="urn:x-cse-pdf:ns/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        b'xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">' + XMP_MARK + b"MARK</csepdf:stamped>"
+        b'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">TITLE</rdf:li></rdf:Alt></dc:title>'
+        b"<pdfuaid:part>1</pdfuaid:part></rdf:Description></rdf:RDF>"
         b'</x:xmpmeta>\n<?xpacket end="w"?>')
 MAX_XMP = 256 * 1024  # a metadata packet is a few kilobytes; a bigger (or inflating) one is not looked into
 

@@ -14,11 +14,12 @@ import io
 from datetime import date
 from typing import Sequence
 
+import pikepdf
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from cse_pdf.assess.history import PreviousAssessment
 from cse_pdf.assess.score import Assessment, Reason
@@ -28,6 +29,7 @@ from cse_pdf.form.derived import unanswered_ids
 from cse_pdf.form.rules import CountRule
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.fonts import UNICODE_BOLD, UNICODE_FONT, register_unicode_font
+from cse_pdf.pdf.tagging import StructureRecorder, TaggedTable, apply_structure, artifact_page
 from cse_pdf.returned.read import Response
 
 LEVEL_COLOURS = ["#2e7d32", "#b7950b", "#d35400", "#b3261e"]  # 0 green … 3 red
@@ -82,8 +84,10 @@ def _text(value: object) -> str:
     return f"{markup(text)} <i>({SHORTENED})</i>" if cut else markup(text)
 
 
-def _box(paragraphs: list, edge: str, fill: str, width: float) -> Table:
-    box = Table([[p] for p in paragraphs], colWidths=[width])
+def _box(paragraphs: list, edge: str, fill: str, width: float, rec: StructureRecorder) -> TaggedTable:
+    """A framed, shaded box of paragraphs: the frame and shading are decoration (artifacts), each
+    paragraph is read as one."""
+    box = TaggedTable([[rec.tag(p, "P")] for p in paragraphs], colWidths=[width])
     box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor(edge)),
                              ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(fill)),
                              ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -125,7 +129,8 @@ def reason_line(reason: Reason, spec: FormSpec, assessment: Assessment) -> str:
     return line
 
 
-def unanswered_count(spec: FormSpec, assessment: Assessment, st: dict[str, ParagraphStyle]) -> list:
+def unanswered_count(spec: FormSpec, assessment: Assessment, st: dict[str, ParagraphStyle],
+                     rec: StructureRecorder | None = None) -> list:
     """The heading and a line saying what the count counts: the questions the rules read, which is what the
     form's own "Scored questions unanswered: n of m" box counts, and which of them are not scored areas."""
     read = unanswered_ids(spec)
@@ -140,7 +145,8 @@ def unanswered_count(spec: FormSpec, assessment: Assessment, st: dict[str, Parag
     else:
         what = (f"Out of the {len(read)} questions (choices and dates) the scoring rules read. The form’s “Scored "
                 f"questions unanswered” box counts the same {len(read)}.")
-    return [heading, Paragraph(markup(what), st["body"])]
+    body = Paragraph(markup(what), st["body"])
+    return [rec.tag(heading, "H2"), rec.tag(body, "P")] if rec is not None else [heading, body]
 
 
 TREND_WORDS = {"rose": "risk has RISEN since then", "fell": "risk has fallen since then",
@@ -149,31 +155,37 @@ TREND_WORDS = {"rose": "risk has RISEN since then", "fell": "risk has fallen sin
 
 def render_summary(response: Response, assessment: Assessment, produced: date | None = None,
                    previous: PreviousAssessment | None = None, cautions: Sequence[str] = ()) -> bytes:
-    """One or more A4 pages (PDF bytes) summarising the assessment of a returned form.
+    """One or more A4 pages (PDF bytes) summarising the assessment of a returned form, tagged (PDF/UA-1):
+    the title an H1, each section's heading an H2, the facts and the scores tables with their header cells,
+    every other text a paragraph; box frames, shading and the running header and footer are artifacts.
 
     With `previous` (the young person's last assessment on this form) the page says when that
     was, its level, and whether risk rose, fell or stayed the same. `cautions` are fixed texts about
     the file itself (e.g. not a copy cse-pdf issued), shown first so no one relies on it unawares."""
     st = _styles()
+    rec = StructureRecorder()
     spec, values = response.spec, response.values
     summ = spec.summary
     frame_w = A4[0] - 2 * 16 * mm - 12
     story: list = []
 
-    story.append(Paragraph(markup(f"{spec.issuer} · cse-pdf assessment summary"), st["kicker"]))
-    story.append(Paragraph(markup(spec.title), st["title"]))
+    def para(text: str, style: str, kind: str = "P") -> Paragraph:
+        return rec.tag(Paragraph(text, st[style]), kind)
+
+    story.append(para(markup(f"{spec.issuer} · cse-pdf assessment summary"), "kicker"))
+    story.append(para(markup(spec.title), "title", "H1"))
     story.append(Spacer(0, 6))
     if cautions:
-        story += [_box([Paragraph(f"⚠ {markup(c)}", st["flag"]) for c in cautions], "#b3261e", "#fdf1f0", frame_w),
-                  Spacer(0, 5)]
+        story += [_box([Paragraph(f"⚠ {markup(c)}", st["flag"]) for c in cautions], "#b3261e", "#fdf1f0", frame_w,
+                       rec), Spacer(0, 5)]
     for texts, edge, fill in ((assessment.flags, "#b3261e", "#fdf1f0"), (assessment.advice, "#b7950b", "#fdf8e6")):
         if texts:  # flags and advice come before everything else
             story += [_box([Paragraph(f"⚠ {markup(t)}" if edge == "#b3261e" else f"➜ {markup(t)}", st["bold"])
-                            for t in texts], edge, fill, frame_w), Spacer(0, 5)]
+                            for t in texts], edge, fill, frame_w, rec), Spacer(0, 5)]
 
     if response.warnings:  # e.g. read from a flattened copy, or from an older layout version
         story += [_box([Paragraph(f"Note on reading this form: {markup(w)}", st["body"]) for w in response.warnings],
-                       "#7f8fa6", "#f3f6fa", frame_w), Spacer(0, 5)]
+                       "#7f8fa6", "#f3f6fa", frame_w, rec), Spacer(0, 5)]
 
     facts = [("Young person", values.get(summ.name) if summ else None)]
     if summ and summ.dob:
@@ -185,50 +197,65 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
                       f"{TREND_WORDS[previous.trend(assessment.level)]} (record {previous.record_id})"))
     facts.append(("Form", f"{spec.id} version {spec.version}"
                   + (f" · copy {response.identity.instance}" if response.identity.instance else "")))
-    t = Table([[Paragraph(k, st["cell"]), Paragraph(_text(v), st["bold"])] for k, v in facts],
-              colWidths=[40 * mm, frame_w - 40 * mm])
+    facts_table = rec.element("Table")  # each row headed by what it states
+    fact_rows = []
+    for k, v in facts:
+        row = rec.element("TR", facts_table)
+        fact_rows.append([rec.mark(Paragraph(k, st["cell"]), rec.element("TH", row, scope="Row")),
+                          rec.mark(Paragraph(_text(v), st["bold"]), rec.element("TD", row))])
+    t = TaggedTable(fact_rows, colWidths=[40 * mm, frame_w - 40 * mm])
     t.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     story += [t, Spacer(0, 8)]
 
     top = max(lv.level for lv in spec.scoring.levels) if spec.scoring else 1
     colour = colors.HexColor(LEVEL_COLOURS[round(assessment.level * (len(LEVEL_COLOURS) - 1) / max(top, 1))])
     level_name = (summ.level_name if summ else "risk category").upper()
-    banner = Table([[Paragraph(f"SUGGESTED {markup(level_name)} (calculated by cse-pdf)", st["big_kicker"])],
-                    [Paragraph(markup(assessment.label), st["big"])]], colWidths=[frame_w])
+    banner = TaggedTable([[para(f"SUGGESTED {markup(level_name)} (calculated by cse-pdf)", "big_kicker")],
+                          [para(markup(assessment.label), "big")]], colWidths=[frame_w])
     banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colour), ("LEFTPADDING", (0, 0), (-1, -1), 10),
                                 ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, -1), (-1, -1), 9)]))
     story += [banner, Spacer(0, 5)]
 
     stated = assessment.stated_label or "not entered"
-    story.append(Paragraph(f"{markup((summ.level_name if summ else 'risk category').capitalize())} entered by the "
-                           f"worker: <b>{markup(stated)}</b>", st["body"]))
+    story.append(para(f"{markup((summ.level_name if summ else 'risk category').capitalize())} entered by the "
+                      f"worker: <b>{markup(stated)}</b>", "body"))
     if assessment.differs:
-        story.append(Paragraph(
+        story.append(para(
             f"⚠ DIFFERS: the worker entered “{markup(assessment.stated_label or '')}” but the rules suggest "
-            f"“{markup(assessment.label)}”. Discuss before progressing.", st["flag"]))
+            f"“{markup(assessment.label)}”. Discuss before progressing.", "flag"))
     if summ and summ.agreement:
-        story.append(Paragraph(markup(summ.agreement), st["body"]))
+        story.append(para(markup(summ.agreement), "body"))
     if summ and summ.action:  # the contacts are on every summary; urgent only where the guidance says so
         if summ.action_is_urgent(assessment.level):
-            story += [Spacer(0, 5), _box([Paragraph(markup(summ.action), st["bold"])], "#b3261e", "#fdf1f0", frame_w)]
+            story += [Spacer(0, 5), _box([Paragraph(markup(summ.action), st["bold"])], "#b3261e", "#fdf1f0",
+                                         frame_w, rec)]
         else:
             story += [Spacer(0, 5), _box([Paragraph("Contacts", st["bold"]),
                                           Paragraph(markup(summ.contacts or summ.action), st["body"])],
-                                         "#7f8fa6", "#f3f6fa", frame_w)]
+                                         "#7f8fa6", "#f3f6fa", frame_w, rec)]
 
     if assessment.domains:
-        story.append(Paragraph("Scores", st["h"]))
-        rows = [[Paragraph("Area", st["cell_b"]), Paragraph("Score", st["cell_b"]),
-                 Paragraph("Chosen descriptor", st["cell_b"])]]
+        story.append(para("Scores", "h", "H2"))
+        scores = rec.element("Table")
+
+        def score_row(cells: list[Paragraph]) -> list[Paragraph]:
+            """A row of the scores table: the area (or "Total") heads its row, the rest are its data."""
+            row = rec.element("TR", scores)
+            return [rec.mark(cells[0], rec.element("TH", row, scope="Row"))] + \
+                [rec.mark(c, rec.element("TD", row)) for c in cells[1:]]
+
+        head = rec.element("TR", scores)
+        rows = [[rec.mark(Paragraph(text, st["cell_b"]), rec.element("TH", head, scope="Column"))
+                 for text in ("Area", "Score", "Chosen descriptor")]]
         for d in assessment.domains:
-            rows.append([Paragraph(markup(d.label), st["cell"]),
-                         Paragraph(str(d.score) if d.score is not None else "–", st["cell_b"]),
-                         Paragraph(markup(d.descriptor) if d.descriptor else
-                                   "<font color='#b3261e'>not answered</font>", st["cell"])])
-        rows.append([Paragraph("Total", st["cell_b"]), Paragraph(str(assessment.total), st["cell_b"]),
-                     Paragraph(f"{assessment.answered} of the {len(assessment.domains)} scored areas answered",
-                               st["cell"])])
-        t = Table(rows, colWidths=[0.3 * frame_w, 0.08 * frame_w, 0.62 * frame_w], repeatRows=1)
+            rows.append(score_row([Paragraph(markup(d.label), st["cell"]),
+                                   Paragraph(str(d.score) if d.score is not None else "–", st["cell_b"]),
+                                   Paragraph(markup(d.descriptor) if d.descriptor else
+                                             "<font color='#b3261e'>not answered</font>", st["cell"])]))
+        rows.append(score_row([Paragraph("Total", st["cell_b"]), Paragraph(str(assessment.total), st["cell_b"]),
+                               Paragraph(f"{assessment.answered} of the {len(assessment.domains)} scored areas "
+                                         "answered", st["cell"])]))
+        t = TaggedTable(rows, colWidths=[0.3 * frame_w, 0.08 * frame_w, 0.62 * frame_w], repeatRows=1)
         t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde5f0")),
                                ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f3f6fa")),
@@ -238,43 +265,44 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
     for group in summ.ticked if summ else ():
         checklist = spec.checklists[group]
         ticked = [item for item in checklist.items if values.get(f"{group}.{item.id}") is True]
-        story.append(Paragraph(f"{markup(checklist.label)}: {len(ticked)} ticked", st["h"]))
+        story.append(para(f"{markup(checklist.label)}: {len(ticked)} ticked", "h", "H2"))
         for item in ticked:
             notes_id = checklist.notes_for(item)
             note = values.get(notes_id) if notes_id else None
             shown, cut = shorten(str(note), NOTE_CHARS, NOTE_LINES) if note else ("", False)
-            story.append(Paragraph(f"• <b>{markup(item.label)}</b>" + (
+            story.append(para(f"• <b>{markup(item.label)}</b>" + (
                 f" – {markup(shown)}" + (f" <i>({SHORTENED})</i>" if cut else "") if note else " – <i>no notes</i>"),
-                st["body"]))
+                "body"))
 
     called = markup(summ.level_name if summ else "risk category")
-    story.append(Paragraph(f"Why this {called}", st["h"]))
+    story.append(para(f"Why this {called}", "h", "H2"))
     if assessment.reasons:
-        story.append(Paragraph(
+        story.append(para(
             f"Each rule that applies sets a lowest {called}; the suggestion is the highest of them"
             + (", raised where a rule says so" if assessment.level > assessment.base_level else "")
-            + f". <b>{SETS_LEVEL}</b> marks the rule(s) that decided it.", st["body"]))
+            + f". <b>{SETS_LEVEL}</b> marks the rule(s) that decided it.", "body"))
     else:  # a heading over nothing would read as a missing section
-        story.append(Paragraph(f"No rule applies, so the suggestion is the lowest {called}, "
-                               f"<b>{markup(assessment.label)}</b>.", st["body"]))
+        story.append(para(f"No rule applies, so the suggestion is the lowest {called}, "
+                          f"<b>{markup(assessment.label)}</b>.", "body"))
     for r in assessment.reasons:
-        story.append(Paragraph(reason_line(r, spec, assessment), st["body"]))
+        story.append(para(reason_line(r, spec, assessment), "body"))
     for p in assessment.problems:
-        story.append(Paragraph(f"⚠ {markup(p)}", st["flag"]))
+        story.append(para(f"⚠ {markup(p)}", "flag"))
 
     if assessment.unanswered:
-        story += unanswered_count(spec, assessment, st)
+        story += unanswered_count(spec, assessment, st, rec)
         labels = [spec.field_map[f].label for f in assessment.unanswered]
-        story.append(Paragraph(markup("; ".join(labels)), st["body"]))
+        story.append(para(markup("; ".join(labels)), "body"))
         if summ:
             story.append(Spacer(0, 2))
-            story.append(Paragraph(markup(summ.unanswered_warning), st["flag"]))
+            story.append(para(markup(summ.unanswered_warning), "flag"))
 
-    story.append(Paragraph(f"Response guidance – {markup(assessment.label)}", st["h"]))
-    story.append(Paragraph(markup(spec.level(assessment.level).guidance), st["body"]))
+    story.append(para(f"Response guidance – {markup(assessment.label)}", "h", "H2"))
+    story.append(para(markup(spec.level(assessment.level).guidance), "body"))
 
     produced = produced or date.today()
 
+    @artifact_page
     def furniture(canvas, doc) -> None:
         canvas.saveState()
         canvas.setFont(UNICODE_FONT, 7)
@@ -288,9 +316,13 @@ def render_summary(response: Response, assessment: Assessment, produced: date | 
             canvas.drawRightString(A4[0] - 16 * mm, A4[1] - 16 * mm + 2, spec.marking.replace(" when completed", ""))
         canvas.restoreState()
 
+    title = f"Assessment summary – {spec.title}"
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=16 * mm,
-                            bottomMargin=16 * mm, title=f"Assessment summary – {spec.title}", creator="cse-pdf",
-                            invariant=True)
+                            bottomMargin=16 * mm, title=title, creator="cse-pdf", invariant=True)
     doc.build(story, onFirstPage=furniture, onLaterPages=furniture)
-    return buf.getvalue()
+    with pikepdf.open(io.BytesIO(buf.getvalue())) as pdf:
+        apply_structure(pdf, rec, title=title)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()

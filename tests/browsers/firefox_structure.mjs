@@ -30,7 +30,12 @@ try {
     await page.evaluate((k) => { PDFViewerApplication.page = k; }, n);
     const sel = `.page[data-page-number="${n}"] .structTree`;
     await page.waitForSelector(sel, { timeout: 20000 });
-    await page.waitForSelector(`.page[data-page-number="${n}"] .annotationLayer [data-element-id]`, { timeout: 20000 });
+    // a page with no annotations (a stamped copy's summary, a flattened page) has no annotation layer to wait for
+    const annotated = await page.evaluate(async (k) =>
+      (await (await PDFViewerApplication.pdfDocument.getPage(k)).getAnnotations()).length > 0, n);
+    if (annotated) {
+      await page.waitForSelector(`.page[data-page-number="${n}"] .annotationLayer [data-element-id]`, { timeout: 20000 });
+    }
     pages.push(await page.evaluate((k) => {
       const root = document.querySelector(`.page[data-page-number="${k}"]`);
       const tree = root.querySelector('.structTree');

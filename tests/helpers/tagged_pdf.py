@@ -104,7 +104,7 @@ def widget_names(pdf: pikepdf.Pdf) -> dict[tuple[int, int], tuple[str, str | Non
                 states = [str(k)[1:] for k in kid.AP.N.keys() if k != "/Off"]
                 out[kid.objgen] = (name, states[0], kid)
 
-    for top in pdf.Root.AcroForm.Fields:
+    for top in pdf.Root.AcroForm.Fields if "/AcroForm" in pdf.Root else ():  # a flattened copy has no fields
         walk(top, "")
     return out
 
