@@ -1,0 +1,382 @@
+// Walk the web app (`cse-pdf serve`) in the real Chromium as its users would, checking every page with
+// axe-core and keeping a screenshot of each.      node web_walk.mjs JOB.json
+// JOB.json (written by test_web_browser.py): {executable, baseUrl, screenshots: folder, samples: [pdf paths],
+//   users: {admin, teamManager, preventionManager, viewer: [name, password]}, form: form id to agree on}
+// Prints one JSON line: {steps: {name: {ok, ...}}, pages: [{name, url, screenshot, violations}],
+//   keyboard, offsite, cspViolations, errors}. The Python test asserts on it; this script judges nothing
+// beyond what it needs to carry on (a step that cannot go on throws, and the report says where).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+// axe-core from node_modules, never a CDN: the app must work, and be checked, on an offline network.
+const AXE_SOURCE = fs.readFileSync(path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const [jobPath] = process.argv.slice(2);
+if (!jobPath) { console.error('usage: node web_walk.mjs JOB.json'); process.exit(2); }
+const job = JSON.parse(fs.readFileSync(jobPath, 'utf8'));
+const base = new URL(job.baseUrl);
+const shots = job.screenshots;
+fs.mkdirSync(shots, { recursive: true });
+const t0 = Date.now();
+const log = (...a) => { if (process.env.CSE_PDF_BROWSER_DEBUG) console.error(`[${Date.now() - t0}ms]`, ...a); };
+
+const result = { steps: {}, pages: [], keyboard: {}, offsite: [], cspViolations: [], errors: [] };
+let pageNumber = 0;
+
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cse-pdf-web-'));
+const browser = await puppeteer.launch({
+  executablePath: job.executable || '/usr/lib/chromium/chromium',
+  headless: true, // the new headless, which shows PDFs in the page as a desktop Chromium does
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--lang=en-GB', `--user-data-dir=${profile}`],
+  defaultViewport: { width: 1280, height: 900 },
+});
+
+// One browser context per person, so sessions never mix (as two managers on two machines).
+async function personPage() {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(60000);
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol) && url.origin !== base.origin) {
+      result.offsite.push(request.url());
+    }
+  });
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy/i.test(text)) result.cspViolations.push({ url: page.url(), text });
+  });
+  page.on('pageerror', (error) => result.errors.push({ url: page.url(), text: String(error) }));
+  return page;
+}
+
+// Every page the walk lands on: axe-core (serious and critical kept, with their nodes) and a screenshot.
+// axe is evaluated through the DevTools protocol, which a CSP without inline script does not block, so the
+// app's own CSP stays as strict as it is in use.
+async function visited(page, name) {
+  await page.waitForFunction(() => document.readyState === 'complete');
+  pageNumber += 1;
+  const file = path.join(shots, `${String(pageNumber).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await page.evaluate(AXE_SOURCE);
+  const axe = await page.evaluate(async () => {
+    const run = await window.axe.run(document, { resultTypes: ['violations'] });
+    return run.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+  });
+  const entry = { name, url: page.url(), screenshot: file, violations: axe,
+    title: await page.title(), lang: await page.evaluate(() => document.documentElement.lang) };
+  result.pages.push(entry);
+  log('page', name, page.url(), axe.map((v) => `${v.id}:${v.impact}`).join(' '));
+  return entry;
+}
+
+const url = (p) => new URL(p, base).href;
+
+// The control a label names (a label for=, or a label around it): what a screen-reader user hears.
+async function controlByLabel(page, pattern) {
+  const handle = await page.evaluateHandle((source) => {
+    const re = new RegExp(source, 'i');
+    for (const label of document.querySelectorAll('label')) {
+      if (re.test(label.textContent.trim())) return label.control;
+    }
+    return null;
+  }, pattern.source);
+  const element = handle.asElement();
+  if (!element) throw new Error(`no control labelled ${pattern} on ${page.url()}`);
+  return element;
+}
+
+async function clickAndWait(page, element) {
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), element.click()]);
+}
+
+// A link or button by its visible text, as a user finds it.
+async function byText(page, selector, pattern) {
+  const handles = await page.$$(selector);
+  for (const h of handles) {
+    const text = await h.evaluate((e) => (e.innerText || e.value || e.getAttribute('aria-label') || '').trim());
+    if (pattern.test(text)) return h;
+  }
+  return null;
+}
+
+async function signIn(page, [name, password], shotName) {
+  await page.goto(url('/'), { waitUntil: 'load' });
+  if (shotName) await visited(page, shotName);
+  const user = await controlByLabel(page, /user|name/);
+  const secret = await page.$('input[type=password]');
+  await user.click({ clickCount: 3 });
+  await user.type(name);
+  await secret.click({ clickCount: 3 });
+  await secret.type(password);
+  const [response] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    secret.press('Enter'),
+  ]);
+  return response;
+}
+
+async function signOut(page) {
+  const out = await byText(page, 'a, button, input[type=submit]', /sign ?out|log ?out/i);
+  if (!out) throw new Error(`no sign-out control on ${page.url()}`);
+  await clickAndWait(page, out);
+}
+
+// Same-origin fetch from inside the page, so it carries the session cookie as the page's own requests do.
+async function fetchIn(page, target, init = {}) {
+  return page.evaluate(async (target, init) => {
+    const response = await fetch(target, { credentials: 'same-origin', redirect: 'manual', ...init });
+    const type = response.headers.get('content-type') || '';
+    const buffer = new Uint8Array(await response.arrayBuffer());
+    const head = Array.from(buffer.slice(0, 8)).map((b) => String.fromCharCode(b)).join('');
+    const text = type.startsWith('text/') ? new TextDecoder().decode(buffer) : '';
+    const disposition = response.headers.get('content-disposition') || '';
+    return { status: response.status, type, head, size: buffer.length, text, disposition };
+  }, target, init);
+}
+
+// The form (action URL and fields) holding a submit button whose text matches.
+async function formWithButton(page, pattern) {
+  const button = await byText(page, 'form button, form input[type=submit]', pattern);
+  if (!button) return null;
+  return button.evaluate((b) => {
+    const form = b.form;
+    return { action: form.action, method: form.method,
+      fields: Array.from(new FormData(form).entries()).filter(([, v]) => typeof v === 'string') };
+  });
+}
+
+function step(name, body) {
+  return (async () => {
+    log('step', name);
+    try {
+      result.steps[name] = { ok: true, ...(await body()) };
+    } catch (error) {
+      result.steps[name] = { ok: false, error: String(error && error.stack || error) };
+      throw error;
+    }
+  })();
+}
+
+let exitCode = 0;
+try {
+  // 0 The keyboard from the top of the sign-in page: skip link first, then the sign-in fields; focus visible.
+  const anonymous = await personPage();
+  await step('keyboard', async () => {
+    await anonymous.goto(url('/'), { waitUntil: 'load' });
+    const stops = [];
+    for (let i = 0; i < 12; i++) {
+      await anonymous.keyboard.press('Tab');
+      stops.push(await anonymous.evaluate(() => {
+        const e = document.activeElement;
+        const style = getComputedStyle(e);
+        const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+        const shadow = style.boxShadow && style.boxShadow !== 'none';
+        const label = e.labels && e.labels[0] ? e.labels[0].textContent.trim() : '';
+        return { tag: e.tagName.toLowerCase(), type: e.type || '', href: e.getAttribute('href') || '',
+          text: (e.innerText || '').trim().slice(0, 60), label, focusVisible: e.matches(':focus-visible'),
+          outlineShown: Boolean(outline || shadow) };
+      }));
+    }
+    result.keyboard = { stops };
+    return { stops: stops.length };
+  });
+  await anonymous.browserContext().close();
+
+  // 1 An admin signs in and uploads the samples (several files at once), then sees ingest's closing table.
+  const admin = await personPage();
+  await step('upload', async () => {
+    await signIn(admin, job.users.admin, 'sign-in');
+    await visited(admin, 'admin-home');
+    const link = await byText(admin, 'a', /upload/i);
+    if (!link) throw new Error(`no upload link for an admin on ${admin.url()}`);
+    await clickAndWait(admin, link);
+    await visited(admin, 'upload');
+    const input = await admin.$('input[type=file]');
+    await input.uploadFile(...job.samples);
+    const send = await byText(admin, 'form button, form input[type=submit]', /upload|ingest|send/i);
+    await Promise.all([admin.waitForNavigation({ waitUntil: 'load', timeout: 180000 }), send.click()]);
+    await visited(admin, 'upload-done');
+    const table = await admin.evaluate(() => {
+      const t = document.querySelector('main table');
+      return t ? { rows: t.querySelectorAll('tbody tr').length, text: t.innerText } : null;
+    });
+    if (!table) throw new Error('no closing table after the upload');
+    return { rows: table.rows, text: table.text };
+  });
+  await step('admin-pages', async () => {
+    // The admin's own pages are checked too: the users and the audit trail, where the app shows them.
+    const seen = [];
+    for (const pattern of [/users/i, /audit/i]) {
+      const link = await byText(admin, 'nav a, header a', pattern);
+      if (!link) continue;
+      await clickAndWait(admin, link);
+      seen.push((await visited(admin, `admin-${pattern.source.replace(/\W/g, '')}`)).url);
+    }
+    return { seen };
+  });
+
+  // 2 A Team Manager signs in and opens a record that needs review, of the form two managers agree.
+  const manager = await personPage();
+  let recordUrl;
+  let agreedLevel;
+  await step('open', async () => {
+    await signIn(manager, job.users.teamManager);
+    await visited(manager, 'queue');
+    const href = await manager.evaluate((formId) => {
+      for (const row of document.querySelectorAll('main table tbody tr')) {
+        const text = row.innerText.toLowerCase();
+        const link = row.querySelector('a[href]');
+        if (link && text.includes(formId) && text.includes('needs review')) return link.href;
+      }
+      return null;
+    }, job.form);
+    if (!href) throw new Error(`no ${job.form} record that needs review in the queue`);
+    await manager.goto(href, { waitUntil: 'load' });
+    recordUrl = manager.url();
+    await visited(manager, 'record');
+    const text = await manager.evaluate(() => document.querySelector('main').innerText);
+    return { recordUrl, needsReview: /needs review/i.test(text) };
+  });
+
+  // 3 The stamped PDF shows in the page, from a same-origin URL that answers with a PDF.
+  await step('pdf', async () => {
+    const pdf = await manager.evaluate(() => {
+      const e = document.querySelector('iframe[src], object[data], embed[src]');
+      if (!e) return null;
+      const r = e.getBoundingClientRect();
+      return { tag: e.tagName.toLowerCase(), src: e.src || e.data, width: r.width, height: r.height };
+    });
+    if (!pdf) throw new Error('no embedded PDF element on the record page');
+    const answer = await fetchIn(manager, pdf.src);
+    return { ...pdf, status: answer.status, type: answer.type, head: answer.head, sameOrigin:
+      new URL(pdf.src).origin === base.origin };
+  });
+
+  // 4 The Team Manager agrees a level with a note.
+  await step('agree-team-manager', async () => {
+    const level = await controlByLabel(manager, /level/);
+    const options = await level.evaluate((e) => Array.from(e.options || []).filter((o) => o.value)
+      .map((o) => ({ value: o.value, text: o.textContent.trim(), selected: o.selected })));
+    // Not the one already chosen (the suggestion, if preselected): a different level needs the note.
+    const choice = options.find((o) => !o.selected) || options[0];
+    await level.select(choice.value);
+    agreedLevel = choice;
+    const note = await controlByLabel(manager, /note/);
+    await note.type('Discussed with the worker and the CSE Prevention Manager on Monday.');
+    const button = await byText(manager, 'form button, form input[type=submit]', /^agree/i);
+    await clickAndWait(manager, button);
+    await visited(manager, 'record-agreed-once');
+    const text = await manager.evaluate(() => document.querySelector('main').innerText);
+    return { level: choice, awaiting: /awaiting agreement/i.test(text), url: manager.url() };
+  });
+
+  // 8 A POST without the CSRF token is refused (the Team Manager's own comment form, token left out).
+  await step('csrf', async () => {
+    const form = await formWithButton(manager, /comment/i);
+    if (!form) throw new Error('no comment form on the record page');
+    const body = new URLSearchParams(form.fields.filter(([k]) => !/csrf/i.test(k)));
+    if (!body.has('text')) body.set('text', 'A comment without the token.');
+    const withToken = form.fields.some(([k]) => /csrf/i.test(k));
+    const answer = await fetchIn(manager, form.action, { method: 'POST', body: body.toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    return { status: answer.status, formHadToken: withToken };
+  });
+  await signOut(manager);
+  await visited(manager, 'signed-out');
+
+  // 5 The CSE Prevention Manager, another person, confirms the same level.
+  const prevention = await personPage();
+  await step('agree-prevention-manager', async () => {
+    await signIn(prevention, job.users.preventionManager);
+    await prevention.goto(recordUrl, { waitUntil: 'load' });
+    await visited(prevention, 'record-for-prevention-manager');
+    const level = await controlByLabel(prevention, /level/);
+    await level.select(agreedLevel.value);
+    const note = await controlByLabel(prevention, /note/);
+    await note.type('Agreed at the CSE panel.');
+    const button = await byText(prevention, 'form button, form input[type=submit]', /^agree/i);
+    await clickAndWait(prevention, button);
+    await visited(prevention, 'record-agreed');
+    const text = await prevention.evaluate(() => document.querySelector('main').innerText);
+    return { text };
+  });
+
+  // 6 Agreed: the record says so, and the export and the Board report show it.
+  await step('outputs', async () => {
+    const link = await byText(prevention, 'nav a, header a', /export|download|report/i);
+    if (!link) throw new Error('no export/report link in the navigation');
+    await clickAndWait(prevention, link);
+    await visited(prevention, 'downloads');
+    const links = await prevention.evaluate(() => Array.from(document.querySelectorAll('main a[href]'))
+      .map((a) => ({ href: a.href, text: a.innerText.trim() })));
+    const out = {};
+    for (const { href, text } of links) {
+      const kind = /xlsx/i.test(href + text) ? 'xlsx' : /csv/i.test(href + text) ? 'csv'
+        : /report/i.test(href + text) ? 'report' : null;
+      if (!kind || out[kind]) continue;
+      const answer = await fetchIn(prevention, href);
+      out[kind] = { href, status: answer.status, type: answer.type, head: answer.head, size: answer.size,
+        disposition: answer.disposition, text: answer.text.slice(0, 200000) };
+      if (kind === 'report' && answer.type.startsWith('text/html')) {
+        await prevention.goto(href, { waitUntil: 'load' });
+        await visited(prevention, 'report');
+        await prevention.goBack({ waitUntil: 'load' });
+      }
+    }
+    return out;
+  });
+  await signOut(prevention);
+
+  // 7 A viewer reads the record but has no agree form, and a forged POST to agree gets 403.
+  const viewer = await personPage();
+  await step('viewer', async () => {
+    await signIn(viewer, job.users.viewer);
+    await viewer.goto(recordUrl, { waitUntil: 'load' });
+    await visited(viewer, 'record-for-viewer');
+    const agreeForm = await formWithButton(viewer, /^agree/i);
+    // The viewer's own token (from any form on the page, e.g. sign-out): so a 403 is for the role, not CSRF.
+    const token = await viewer.evaluate(() => {
+      const e = document.querySelector('input[name*=csrf i]');
+      return e ? [e.name, e.value] : null;
+    });
+    const body = new URLSearchParams([...(token ? [token] : []), ['level', agreedLevel.value],
+      ['role', 'team-manager'], ['note', 'forged']]);
+    const target = new URL('agree', recordUrl.endsWith('/') ? recordUrl : recordUrl + '/').href;
+    const answer = await fetchIn(viewer, target, { method: 'POST', body: body.toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    return { agreeForm: Boolean(agreeForm), forgedStatus: answer.status, target, hadToken: Boolean(token) };
+  });
+  await viewer.browserContext().close();
+
+  // 9 Five wrong passwords for one user name, then the right one: refused (throttled).
+  const guesser = await personPage();
+  await step('throttle', async () => {
+    const [name, password] = job.users.viewer;
+    const statuses = [];
+    for (let i = 0; i < 6; i++) {
+      const response = await signIn(guesser, [name, i < 5 ? `wrong-${i}` : password], null);
+      statuses.push(response ? response.status() : null);
+    }
+    await visited(guesser, 'throttled');
+    const text = await guesser.evaluate(() => document.body.innerText);
+    const stillOut = Boolean(await guesser.$('input[type=password]'));
+    return { statuses, stillOut, text: text.slice(0, 500) };
+  });
+  await guesser.browserContext().close();
+  await admin.browserContext().close();
+} catch (error) {
+  exitCode = 1;
+  result.errors.push({ url: '', text: String(error && error.stack || error) });
+} finally {
+  await browser.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+result.ms = Date.now() - t0;
+console.log(JSON.stringify(result));
+process.exit(exitCode);
