@@ -27,13 +27,19 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # helpers.cli: the bench user is added as an admin would
 SAMPLES = ROOT / "samples"
 AGENCIES = ["Hillingdon Children's Social Care", "Metropolitan Police", "Hillingdon Hospital",
             "Uxbridge College", "Harefield Academy", "Youth Justice Service"]
 PASSWORD = "bench-password-not-secret"
+TARGET_P95_MS = 150
 
 
 def ingest_samples(db: str, work: Path) -> None:
@@ -94,10 +100,152 @@ def clone(db: str, total: int, seed: int = 17) -> dict[str, int]:
     return added
 
 
+def add_review_events(db: str, seed: int = 17) -> int:
+    """A year of reviewing on the clones: most opened, a third agreed by one or both managers, a few returned,
+    so the queue's states are all there. Rows straight into review_events (append-only, as the app writes)."""
+    import sqlalchemy as sa
+
+    from cse_pdf.store.repository import Store
+
+    rng = random.Random(seed)
+    with Store.open(db) as store, store.engine.begin() as conn:
+        if not sa.inspect(conn).has_table("review_events"):
+            return 0
+        events = sa.Table("review_events", sa.MetaData(), autoload_with=conn)
+        rows = []
+        subs = conn.execute(sa.text("SELECT s.id, s.ingested_at, s.form_id, a.level FROM submissions s "
+                                    "JOIN assessments a ON a.submission_id = s.id WHERE s.is_current")).all()
+        for sub_id, ingested_at, form_id, level in subs:
+            at = ingested_at if isinstance(ingested_at, datetime) else datetime.fromisoformat(str(ingested_at))
+            at = at.replace(tzinfo=at.tzinfo or timezone.utc)
+            fate = rng.random()
+            if fate < 0.2:
+                continue  # not opened yet
+            rows.append(dict(submission_id=sub_id, at=at + timedelta(hours=2), actor="Tess Manager",
+                             role="team-manager", kind="opened", level=None, text=None))
+            if fate < 0.3:
+                rows.append(dict(submission_id=sub_id, at=at + timedelta(days=1), actor="Tess Manager",
+                                 role="team-manager", kind="return", level=None, text="Please answer section 4."))
+            elif fate < 0.7:
+                rows.append(dict(submission_id=sub_id, at=at + timedelta(days=2), actor="Tess Manager",
+                                 role="team-manager", kind="agree", level=level, text=None))
+                if form_id == "hillingdon-cse" and fate < 0.6:
+                    rows.append(dict(submission_id=sub_id, at=at + timedelta(days=5), actor="Priya Prevention",
+                                     role="cse-prevention-manager", kind="agree", level=level, text=None))
+        for start in range(0, len(rows), 5000):
+            conn.execute(sa.insert(events), rows[start:start + 5000])
+    return len(rows)
+
+
 def percentile(samples: list[float], p: float) -> float:
     """Nearest-rank percentile: p95 of 200 answers is the 190th fastest, one that really happened."""
     ordered = sorted(samples)
     return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered)) - 1))]
+
+
+class Inputs(HTMLParser):
+    """The sign-in form's fields (the CSRF token with them) and every link, from the page's HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[dict[str, str]] = []
+        self.links: list[str] = []
+        self.form_action: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        if tag == "input":
+            self.inputs.append(attributes)
+        elif tag == "a" and "href" in attributes:
+            self.links.append(attributes["href"])
+        elif tag == "form" and self.form_action is None and attributes.get("method", "").lower() == "post":
+            self.form_action = attributes.get("action", "")
+
+
+def parsed(html: str) -> Inputs:
+    page = Inputs()
+    page.feed(html)
+    return page
+
+
+def add_user(db: str) -> None:
+    from helpers.cli import cse
+
+    ran = cse("users", "add", "Tess Manager", "--role", "team-manager", "--password-stdin", "--db", db,
+              input=PASSWORD + "\n")
+    if ran.returncode != 0 and "exists" not in str(ran.stderr):
+        raise SystemExit(f"cannot add the bench user: {ran.stderr}")
+
+
+def signed_in(client: httpx.Client) -> str:
+    """Sign in as the page asks (whatever its field names); returns the page signing in lands on."""
+    first = client.get("/")
+    page = parsed(first.text)
+    data = {i["name"]: i.get("value", "") for i in page.inputs if i.get("name")}
+    user_field = next(i["name"] for i in page.inputs if i.get("type", "text") == "text" and i.get("name"))
+    password_field = next(i["name"] for i in page.inputs if i.get("type") == "password")
+    data.update({user_field: "Tess Manager", password_field: PASSWORD})
+    answer = client.post(str(first.url.join(page.form_action or first.url.path)), data=data)
+    still_asking = any(i.get("type") == "password" for i in parsed(answer.text).inputs)
+    if answer.status_code != 200 or still_asking:
+        raise SystemExit(f"signing in failed ({answer.status_code})")
+    return str(answer.url)
+
+
+def timed(client: httpx.Client, paths: list[str]) -> list[float]:
+    times = []
+    for path in paths:
+        start = time.perf_counter()
+        answer = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        if answer.status_code != 200:
+            raise SystemExit(f"GET {path} answered {answer.status_code}")
+    return times
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def measure(db: str, work: Path, requests: int, record_path: str) -> dict[str, dict[str, float]]:
+    """Run `cse-pdf serve` on the database and time the queue and record pages as a signed-in manager."""
+    port = free_port()
+    log = (work / "serve.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "cse_pdf", "serve", "--port", str(port), "--db", db],
+                              cwd=work, stdout=log, stderr=subprocess.STDOUT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, follow_redirects=True, timeout=30) as client:
+            for _ in range(300):
+                try:
+                    client.get("/")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            queue = urlsplit(signed_in(client)).path
+            import sqlalchemy as sa
+
+            from cse_pdf.store.repository import Store
+
+            with Store.open(db) as store, store.engine.connect() as conn:
+                ids = [r[0] for r in conn.execute(sa.text("SELECT id FROM submissions WHERE is_current"))]
+            rng = random.Random(1)
+            records = [record_path.format(id=rng.choice(ids)) for _ in range(requests)]
+            timed(client, [queue] * 5 + records[:5])  # warm: templates compiled, caches filled
+            results = {}
+            for name, paths in (("queue " + queue, [queue] * requests), ("record " + record_path, records)):
+                times = timed(client, paths)
+                results[name] = {"p50_ms": round(statistics.median(times), 1),
+                                 "p95_ms": round(percentile(times, 95), 1), "max_ms": round(max(times), 1),
+                                 "requests": len(times)}
+            return results
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
 
 
 def main() -> None:
@@ -105,6 +253,7 @@ def main() -> None:
     parser.add_argument("n", type=int, nargs="?", default=10_000, help="Assessments in the database (10,000).")
     parser.add_argument("--requests", type=int, default=200, help="Timed requests per page (200).")
     parser.add_argument("--keep", type=Path, help="Build the database here (and reuse it if already there).")
+    parser.add_argument("--record-path", default="/records/{id}", help="A record page's path (/records/{id}).")
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="cse-pdf-bench-web-"))
@@ -116,10 +265,18 @@ def main() -> None:
         ingested = time.perf_counter() - start
         start = time.perf_counter()
         added = clone(db, args.n)
+        events = add_review_events(db)
+        add_user(db)
         print(f"database: {db}\n  samples ingested in {ingested:.1f} s; {added['submissions']} clones "
-              f"({added['submission_values']} answers) loaded in {time.perf_counter() - start:.1f} s")
+              f"({added['submission_values']} answers, {events} review events) loaded in "
+              f"{time.perf_counter() - start:.1f} s")
     else:
         print(f"database: {db} (reused)")
+    results = measure(db, work, args.requests, args.record_path)
+    for name, numbers in results.items():
+        verdict = "ok" if numbers["p95_ms"] < TARGET_P95_MS else f"MISSED (target p95 < {TARGET_P95_MS} ms)"
+        print(f"  {name}: p50 {numbers['p50_ms']} ms, p95 {numbers['p95_ms']} ms, max {numbers['max_ms']} ms "
+              f"over {numbers['requests']} requests: {verdict}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 
