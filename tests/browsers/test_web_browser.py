@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -139,9 +140,12 @@ def walk(served: str, work: Path) -> dict:
 def test_the_review_loop_in_chromium(walk: dict) -> None:
     steps = walk["steps"]
 
-    # 1 the admin's upload ends with ingest's closing table, a row per file at least
-    assert steps["upload"]["rows"] >= len(SAMPLES)
-    assert "needs review" in steps["upload"]["text"].lower()
+    # 1 the admin's upload shows its progress, then ingest's closing tables: a row per file, some need review
+    upload = steps["upload"]
+    assert upload["progressShown"]
+    per_file = [t for t in upload["tables"] if t["rows"] == len(SAMPLES)]
+    assert per_file, [(t["caption"], t["rows"]) for t in upload["tables"]]
+    assert "needs review" in per_file[0]["text"].lower() and "failed" not in per_file[0]["text"].lower()
 
     # 2 the Team Manager opened a record of the two-manager form that needs review
     assert steps["open"]["needsReview"]
@@ -156,7 +160,9 @@ def test_the_review_loop_in_chromium(walk: dict) -> None:
     assert steps["agree-team-manager"]["awaiting"]
 
     # 5 + 6 the second manager confirmed the same level: agreed, and the outputs say so
-    level_label = steps["agree-team-manager"]["level"]["text"]
+    level = steps["agree-team-manager"]["level"]
+    assert level["value"] != level.get("suggested"), "the walk should agree a level other than the suggested"
+    level_label = re.sub(r"\s*\(\d+\)$", "", level["text"])  # "High (3)" → "High"
     record_text = steps["agree-prevention-manager"]["text"].lower()
     assert "agreed" in record_text and "awaiting agreement" not in record_text
     outputs = steps["outputs"]
@@ -166,8 +172,13 @@ def test_the_review_loop_in_chromium(walk: dict) -> None:
     agreed_columns = [c for c in rows[0] if "agreed" in c.lower() and "level" in c.lower()]
     assert agreed_columns, f"no agreed level column in the CSV export: {list(rows[0])}"
     agreed = [r for r in rows if r[agreed_columns[0]]]
-    assert len(agreed) == 1 and level_label.lower() in agreed[0][agreed_columns[0]].lower()
+    assert len(agreed) == 1 and agreed[0][agreed_columns[0]].lower() in (level_label.lower(), level["value"])
     assert outputs["report"]["status"] == 200
+
+    # the audit trail (the admin's page) holds each opening and both agreements, by role
+    audit = [" | ".join(row).lower() for row in steps["audit"]["rows"]]
+    agreements = [row for row in audit if "agree" in row]
+    assert len(agreements) == 2 and any("opened" in row for row in audit)
 
     # 7 a viewer reads the record but cannot agree, even by forging the POST with its own session's token
     assert not steps["viewer"]["agreeForm"]
