@@ -26,7 +26,7 @@ def test_the_migrations_build_exactly_the_models_tables(db_url: str) -> None:
         tables = set(sa.inspect(conn).get_table_names())
     assert differences == []
     assert tables == {"alembic_version", "submissions", "assessments", "submission_values", "failures",
-                      "issued_copies", "settings"}
+                      "issued_copies", "settings", "review_events", "users"}
 
 
 def test_opening_again_migrates_nothing_and_a_newer_schema_is_refused(db_url: str) -> None:

@@ -95,3 +95,10 @@ class StoreError(CsePdfError):
     """The database cannot be opened, created or upgraded; the message names it (never a password)."""
 
     exit_code = ExitCode.DATABASE
+
+
+class ReviewError(CsePdfError):
+    """An agreement, return or comment that the review rules refuse (cse_pdf.agreement): one line naming the
+    record by its id and the rule, never the young person."""
+
+    exit_code = ExitCode.REVIEW_REFUSED

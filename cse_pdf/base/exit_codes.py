@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     DATABASE = 5  # the database cannot be opened, created, upgraded or used, or does not exist
     NOT_SENT = 6  # distribute: some messages could not be sent or written
     CANNOT_WRITE = 7  # an output exists (no --force), its folder is missing, it is read-only, or the disk is full
+    REVIEW_REFUSED = 8  # agree, return, comment or audit refused: no such record, a bad level, role or person, a rule
     INTERNAL_ERROR = 70  # a bug in cse-pdf, whatever the input (EX_SOFTWARE)
     INTERRUPTED = 130  # stopped with Ctrl-C (128 + SIGINT); for ingest, what finished is recorded
     BROKEN_PIPE = 141  # what read the output went away (128 + SIGPIPE): stopped quietly

@@ -1,14 +1,15 @@
 """What later stages need to know about a form, beyond the form itself.
 
-The stamped summary page (`summary:`), the Board report's tables (`report:`) and the agency block that
-`distribute` fills (`distribute:`): declared in the layout so that no stage hard-codes a form's field ids.
+The stamped summary page (`summary:`), the Board report's tables (`report:`), the agency block that
+`distribute` fills (`distribute:`) and who must agree the level (`review:`): declared in the layout so that
+no stage hard-codes a form's field ids or its way of working.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from cse_pdf.form.blocks import Strict
 
@@ -95,3 +96,24 @@ class Distribute(Strict):
     """How a blank copy is pre-addressed to a partner agency; without it, the form cannot be distributed."""
 
     agency: AgencyFields
+
+
+# The roles that can be asked to agree a level: cse_pdf.agreement.roles.Role names them all (that package sits
+# above this one); a test checks the two agree.
+AgreeingRole = Literal["team-manager", "cse-prevention-manager"]
+DEFAULT_AGREE: tuple[AgreeingRole, ...] = ("team-manager",)
+
+
+class Review(Strict):
+    """Who must agree a suggested level before it counts as agreed: each role once, by different people."""
+
+    agree: tuple[AgreeingRole, ...] = DEFAULT_AGREE
+
+    @field_validator("agree")
+    @classmethod
+    def _each_role_once(cls, roles: tuple[str, ...]) -> tuple[str, ...]:
+        if not roles:
+            raise ValueError("review.agree names at least one role")
+        if len(set(roles)) != len(roles):
+            raise ValueError("review.agree: a role is listed twice")
+        return roles

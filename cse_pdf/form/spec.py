@@ -34,7 +34,7 @@ from cse_pdf.form.blocks import (
     SideBySide,
     Strict,
 )
-from cse_pdf.form.downstream import Breakdown, Distribute, ReportSection, Summary
+from cse_pdf.form.downstream import DEFAULT_AGREE, Breakdown, Distribute, ReportSection, Review, Summary
 from cse_pdf.form.rules import (
     AgeCondition,
     AnswerCondition,
@@ -72,6 +72,7 @@ class FormSpec(Strict):
     # Facts for other commands, not the form: neither changes the PDF, so neither is in the identity hash.
     report: ReportSection | None = None
     distribute: Distribute | None = None
+    review: Review | None = None  # who agrees the level (issue 17): the managers' way of working, not the form
 
     @field_validator("version", mode="before")
     @classmethod
@@ -118,11 +119,11 @@ class FormSpec(Strict):
     @cached_property
     def layout_hash(self) -> str:
         """A hash of the layout's content itself: what a pin is checked against. Left out: `keep_identity`
-        (it names this hash), and `report` and `distribute`, which tell other commands how to count or
-        address the form without changing a byte of it, so adding or editing them keeps issued copies valid;
+        (it names this hash), and `report`, `distribute` and `review`, which tell other commands how to count,
+        address or agree the form without changing a byte of it, so adding or editing them keeps issued copies valid;
         likewise the summary keys that only shape the stamped page (`Summary.PAGE_ONLY`)."""
         dumped = self.model_dump(mode="json", exclude_defaults=True, by_alias=True,
-                                 exclude={"keep_identity": True, "report": True, "distribute": True,
+                                 exclude={"keep_identity": True, "report": True, "distribute": True, "review": True,
                                           "summary": set(Summary.PAGE_ONLY)})
         canonical = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
@@ -142,6 +143,11 @@ class FormSpec(Strict):
         age = (Breakdown(age=True),) if self.summary and self.summary.dob else ()
         return age + tuple(Breakdown(field=f.id) for f in self.fields
                            if f.type in ("radio", "dropdown") and f.id not in scored and f.id not in repeated)
+
+    @property
+    def agreeing_roles(self) -> tuple[str, ...]:
+        """The roles that must each agree a suggested level: the layout's `review.agree`, else a Team Manager."""
+        return self.review.agree if self.review is not None else DEFAULT_AGREE
 
     def level(self, number: int) -> Level:
         assert self.scoring is not None

@@ -153,3 +153,37 @@ class SettingRecord(Base):
 
     name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     value: Mapped[str] = mapped_column(sa.Text)
+
+
+class ReviewEventRecord(Base):
+    """One step of a record's review (an agreement, a return to the worker, a comment, an opening, a purge).
+
+    Append-only: a trigger (migration 0005) refuses UPDATE on both dialects, and rows are deleted only with
+    their record by purge, which appends a `purge` event in their place. `submission_id` has no foreign key
+    on purpose, so that the fact of a purge outlives the record. Who acted is a manager's name or user name
+    and a role: never anything typed into the form."""
+
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(sa.Text)
+    role: Mapped[str] = mapped_column(sa.String(32))
+    kind: Mapped[str] = mapped_column(sa.String(16))  # agree, return, comment, opened, purge (review_events.py)
+    level: Mapped[int | None] = mapped_column(sa.Integer)  # the agreed level; None for every other kind
+    text: Mapped[str | None] = mapped_column(sa.Text)  # the note, the reason for a return, the comment
+
+
+class UserRecord(Base):
+    """Someone who may sign in to `cse-pdf serve`, with one role; disabled rather than deleted, so the names
+    in the review events keep meaning someone."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    role: Mapped[str] = mapped_column(sa.String(32))
+    password_hash: Mapped[str] = mapped_column(sa.Text)  # argon2id
+    disabled: Mapped[bool] = mapped_column(sa.Boolean)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
