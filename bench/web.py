@@ -143,6 +143,35 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered)) - 1))]
 
 
+def breakdown(db: str, rounds: int = 20) -> dict[str, float]:
+    """Median ms of the calls behind each page, in this process: where a slow page spends its time."""
+    import sqlalchemy as sa
+
+    from cse_pdf.agreement import record_review, review_queue
+    from cse_pdf.store.repository import Store
+
+    out: dict[str, float] = {}
+    with Store.open(db) as store:
+        with store.engine.connect() as conn:
+            ids = [r[0] for r in conn.execute(sa.text("SELECT id FROM submissions WHERE is_current"))]
+        rng = random.Random(2)
+        calls = {
+            "review_queue() (queue page)": lambda: review_queue(store),
+            "review_queue(state=needs-review)": lambda: review_queue(store, state="needs-review"),
+            "record_detail() (record page)": lambda: store.record_detail(rng.choice(ids)),
+            "record_review() (record page)": lambda: record_review(store, rng.choice(ids)),
+        }
+        for name, call in calls.items():
+            call()
+            times = []
+            for _ in range(rounds if "queue" not in name else max(3, rounds // 5)):
+                start = time.perf_counter()
+                call()
+                times.append((time.perf_counter() - start) * 1000)
+            out[name] = round(statistics.median(times), 1)
+    return out
+
+
 class Inputs(HTMLParser):
     """The sign-in form's fields (the CSRF token with them) and every link, from the page's HTML."""
 
@@ -219,7 +248,9 @@ def measure(db: str, work: Path, requests: int, record_path: str) -> dict[str, d
     try:
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, follow_redirects=True, timeout=30) as client:
-            for _ in range(300):
+            for _ in range(600):
+                if server.poll() is not None:
+                    raise SystemExit(f"cse-pdf serve ended ({server.returncode}):\n{(work / 'serve.log').read_text()}")
                 try:
                     client.get("/")
                     break
@@ -272,6 +303,8 @@ def main() -> None:
               f"{time.perf_counter() - start:.1f} s")
     else:
         print(f"database: {db} (reused)")
+    for name, ms in breakdown(db).items():
+        print(f"  in process, median: {name}: {ms} ms")
     results = measure(db, work, args.requests, args.record_path)
     for name, numbers in results.items():
         verdict = "ok" if numbers["p95_ms"] < TARGET_P95_MS else f"MISSED (target p95 < {TARGET_P95_MS} ms)"
