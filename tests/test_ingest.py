@@ -178,8 +178,9 @@ def test_a_corrected_resubmission_is_a_new_revision_and_the_earlier_one_is_kept(
     listed = run("list", "--db", db_url, "--form", HIL, home=tmp_path).stdout.splitlines()[1:]
     everything = run("list", "--db", db_url, "--all", home=tmp_path).stdout.splitlines()[1:]
     assert len(listed) == 3 and len(everything) == 4
-    assert any(line.endswith("superseded\t1") for line in everything)
-    assert any(line.endswith("ingested\t2") for line in listed)
+    # status and revision, then (issue 17) the review state and the agreed level
+    assert any(line.endswith("superseded\t1\tsuperseded\t-") for line in everything)
+    assert any(line.endswith("ingested\t2\tawaiting agreement\t-") for line in listed)
 
     with Store.open(db_url) as store:
         ada = store.records(name="ada testperson")

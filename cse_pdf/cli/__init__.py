@@ -7,13 +7,15 @@ one error boundary (`boundary.BoundaryGroup`) turns them into one line and an ex
 - records.py: ingest, list, show, export, purge (the database of recorded forms)
 - outreach.py: distribute, returns (partner agencies)
 - report.py: report (the Board's report)
+- review.py: review, agree, return, comment, audit (the managers' review loop)
+- users.py: users add|list|disable, serve (the web app)
 """
 
 from __future__ import annotations
 
 import click
 
-from cse_pdf.cli import forms, outreach, records, report
+from cse_pdf.cli import forms, outreach, records, report, review, users
 from cse_pdf.cli.boundary import BoundaryGroup
 
 
@@ -25,5 +27,6 @@ def main() -> None:
 
 for command in (forms.forms, forms.fields, forms.generate, forms.read, forms.score, forms.stamp,
                 records.ingest, records.list_records, records.show, outreach.distribute, outreach.returns,
-                records.export_command, records.purge, report.report):
+                records.export_command, records.purge, report.report, review.review, review.agree,
+                review.return_command, review.comment, review.audit, users.users, users.serve):
     main.add_command(command)

@@ -24,6 +24,7 @@ from cse_pdf.cli.common import (
     open_store,
     passwords,
 )
+from cse_pdf.cli.review import review_json
 from cse_pdf.form.catalog import find_form
 
 if TYPE_CHECKING:
@@ -124,7 +125,9 @@ def _closing_table(report: "BatchReport", out: Path, stamped: bool) -> None:
 def list_records(db: str | None, form: str | None, name: str | None, include_all: bool, failed: bool) -> None:
     """List recorded assessments: record id, form, the young person's name and date of birth (as typed, so
     that people with one name can be told apart; shown here only, never logged), date completed, level,
-    status, revision."""
+    status, revision, review state and agreed level."""
+    from cse_pdf.agreement import reviews_for
+
     if form:
         find_form(form)  # an unknown id is refused as `export` and `report` refuse it, not listed as nothing
     with open_store(db) as store:
@@ -136,13 +139,18 @@ def list_records(db: str | None, form: str | None, name: str | None, include_all
         records = store.records(form, name, include_all)
         person_fields = _person_fields({r.form_id for r in records})
         typed = store.field_texts(f for pair in person_fields.values() for f in pair if f)
-        click.echo("record\tform\tname\tdate of birth\tdate completed\tlevel\tstatus\trevision")
+        reviews = reviews_for(store, [r.record_id for r in records])
+        click.echo("record\tform\tname\tdate of birth\tdate completed\tlevel\tstatus\trevision\treview\tagreed")
         for r in records:  # names stay on this terminal: never logged
             name_id, dob_id = person_fields.get(r.form_id, ("", ""))
             person = "\t".join(printable(typed.get((r.record_id, fid), "").strip()) or "-" for fid in (name_id, dob_id))
             status = r.status.replace("_", " ") + ("" if r.current else ", superseded")
             done = r.date_completed.isoformat() if r.date_completed else "-"
-            click.echo(f"{r.record_id}\t{r.form_id}\t{person}\t{done}\t{r.label}\t{status}\t{r.revision}")
+            review = reviews.get(r.record_id)
+            state = review.state.label if review else "-"
+            agreed = "-" if review is None or review.agreed_label is None else review.agreed_label
+            click.echo(f"{r.record_id}\t{r.form_id}\t{person}\t{done}\t{r.label}\t{status}\t{r.revision}\t"
+                       f"{state}\t{agreed}")
 
 
 def _person_fields(form_ids: set[str]) -> dict[str, tuple[str, str]]:
@@ -163,10 +171,13 @@ def _person_fields(form_ids: set[str]) -> dict[str, tuple[str, str]]:
 @DB_OPTION
 def show(record: int, db: str | None) -> None:
     """Print everything recorded about RECORD (an id from `cse-pdf list`) as JSON, without opening a PDF."""
+    from cse_pdf.agreement import record_review
+
     with open_store(db) as store:
         detail = store.record_detail(record)
         if detail is None:
             raise CsePdfError(f"no record {record} in {store.where}; see `cse-pdf list`")
+        detail["review"] = review_json(record_review(store, record))
     dump(detail)
 
 

@@ -116,8 +116,10 @@ def _sqlite_engine(url: URL, create: bool, make_folder: bool) -> Engine:
                              f"{ENV_VAR}", path) from None
     options: dict = {}
     if not create:  # SQLite itself must not make the file either, should it vanish before the first connect
+        # check_same_thread off, as SQLAlchemy sets it for the connections it makes itself: the pool hands a
+        # connection to one thread at a time, and the web app's requests run in a thread pool
         options["creator"] = lambda: sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True,
-                                                     timeout=BUSY_TIMEOUT_MS / 1000)
+                                                     timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, hide_parameters=True,
                               **options)
 
