@@ -27,7 +27,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.cli import cse
+from helpers.web import PASSWORD, USERS, make_web_db
+
+from cse_pdf.agreement.roles import Role
 
 from .browser_fill import SWITCH, chromium_path
 
@@ -37,12 +39,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SAMPLES = sorted((REPO / "samples").glob("*.pdf"))
 FORM = "hillingdon-cse"  # the form two managers agree: a Team Manager AND a CSE Prevention Manager
-USERS = {
-    "admin": ("Alex Admin", "admin", "correct horse admin"),
-    "teamManager": ("Tess Manager", "team-manager", "correct horse manager"),
-    "preventionManager": ("Priya Prevention", "cse-prevention-manager", "correct horse prevention"),
-    "viewer": ("Vic Viewer", "viewer", "correct horse viewer"),
-}
+# The walk's people, by the role each plays in it (tests/helpers/web.py makes them, one per role).
+WALKERS = {"admin": Role.ADMIN, "teamManager": Role.TEAM_MANAGER, "preventionManager": Role.CSE_PREVENTION_MANAGER,
+           "viewer": Role.VIEWER}
 BAD_IMPACTS = {"serious", "critical"}
 
 
@@ -93,10 +92,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def served(work: Path) -> Iterator[str]:
     """`cse-pdf serve` on a new database holding one user per role and no records (the admin uploads them)."""
-    db = f"sqlite:///{work / 'web.sqlite3'}"
-    for name, role, password in USERS.values():
-        ran = cse("users", "add", name, "--role", role, "--password-stdin", "--db", db, input=password + "\n")
-        assert ran.returncode == 0, ran.stderr
+    db = make_web_db(work, samples=[]).url
     port = free_port()
     log = (work / "serve.log").open("w")  # a file, not a pipe: a full pipe would stall the server's access log
     server = subprocess.Popen(
@@ -124,7 +120,7 @@ def walk(served: str, work: Path) -> dict:
     shots = Path(os.environ.get("CSE_PDF_WEB_SCREENSHOTS") or work / "screenshots")
     job = {"executable": exe, "baseUrl": served, "screenshots": str(shots), "form": FORM,
            "samples": [str(p) for p in SAMPLES],
-           "users": {key: [name, password] for key, (name, _, password) in USERS.items()}}
+           "users": {key: [USERS[role], PASSWORD] for key, role in WALKERS.items()}}
     spec = work / "job.json"
     spec.write_text(json.dumps(job), encoding="utf-8")
     proc = subprocess.run(["node", str(HERE / "web_walk.mjs"), str(spec)], capture_output=True, text=True,
@@ -162,7 +158,7 @@ def test_the_review_loop_in_chromium(walk: dict) -> None:
     # 5 + 6 the second manager confirmed the same level: agreed, and the outputs say so
     level = steps["agree-team-manager"]["level"]
     assert level["value"] != level.get("suggested"), "the walk should agree a level other than the suggested"
-    level_label = re.sub(r"\s*\(\d+\)$", "", level["text"])  # "High (3)" → "High"
+    level_label = re.sub(r"\s*\(level \d+\)$", "", level["text"])  # "High (level 3)" → "High"
     record_text = steps["agree-prevention-manager"]["text"].lower()
     assert "agreed" in record_text and "awaiting agreement" not in record_text
     outputs = steps["outputs"]

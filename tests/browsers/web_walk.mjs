@@ -76,6 +76,9 @@ async function visited(page, name) {
 }
 
 const url = (p) => new URL(p, base).href;
+// Navigations wait for the document, not for 'load': puppeteer's 'load' also waits on child frames, and the
+// PDF viewer's frame of a page just left can hold it for ever. Each page is then awaited by `visited`.
+const LOADED = 'domcontentloaded';
 
 // The control a label names (a label for=, or a label around it): what a screen-reader user hears.
 async function controlByLabel(page, pattern) {
@@ -95,11 +98,11 @@ async function controlByLabel(page, pattern) {
 // can lose the click to the viewer's plugin.
 async function follow(page, link) {
   const href = await link.evaluate((a) => a.href);
-  await page.goto(href, { waitUntil: 'load' });
+  await page.goto(href, { waitUntil: LOADED });
 }
 
 async function clickAndWait(page, element) {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), element.click()]);
+  await Promise.all([page.waitForNavigation({ waitUntil: LOADED }), element.click()]);
 }
 
 // A link or button by its visible text, as a user finds it.
@@ -134,7 +137,7 @@ async function chooseLevel(page, wanted) {
 }
 
 async function signIn(page, [name, password], shotName) {
-  await page.goto(url('/'), { waitUntil: 'load' });
+  await page.goto(url('/'), { waitUntil: LOADED });
   if (shotName) await visited(page, shotName);
   const user = await controlByLabel(page, /user|name/);
   const secret = await page.$('input[type=password]');
@@ -143,7 +146,7 @@ async function signIn(page, [name, password], shotName) {
   await secret.click({ clickCount: 3 });
   await secret.type(password);
   const [response] = await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
+    page.waitForNavigation({ waitUntil: LOADED }),
     secret.press('Enter'),
   ]);
   return response;
@@ -196,7 +199,7 @@ try {
   // 0 The keyboard from the top of the sign-in page: skip link first, then the sign-in fields; focus visible.
   const anonymous = await personPage();
   await step('keyboard', async () => {
-    await anonymous.goto(url('/'), { waitUntil: 'load' });
+    await anonymous.goto(url('/'), { waitUntil: LOADED });
     const stops = [];
     for (let i = 0; i < 12; i++) {
       await anonymous.keyboard.press('Tab');
@@ -238,7 +241,7 @@ try {
         await visited(admin, 'upload-progress');
         progressShown = true;
       }
-      await admin.waitForNavigation({ waitUntil: 'load', timeout: 10000 }).catch(() => null);
+      await admin.waitForNavigation({ waitUntil: LOADED, timeout: 10000 }).catch(() => null);
     }
     await visited(admin, 'upload-done');
     const tables = await admin.evaluate(() => Array.from(document.querySelectorAll('main table')).map((t) => ({
@@ -262,7 +265,7 @@ try {
       return null;
     }, job.form);
     if (!href) throw new Error(`no ${job.form} record that needs review in the queue`);
-    await manager.goto(href, { waitUntil: 'load' });
+    await manager.goto(href, { waitUntil: LOADED });
     recordUrl = manager.url();
     await visited(manager, 'record');
     const text = await manager.evaluate(() => document.querySelector('main').innerText);
@@ -315,7 +318,7 @@ try {
   const prevention = await personPage();
   await step('agree-prevention-manager', async () => {
     await signIn(prevention, job.users.preventionManager);
-    await prevention.goto(recordUrl, { waitUntil: 'load' });
+    await prevention.goto(recordUrl, { waitUntil: LOADED });
     await visited(prevention, 'record-for-prevention-manager');
     await chooseLevel(prevention, agreedLevel.value);
     const note = await controlByLabel(prevention, /note/);
@@ -344,9 +347,9 @@ try {
       out[kind] = { href, status: answer.status, type: answer.type, head: answer.head, size: answer.size,
         disposition: answer.disposition, text: answer.text.slice(0, 200000) };
       if (kind === 'report' && answer.type.startsWith('text/html')) {
-        await prevention.goto(href, { waitUntil: 'load' });
+        await prevention.goto(href, { waitUntil: LOADED });
         await visited(prevention, 'report');
-        await prevention.goBack({ waitUntil: 'load' });
+        await prevention.goBack({ waitUntil: LOADED });
       }
     }
     return out;
@@ -355,7 +358,7 @@ try {
 
   // The admin reads the record's audit trail: every opening and both agreements, appended.
   await step('audit', async () => {
-    await admin.goto(recordUrl, { waitUntil: 'load' });
+    await admin.goto(recordUrl, { waitUntil: LOADED });
     const link = await byText(admin, 'main a', /audit/i);
     if (!link) throw new Error('no audit trail link on the record page for an admin');
     await follow(admin, link);
@@ -369,7 +372,7 @@ try {
   const viewer = await personPage();
   await step('viewer', async () => {
     await signIn(viewer, job.users.viewer);
-    await viewer.goto(recordUrl, { waitUntil: 'load' });
+    await viewer.goto(recordUrl, { waitUntil: LOADED });
     await visited(viewer, 'record-for-viewer');
     const agreeForm = await formWithButton(viewer, /^agree/i);
     // The viewer's own token (from any form on the page, e.g. sign-out): so a 403 is for the role, not CSRF.
@@ -398,7 +401,7 @@ try {
     await visited(guesser, 'throttled');
     const text = await guesser.evaluate(() => document.body.innerText);
     // Not signed in by the sixth try: the app's front page still asks for a password.
-    await guesser.goto(url('/'), { waitUntil: 'load' });
+    await guesser.goto(url('/'), { waitUntil: LOADED });
     const stillOut = Boolean(await guesser.$('input[type=password]'));
     return { statuses, stillOut, text: text.slice(0, 500) };
   });
