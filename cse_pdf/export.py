@@ -1,7 +1,8 @@
 """Current assessments out of the database for the Board: CSV, XLSX or JSON.
 
 One row per current assessment (the latest revision of each), one column per
-field, then the assessment and the previous assessment. Checkboxes are
+field, then the assessment, the managers' review (issue 17: its state, the agreed level, the roles that
+agreed it, when, and the days from ingest) and the previous assessment. Checkboxes are
 booleans, dates ISO dates, and a choice whose export values are all whole numbers
 (a score, a level) a number. CSV and JSON are for programs: field ids, export values
 and review codes. XLSX is for people (`_xlsx`): labels as headings with a Codebook
@@ -31,6 +32,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from cse_pdf.agreement import RecordReview, ReviewState, Role, reviews_for
 from cse_pdf.assess.review_codes import REASONS
 from cse_pdf.base.csv_safe import encode_rows
 from cse_pdf.base.errors import CsePdfError, UnknownFormError
@@ -46,8 +48,9 @@ Format = Literal["csv", "xlsx", "json"]
 
 LEADING = ["Record", "Form", "Form version", "Status", "Needs review because", "Revision", "Date completed",
            "Ingested at", "Flattened"]
+REVIEW = ["Review state", "Agreed level", "Agreed label", "Agreed by", "Date agreed", "Days to agreement"]
 TRAILING = ["Unreadable dates", "Suggested level", "Suggested label", "Stated level", "Stated label",
-            "Stated differs", "Total", "Answered", "Base level", "Reasons", "Flags", "Advice", "Unanswered",
+            "Stated differs", *REVIEW, "Total", "Answered", "Base level", "Reasons", "Flags", "Advice", "Unanswered",
             "Problems", "Previous record", "Previous date completed", "Previous level", "Previous label", "Trend"]
 
 
@@ -63,7 +66,21 @@ def field_columns(spec: FormSpec | None, records: list[ExportRecord]) -> list[st
     return columns
 
 
-def row_of(r: ExportRecord, fields: list[str], layout: dict[str, Field]) -> dict[str, Any]:
+def review_cells(review: RecordReview | None) -> dict[str, Any]:
+    """The managers' review beside the suggested and stated levels, never in their place: its state, the
+    agreed level, the roles that agreed it (not their names), the date (UTC) and days from ingest to it."""
+    if review is None:  # a record ingested after the reviews were read: nothing agreed yet
+        return dict.fromkeys(REVIEW)
+    days = review.days_to_agreement
+    return {"Review state": review.state.value, "Agreed level": review.agreed_level,
+            "Agreed label": review.agreed_label,
+            "Agreed by": [role.value for role in review.agreed_by] if review.agreed_at else [],
+            "Date agreed": review.agreed_at.astimezone(timezone.utc).date() if review.agreed_at else None,
+            "Days to agreement": None if days is None else round(days, 1)}
+
+
+def row_of(r: ExportRecord, fields: list[str], layout: dict[str, Field],
+           review: RecordReview | None = None) -> dict[str, Any]:
     """One assessment as typed cells (lists stay lists; each format decides how to show them)."""
     s, a, p = r.submission, r.assessment, r.previous
     row: dict[str, Any] = {
@@ -77,7 +94,7 @@ def row_of(r: ExportRecord, fields: list[str], layout: dict[str, Field]) -> dict
     row.update({
         "Unreadable dates": list(r.unreadable_dates), "Suggested level": a.level, "Suggested label": a.label,
         "Stated level": a.stated_level, "Stated label": a.stated_label, "Stated differs": a.stated_differs,
-        "Total": a.total, "Answered": a.answered, "Base level": a.base_level,
+        **review_cells(review), "Total": a.total, "Answered": a.answered, "Base level": a.base_level,
         "Reasons": [x.text for x in a.reasons], "Flags": list(a.flags), "Advice": list(a.advice),
         "Unanswered": list(a.unanswered), "Problems": list(a.problems),
         "Previous record": p.record_id if p else None, "Previous date completed": p.completed if p else None,
@@ -121,6 +138,7 @@ def tables(store: Store, form: str | None = None) -> dict[str, tuple[list[str], 
     if form:
         find_form(form)  # an unknown id is refused with the list of known ones
     records = store.current_assessments(form)
+    reviews = reviews_for(store, [r.submission.id for r in records])
     by_form: dict[str, list[ExportRecord]] = {}
     for fid in ([form] if form else [s.id for s in current_forms()]):
         by_form[fid] = []
@@ -131,7 +149,8 @@ def tables(store: Store, form: str | None = None) -> dict[str, tuple[list[str], 
         spec = _installed(fid)
         fields = field_columns(spec, by_form[fid])
         layout = spec.field_map if spec else {}
-        out[fid] = (LEADING + fields + TRAILING, [row_of(r, fields, layout) for r in by_form[fid]])
+        out[fid] = (LEADING + fields + TRAILING, [row_of(r, fields, layout, reviews.get(r.submission.id))
+                                            for r in by_form[fid]])
     return out
 
 
@@ -283,6 +302,10 @@ def _sheets(data: dict[str, tuple[list[str], list[dict[str, Any]]]], codes: bool
                 v = row[c]
                 if c == "Needs review because":
                     v = [REASONS.get(code, code) for code in v]
+                elif c == "Agreed by":
+                    v = [Role(role).label for role in v]
+                elif c == "Review state" and v is not None:
+                    v = ReviewState(v).label
                 elif c in ("Unanswered", "Unreadable dates"):
                     v = [labels.get(fid, fid) for fid in v]
                 elif c in heading:

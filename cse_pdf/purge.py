@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from cse_pdf.store import Store
-from cse_pdf.store.retention import PurgePlan, execute_purge, plan_purge
+from cse_pdf.store.retention import PURGED_BY, PurgePlan, execute_purge, plan_purge
 
 __all__ = ["FileCounts", "PurgePlan", "PurgeSummary", "plan_purge", "purge", "summarise"]
 
@@ -106,9 +106,11 @@ def summarise(plan: PurgePlan, out: Path) -> PurgeSummary:
                         count_files(plan.quarantined, out))
 
 
-def purge(store: Store, confirmed: PurgePlan, out: Path) -> PurgeSummary:
-    """Delete the rows of `confirmed` (those still due) in one transaction, then their files inside `out`."""
-    done = execute_purge(store, confirmed)
+def purge(store: Store, confirmed: PurgePlan, out: Path, by: str | None = None,
+          role: str | None = None) -> PurgeSummary:
+    """Delete the rows of `confirmed` (those still due) in one transaction, then their files inside `out`;
+    `by` and `role`: who the purge events name (default "purge")."""
+    done = execute_purge(store, confirmed, by or PURGED_BY, role or PURGED_BY)
     stamped = delete_files(done.stamped, out)
     quarantined = delete_files(done.quarantined, out)
     delete_files([q + REASON_SUFFIX for q in done.quarantined], out)

@@ -247,12 +247,15 @@ def _left(summary: "PurgeSummary", out: Path) -> str:
               show_default=True, help="The folder ingest wrote to: only files inside it are ever deleted.")
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted; change nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed when not at a terminal).")
-def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool) -> None:
+@click.option("--by", "by", metavar="NAME", help="Who purges, as the purge event in each record's audit trail "
+              "names them (default: purge).")
+def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool, by: str | None) -> None:
     """Delete records, stamped copies and quarantined files past a retention date.
 
     A record goes with its values, its assessment and every revision of that assessment (all share its
     date completed); an assessment with a revision to keep is kept whole. Stamped and quarantined files are
     deleted only inside --out, never through a link. The register of copies sent by `distribute` is kept.
+    Each record's review events go too, and a `purge` event keeps the fact (`cse-pdf audit ID`).
     Shows counts only, then asks; exit 1 when refused or not confirmed."""
     from cse_pdf.purge import plan_purge, summarise
     from cse_pdf.purge import purge as run_purge
@@ -280,7 +283,7 @@ def purge(before_text: str, db: str | None, out: Path, dry_run: bool, yes: bool)
             if not click.confirm("Delete these for good?", default=False, err=True):
                 click.echo("cse-pdf: nothing deleted", err=True)
                 sys.exit(ExitCode.REFUSED)
-        done = run_purge(store, planned, out)
+        done = run_purge(store, planned, out, by=" ".join(by.split())[:200] if by else None)
     click.echo(f"deleted {done.records} record(s), {done.failures} failure record(s), "
                f"{_files(done.stamped, 'stamped')}, {_files(done.quarantined, 'quarantined')}"
                + (f"; {left}" if (left := _left(done, out)) else ""))

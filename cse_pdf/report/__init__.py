@@ -14,8 +14,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from cse_pdf.agreement import reviews_for
 from cse_pdf.base.private_files import check_output, write_output
 from cse_pdf.form.catalog import current_forms, find_form
+from cse_pdf.report.agreement_tables import add_agreement
 from cse_pdf.report.model import Format, Report
 from cse_pdf.report.tables import CountTable, FormSection, fields_needed, form_section
 from cse_pdf.store import Store
@@ -29,7 +31,10 @@ def build_report(store: Store, form: str | None = None, date_from: date | None =
     sections = []
     for spec in specs:
         facts = current_facts(store, fields_needed(spec), spec.id, date_from, date_to)
-        sections.append(form_section(spec, facts, suppression, date_from, date_to))
+        section = form_section(spec, facts, suppression, date_from, date_to)
+        reviews = reviews_for(store, [f.record_id for f in facts if f.record_id is not None])
+        add_agreement(section, spec, facts, reviews, suppression)
+        sections.append(section)
     return Report(sections, date_from, date_to, produced or date.today(), suppression)
 
 

@@ -42,6 +42,7 @@ class AssessmentFacts:
     values: dict[str, Any]  # only the fields asked for: checkbox → bool, other → text
     trend: str | None  # "rose", "fell" or "same" against the previous assessment; None: the first one
     issued_to: str | None  # the agency the copy was sent to by `distribute`, if it was
+    record_id: int | None = None  # to join the managers' review (cse_pdf.agreement.reviews_for); never printed
 
 
 def current_facts(store: Store, fields: Iterable[str], form: str | None = None, date_from: date | None = None,
@@ -86,7 +87,7 @@ def current_facts(store: Store, fields: Iterable[str], form: str | None = None, 
             domains_unanswered=sum(v is None for v in a.domains.values()) if a.domains else None,
             unanswered=len(a.unanswered), flags=a.flags, flag_rules=a.flag_rules, values=dict(values.get(r.id, {})),
             trend=previous.trend(a.level) if previous else None,
-            issued_to=issued.get(r.instance_id) if r.instance_id else None))
+            issued_to=issued.get(r.instance_id) if r.instance_id else None, record_id=r.id))
     return out
 
 

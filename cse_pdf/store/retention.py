@@ -7,8 +7,11 @@ part of the assessment's key), so an assessment goes whole or stays whole; the c
 anyway, and an assessment with any revision to keep is kept entirely. A failure runs from the
 last time its file failed. The register of issued copies is not case data and is never purged.
 
-Only rows are deleted here; the caller deletes the files they name after the commit, so a
-crash leaves at worst a file without a record, never a record pointing at nothing it should.
+A record's review events are deleted with it; in their place one `purge` event keeps the fact (its id,
+when, by whom) and nothing else.
+
+Only rows are deleted here; the caller deletes the files they name after the commit, so a crash leaves at
+worst a file without a record, never a record pointing at nothing it should.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from cse_pdf.base.errors import StoreError
 from cse_pdf.store.engine import WRITE
 from cse_pdf.store.models import AssessmentRecord, FailureRecord, SubmissionRecord, ValueRecord
 from cse_pdf.store.repository import Store
+from cse_pdf.store.review_events import purge_events
 
 _CHUNK = 500  # ids per IN (…)
+PURGED_BY = "purge"  # who and which role a purge event names when no one is given
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,11 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield ids[i:i + _CHUNK]
 
 
-def execute_purge(store: Store, confirmed: PurgePlan) -> PurgePlan:
+def execute_purge(store: Store, confirmed: PurgePlan, by: str = PURGED_BY, role: str = PURGED_BY) -> PurgePlan:
     """Delete, in one transaction, what `confirmed` names and is still past retention; returns what went.
+
+    A record's review events go with it, and one `purge` event (by `by`, in `role`) is appended in their
+    place, holding only the record's id: the fact of the purge outlives the record.
 
     On SQLite the deleted rows' pages are overwritten (secure_delete) and the write-ahead log emptied,
     so what was purged cannot be read back out of the database file."""
@@ -100,6 +108,7 @@ def execute_purge(store: Store, confirmed: PurgePlan) -> PurgePlan:
                 conn.connection.dbapi_connection.execute("PRAGMA secure_delete = ON")  # type: ignore[union-attr]
             with Session(bind=conn.execution_options(**{WRITE: True})) as s, s.begin():
                 done = _plan(s, confirmed.before, confirmed)
+                purge_events(s, list(done.submissions), by, role)
                 for ids in _chunks(done.submissions):
                     for model in (ValueRecord, AssessmentRecord):
                         s.execute(sa.delete(model).where(model.submission_id.in_(ids)))
