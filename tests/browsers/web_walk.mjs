@@ -339,6 +339,8 @@ try {
     const links = await prevention.evaluate(() => Array.from(document.querySelectorAll('main a[href]'))
       .map((a) => ({ href: a.href, text: a.innerText.trim() })));
     const out = {};
+    // The agreed record's own form first (a per-form CSV has that form's columns), then any other link.
+    links.sort((a, b) => Number(b.href.includes(`form=${job.form}`)) - Number(a.href.includes(`form=${job.form}`)));
     for (const { href, text } of links) {
       const kind = /xlsx/i.test(href + text) ? 'xlsx' : /csv/i.test(href + text) ? 'csv'
         : /report/i.test(href + text) ? 'report' : null;
