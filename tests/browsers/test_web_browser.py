@@ -121,13 +121,12 @@ def walk(served: str, work: Path) -> dict:
     job = {"executable": exe, "baseUrl": served, "screenshots": str(shots), "form": FORM,
            "samples": [str(p) for p in SAMPLES],
            "users": {key: [USERS[role], PASSWORD] for key, role in WALKERS.items()}}
-    spec = work / "job.json"
-    spec.write_text(json.dumps(job), encoding="utf-8")
+    spec, found = work / "job.json", work / "walk.json"
+    spec.write_text(json.dumps({**job, "resultPath": str(found)}), encoding="utf-8")
     proc = subprocess.run(["node", str(HERE / "web_walk.mjs"), str(spec)], capture_output=True, text=True,
                           timeout=600, cwd=HERE, check=False)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    assert lines, f"web_walk.mjs said nothing ({proc.returncode}):\n{proc.stderr}"
-    result = json.loads(lines[-1])
+    assert found.is_file(), f"web_walk.mjs wrote no result ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}"
+    result = json.loads(found.read_text(encoding="utf-8"))
     failed = {name: s["error"] for name, s in result["steps"].items() if not s["ok"]}
     assert proc.returncode == 0 and not failed, f"the walk stopped: {failed or result['errors']}\n{proc.stderr}"
     return result
@@ -143,7 +142,8 @@ def test_the_review_loop_in_chromium(walk: dict) -> None:
     assert per_file, [(t["caption"], t["rows"]) for t in upload["tables"]]
     assert "needs review" in per_file[0]["text"].lower() and "failed" not in per_file[0]["text"].lower()
 
-    # 2 the Team Manager opened a record of the two-manager form that needs review
+    # 2 the Team Manager filtered the queue and opened a record of the two-manager form that needs review
+    assert f"form={FORM}" in steps["open"]["filteredUrl"] and "state=needs-review" in steps["open"]["filteredUrl"]
     assert steps["open"]["needsReview"]
 
     # 3 the stamped PDF is shown in the page, from this server, and it is a PDF
@@ -169,7 +169,8 @@ def test_the_review_loop_in_chromium(walk: dict) -> None:
     assert agreed_columns, f"no agreed level column in the CSV export: {list(rows[0])}"
     agreed = [r for r in rows if r[agreed_columns[0]]]
     assert len(agreed) == 1 and agreed[0][agreed_columns[0]].lower() in (level_label.lower(), level["value"])
-    assert outputs["report"]["status"] == 200
+    assert outputs["reportPdf"]["status"] == 200 and outputs["reportPdf"]["head"].startswith("%PDF")
+    assert outputs["report"]["status"] == 200 and "agreed" in outputs["report"]["text"].lower()
 
     # the audit trail (the admin's page) holds each opening and both agreements, by role
     audit = [" | ".join(row).lower() for row in steps["audit"]["rows"]]

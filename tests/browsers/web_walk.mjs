@@ -2,7 +2,7 @@
 // axe-core and keeping a screenshot of each.      node web_walk.mjs JOB.json
 // JOB.json (written by test_web_browser.py): {executable, baseUrl, screenshots: folder, samples: [pdf paths],
 //   users: {admin, teamManager, preventionManager, viewer: [name, password]}, form: form id to agree on}
-// Prints one JSON line: {steps: {name: {ok, ...}}, pages: [{name, url, screenshot, violations}],
+// Writes JSON to job.resultPath (or prints it): {steps: {name: {ok, ...}}, pages: [{name, url, screenshot, violations}],
 //   keyboard, offsite, cspViolations, errors}. The Python test asserts on it; this script judges nothing
 // beyond what it needs to carry on (a step that cannot go on throws, and the report says where).
 import fs from 'node:fs';
@@ -256,6 +256,14 @@ try {
   await step('open', async () => {
     await signIn(manager, job.users.teamManager);
     await visited(manager, 'queue');
+    // The queue's own filters (a GET form, no script): this form, records that need review.
+    const formFilter = await controlByLabel(manager, /^form/);
+    await formFilter.select(job.form);
+    const stateFilter = await controlByLabel(manager, /^state/);
+    await stateFilter.select('needs-review');
+    await clickAndWait(manager, await byText(manager, 'main form button', /filter/i));
+    await visited(manager, 'queue-filtered');
+    const filteredUrl = manager.url();
     const href = await manager.evaluate((formId) => {
       for (const row of document.querySelectorAll('main table tbody tr')) {
         const text = row.innerText.toLowerCase();
@@ -269,7 +277,7 @@ try {
     recordUrl = manager.url();
     await visited(manager, 'record');
     const text = await manager.evaluate(() => document.querySelector('main').innerText);
-    return { recordUrl, needsReview: /needs review/i.test(text) };
+    return { recordUrl, filteredUrl, needsReview: /needs review/i.test(text) };
   });
 
   // 3 The stamped PDF shows in the page, from a same-origin URL that answers with a PDF.
@@ -343,17 +351,13 @@ try {
     links.sort((a, b) => Number(b.href.includes(`form=${job.form}`)) - Number(a.href.includes(`form=${job.form}`)));
     for (const { href, text } of links) {
       const kind = /xlsx/i.test(href + text) ? 'xlsx' : /csv/i.test(href + text) ? 'csv'
-        : /report/i.test(href + text) ? 'report' : null;
+        : /report/i.test(href + text) ? (/\.pdf|\(pdf\)/i.test(href + text) ? 'reportPdf' : 'report') : null;
       if (!kind || out[kind]) continue;
       const answer = await fetchIn(prevention, href);
       out[kind] = { href, status: answer.status, type: answer.type, head: answer.head, size: answer.size,
-        disposition: answer.disposition, text: answer.text.slice(0, 200000) };
-      if (kind === 'report' && answer.type.startsWith('text/html')) {
-        await prevention.goto(href, { waitUntil: LOADED });
-        await visited(prevention, 'report');
-        await prevention.goBack({ waitUntil: LOADED });
-      }
+        disposition: answer.disposition, text: answer.text.replace(/data:[^"')\s]+/g, 'data:…') };
     }
+    // The report's web page is a download (attachment) for the Board, not one of the app's pages: fetched only.
     return out;
   });
   await signOut(prevention);
@@ -417,5 +421,7 @@ try {
   fs.rmSync(profile, { recursive: true, force: true });
 }
 result.ms = Date.now() - t0;
-console.log(JSON.stringify(result));
-process.exit(exitCode);
+// Written to a file, synchronously: process.exit right after a large console.log can cut a piped stdout short.
+if (job.resultPath) fs.writeFileSync(job.resultPath, JSON.stringify(result));
+else console.log(JSON.stringify(result));
+process.exitCode = exitCode;
