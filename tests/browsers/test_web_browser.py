@@ -151,6 +151,7 @@ def test_the_review_loop_in_chromium(walk: dict) -> None:
     assert pdf["sameOrigin"] and pdf["status"] == 200
     assert pdf["type"].startswith("application/pdf") and pdf["head"].startswith("%PDF")
     assert pdf["width"] > 200 and pdf["height"] > 200
+    assert pdf["viewerShown"] and pdf["firstPage"]["width"] > 100  # Chromium's viewer laid out its first page
 
     # 4 one role agreed: it waits for the other
     assert steps["agree-team-manager"]["awaiting"]

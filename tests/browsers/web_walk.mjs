@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PDF_VIEWER = 'chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/index.html'; // Chromium's PDF viewer
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // axe-core from node_modules, never a CDN: the app must work, and be checked, on an offline network.
 const AXE_SOURCE = fs.readFileSync(path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const [jobPath] = process.argv.slice(2);
@@ -290,8 +292,34 @@ try {
     });
     if (!pdf) throw new Error('no embedded PDF element on the record page');
     const answer = await fetchIn(manager, pdf.src);
+    // Shown, not only linked: Chromium's own PDF viewer (as chromium_fill.mjs drives it) opened in the page
+    // and laid out the first page of the stamped copy.
+    let viewer;
+    for (let i = 0; i < 200 && !viewer; i++) {
+      viewer = manager.frames().find((f) => f.url().startsWith(PDF_VIEWER));
+      if (!viewer) await sleep(50);
+    }
+    let firstPage = null;
+    if (viewer) {
+      await viewer.waitForFunction(() => {
+        const v = document.querySelector('pdf-viewer');
+        return v && v.viewport_ && v.viewport_.getPageScreenRect(0).width > 0;
+      }, { timeout: 30000 });
+      firstPage = await viewer.evaluate(() => {
+        const r = document.querySelector('pdf-viewer').viewport_.getPageScreenRect(0);
+        return { width: r.width, height: r.height };
+      });
+      const element = await manager.$('iframe[src], object[data], embed[src]');
+      await element.scrollIntoView();
+      await sleep(1000); // the plugin paints the page just after its layout
+      pageNumber += 1;
+      await element.screenshot({ path: path.join(shots, `${String(pageNumber).padStart(2, '0')}-stamped-pdf.png`) });
+      // Leave the viewer as a user would, so its plugin does not keep the mouse (or the focus) to itself.
+      await manager.mouse.move(5, 5);
+      await manager.evaluate(() => { window.scrollTo(0, 0); document.activeElement?.blur(); });
+    }
     return { ...pdf, status: answer.status, type: answer.type, head: answer.head, sameOrigin:
-      new URL(pdf.src).origin === base.origin };
+      new URL(pdf.src).origin === base.origin, viewerShown: Boolean(viewer), firstPage };
   });
 
   // 4 The Team Manager agrees a level with a note.
