@@ -85,7 +85,12 @@ def wait_until_serving(url: str, server: subprocess.Popen, log: Path, seconds: f
 
 
 @pytest.fixture(scope="module")
-def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def chromium() -> str:
+    return require_chromium()  # first: a skip costs nothing, no server is started for it
+
+
+@pytest.fixture(scope="module")
+def work(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("web")
 
 
@@ -114,11 +119,10 @@ def served(work: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def walk(served: str, work: Path) -> dict:
+def walk(chromium: str, served: str, work: Path) -> dict:
     """The whole scenario walked once in Chromium; each test below asserts one part of what it saw."""
-    exe = require_chromium()
     shots = Path(os.environ.get("CSE_PDF_WEB_SCREENSHOTS") or work / "screenshots")
-    job = {"executable": exe, "baseUrl": served, "screenshots": str(shots), "form": FORM,
+    job = {"executable": chromium, "baseUrl": served, "screenshots": str(shots), "form": FORM,
            "samples": [str(p) for p in SAMPLES],
            "users": {key: [USERS[role], PASSWORD] for key, role in WALKERS.items()}}
     spec, found = work / "job.json", work / "walk.json"
