@@ -53,6 +53,11 @@ async function personPage() {
     if (/Content Security Policy/i.test(text)) result.cspViolations.push({ url: page.url(), text });
   });
   page.on('pageerror', (error) => result.errors.push({ url: page.url(), text: String(error) }));
+  page.on('response', (response) => {
+    if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) {
+      page.lastDocumentStatus = response.status();
+    }
+  });
   return page;
 }
 
@@ -78,9 +83,6 @@ async function visited(page, name) {
 }
 
 const url = (p) => new URL(p, base).href;
-// Navigations wait for the document, not for 'load': puppeteer's 'load' also waits on child frames, and the
-// PDF viewer's frame of a page just left can hold it for ever. Each page is then awaited by `visited`.
-const LOADED = 'domcontentloaded';
 
 // The control a label names (a label for=, or a label around it): what a screen-reader user hears.
 async function controlByLabel(page, pattern) {
@@ -96,15 +98,39 @@ async function controlByLabel(page, pattern) {
   return element;
 }
 
-// A link is followed by its address (a GET, as a click makes): clicking a link over an embedded PDF viewer
-// can lose the click to the viewer's plugin.
-async function follow(page, link) {
-  const href = await link.evaluate((a) => a.href);
-  await page.goto(href, { waitUntil: LOADED });
+// Waiting for a new page without puppeteer's lifecycle events: those wait on child frames too, and the PDF
+// viewer's frame of the page being left can keep them waiting for ever. The old document is marked; the new
+// one is there when the mark is gone and the document is parsed. Returns the new page's HTTP status.
+async function navigate(page, action, timeout = 90000) {
+  await page.evaluate(() => { window.walkLeftThisPage = true; });
+  await action();
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const arrived = await page.evaluate(() => !window.walkLeftThisPage && document.readyState !== 'loading')
+      .catch(() => false); // the old document is being replaced
+    if (arrived) return page.lastDocumentStatus;
+    if (Date.now() > deadline) throw new Error(`no new page within ${timeout} ms (still at ${page.url()})`);
+    await sleep(100);
+  }
 }
 
-async function clickAndWait(page, element) {
-  await Promise.all([page.waitForNavigation({ waitUntil: LOADED }), element.click()]);
+// Go to an address as the address bar does.
+async function open(page, href) {
+  return navigate(page, () => page.evaluate((h) => { window.location.assign(h); }, href).catch(() => null));
+}
+
+// A link is followed by its address (a GET, as a click makes): a click can be lost to the embedded PDF
+// viewer's plugin, which takes mouse events for itself while it lays out.
+async function follow(page, link) {
+  return open(page, await link.evaluate((a) => a.href));
+}
+
+// A button is pressed from the keyboard (focus, Enter), as a keyboard user does, for the same reason.
+async function pressAndWait(page, element) {
+  return navigate(page, async () => {
+    await element.focus();
+    await page.keyboard.press('Enter');
+  });
 }
 
 // A link or button by its visible text, as a user finds it.
@@ -139,7 +165,7 @@ async function chooseLevel(page, wanted) {
 }
 
 async function signIn(page, [name, password], shotName) {
-  await page.goto(url('/'), { waitUntil: LOADED });
+  await open(page, url('/'));
   if (shotName) await visited(page, shotName);
   const user = await controlByLabel(page, /user|name/);
   const secret = await page.$('input[type=password]');
@@ -147,17 +173,13 @@ async function signIn(page, [name, password], shotName) {
   await user.type(name);
   await secret.click({ clickCount: 3 });
   await secret.type(password);
-  const [response] = await Promise.all([
-    page.waitForNavigation({ waitUntil: LOADED }),
-    secret.press('Enter'),
-  ]);
-  return response;
+  return navigate(page, () => secret.press('Enter')); // the HTTP status of the page signing in ends on
 }
 
 async function signOut(page) {
   const out = await byText(page, 'a, button, input[type=submit]', /sign ?out|log ?out/i);
   if (!out) throw new Error(`no sign-out control on ${page.url()}`);
-  await clickAndWait(page, out);
+  await pressAndWait(page, out);
 }
 
 // Same-origin fetch from inside the page, so it carries the session cookie as the page's own requests do.
@@ -201,7 +223,7 @@ try {
   // 0 The keyboard from the top of the sign-in page: skip link first, then the sign-in fields; focus visible.
   const anonymous = await personPage();
   await step('keyboard', async () => {
-    await anonymous.goto(url('/'), { waitUntil: LOADED });
+    await open(anonymous, url('/'));
     const stops = [];
     for (let i = 0; i < 12; i++) {
       await anonymous.keyboard.press('Tab');
@@ -233,17 +255,19 @@ try {
     const input = await admin.$('input[type=file]');
     await input.uploadFile(...job.samples);
     const send = await byText(admin, 'form button, form input[type=submit]', /upload|ingest|send/i);
-    await clickAndWait(admin, send);
+    await pressAndWait(admin, send);
     // The progress page refreshes itself (no script needed) until ingest's closing tables are there.
     let progressShown = false;
     const deadline = Date.now() + 240000;
-    while (!(await admin.$('main table'))) {
+    const finished = () => admin.evaluate(() => !document.querySelector('[data-upload-running]')
+      && document.readyState !== 'loading' && Boolean(document.querySelector('main table'))).catch(() => false);
+    while (!(await finished())) {
       if (Date.now() > deadline) throw new Error('the upload never finished');
-      if (!progressShown && (await admin.$('progress'))) {
+      if (!progressShown && (await admin.$('progress').catch(() => null))) {
         await visited(admin, 'upload-progress');
         progressShown = true;
       }
-      await admin.waitForNavigation({ waitUntil: LOADED, timeout: 10000 }).catch(() => null);
+      await sleep(250);
     }
     await visited(admin, 'upload-done');
     const tables = await admin.evaluate(() => Array.from(document.querySelectorAll('main table')).map((t) => ({
@@ -263,7 +287,7 @@ try {
     await formFilter.select(job.form);
     const stateFilter = await controlByLabel(manager, /^state/);
     await stateFilter.select('needs-review');
-    await clickAndWait(manager, await byText(manager, 'main form button', /filter/i));
+    await pressAndWait(manager, await byText(manager, 'main form button', /filter/i));
     await visited(manager, 'queue-filtered');
     const filteredUrl = manager.url();
     const href = await manager.evaluate((formId) => {
@@ -275,7 +299,7 @@ try {
       return null;
     }, job.form);
     if (!href) throw new Error(`no ${job.form} record that needs review in the queue`);
-    await manager.goto(href, { waitUntil: LOADED });
+    await open(manager, href);
     recordUrl = manager.url();
     await visited(manager, 'record');
     const text = await manager.evaluate(() => document.querySelector('main').innerText);
@@ -294,8 +318,11 @@ try {
     const answer = await fetchIn(manager, pdf.src);
     // Shown, not only linked: Chromium's own PDF viewer (as chromium_fill.mjs drives it) opened in the page
     // and laid out the first page of the stamped copy.
+    // In view first: the viewer lays out (and paints) a page only once its element is on screen.
+    const element = await manager.$('iframe[src], object[data], embed[src]');
+    await element.scrollIntoView();
     let viewer;
-    for (let i = 0; i < 200 && !viewer; i++) {
+    for (let i = 0; i < 600 && !viewer; i++) {
       viewer = manager.frames().find((f) => f.url().startsWith(PDF_VIEWER));
       if (!viewer) await sleep(50);
     }
@@ -304,13 +331,11 @@ try {
       await viewer.waitForFunction(() => {
         const v = document.querySelector('pdf-viewer');
         return v && v.viewport_ && v.viewport_.getPageScreenRect(0).width > 0;
-      }, { timeout: 30000 });
+      }, { timeout: 60000 });
       firstPage = await viewer.evaluate(() => {
         const r = document.querySelector('pdf-viewer').viewport_.getPageScreenRect(0);
         return { width: r.width, height: r.height };
       });
-      const element = await manager.$('iframe[src], object[data], embed[src]');
-      await element.scrollIntoView();
       await sleep(1000); // the plugin paints the page just after its layout
       pageNumber += 1;
       await element.screenshot({ path: path.join(shots, `${String(pageNumber).padStart(2, '0')}-stamped-pdf.png`) });
@@ -330,7 +355,7 @@ try {
     const note = await controlByLabel(manager, /note/);
     await note.type('Discussed with the worker and the CSE Prevention Manager on Monday.');
     const button = await byText(manager, 'form button, form input[type=submit]', /^agree/i);
-    await clickAndWait(manager, button);
+    await pressAndWait(manager, button);
     await visited(manager, 'record-agreed-once');
     const text = await manager.evaluate(() => document.querySelector('main').innerText);
     return { level: choice, awaiting: /awaiting agreement/i.test(text), url: manager.url() };
@@ -354,16 +379,43 @@ try {
   const prevention = await personPage();
   await step('agree-prevention-manager', async () => {
     await signIn(prevention, job.users.preventionManager);
-    await prevention.goto(recordUrl, { waitUntil: LOADED });
+    await open(prevention, recordUrl);
     await visited(prevention, 'record-for-prevention-manager');
-    await chooseLevel(prevention, agreedLevel.value);
-    const note = await controlByLabel(prevention, /note/);
-    await note.type('Agreed at the CSE panel.');
-    const button = await byText(prevention, 'form button, form input[type=submit]', /^agree/i);
-    await clickAndWait(prevention, button);
+    // By keyboard alone, from the top of the page: Tab to the level (the page's skip link past the embedded PDF,
+    // whose fields are otherwise ~150 Tab stops), arrow keys to the level, Tab to the note, Tab to the button, Enter.
+    const focused = () => prevention.evaluate(() => {
+      const e = document.activeElement;
+      return { tag: e.tagName.toLowerCase(), type: e.type || '', name: e.name || '', value: e.value || '',
+        checked: Boolean(e.checked), text: (e.innerText || '').trim().slice(0, 60) };
+    });
+    await prevention.evaluate(() => { window.scrollTo(0, 0); document.activeElement?.blur(); });
+    const path = [];
+    let here = await focused();
+    for (let i = 0; i < 40 && !(here.tag === 'input' && here.name === 'level'); i++) {
+      await prevention.keyboard.press('Tab');
+      here = await focused();
+      path.push(here.tag === 'a' ? `a:${here.text}` : `${here.tag}:${here.name || here.type}`);
+      if (here.tag === 'a' && /^skip past the stamped copy/i.test(here.text)) {
+        await prevention.keyboard.press('Enter'); // the PDF viewer's own fields would be ~150 more stops
+        here = await focused();
+      }
+    }
+    if (here.name !== 'level') throw new Error(`Tab never reached the level: ${path.join(' > ')}`);
+    for (let i = 0; i < 8 && !(here.value === agreedLevel.value && here.checked); i++) {
+      await prevention.keyboard.press('ArrowUp');
+      here = await focused();
+    }
+    if (here.value !== agreedLevel.value || !here.checked) throw new Error('arrow keys did not reach the level');
+    await prevention.keyboard.press('Tab');
+    if ((await focused()).name !== 'note') throw new Error(`Tab after the level went to ${JSON.stringify(await focused())}`);
+    await prevention.keyboard.type('Agreed at the CSE panel.');
+    await prevention.keyboard.press('Tab');
+    const button = await focused();
+    if (!/^agree/i.test(button.text)) throw new Error(`Tab after the note went to ${JSON.stringify(button)}`);
+    await navigate(prevention, () => prevention.keyboard.press('Enter'));
     await visited(prevention, 'record-agreed');
     const text = await prevention.evaluate(() => document.querySelector('main').innerText);
-    return { text };
+    return { text, byKeyboard: true, tabStops: path };
   });
 
   // 6 Agreed: the record says so, and the export and the Board report show it.
@@ -392,7 +444,7 @@ try {
 
   // The admin reads the record's audit trail: every opening and both agreements, appended.
   await step('audit', async () => {
-    await admin.goto(recordUrl, { waitUntil: LOADED });
+    await open(admin, recordUrl);
     const link = await byText(admin, 'main a', /audit/i);
     if (!link) throw new Error('no audit trail link on the record page for an admin');
     await follow(admin, link);
@@ -406,7 +458,7 @@ try {
   const viewer = await personPage();
   await step('viewer', async () => {
     await signIn(viewer, job.users.viewer);
-    await viewer.goto(recordUrl, { waitUntil: LOADED });
+    await open(viewer, recordUrl);
     await visited(viewer, 'record-for-viewer');
     const agreeForm = await formWithButton(viewer, /^agree/i);
     // The viewer's own token (from any form on the page, e.g. sign-out): so a 403 is for the role, not CSRF.
@@ -429,13 +481,12 @@ try {
     const [name, password] = job.users.viewer;
     const statuses = [];
     for (let i = 0; i < 6; i++) {
-      const response = await signIn(guesser, [name, i < 5 ? `wrong-${i}` : password], null);
-      statuses.push(response ? response.status() : null);
+      statuses.push(await signIn(guesser, [name, i < 5 ? `wrong-${i}` : password], null));
     }
     await visited(guesser, 'throttled');
     const text = await guesser.evaluate(() => document.body.innerText);
     // Not signed in by the sixth try: the app's front page still asks for a password.
-    await guesser.goto(url('/'), { waitUntil: LOADED });
+    await open(guesser, url('/'));
     const stillOut = Boolean(await guesser.$('input[type=password]'));
     return { statuses, stillOut, text: text.slice(0, 500) };
   });
