@@ -281,3 +281,19 @@ def test_two_managers_agreeing_in_one_role_at_once_are_checked_one_after_the_oth
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["agreed", "refused"] and len(audit_trail(store, rid)) == 1
+
+
+def test_the_queue_pages_longest_waiting_first_and_counts_each_state(store: Store) -> None:
+    from cse_pdf.agreement import queue_counts
+
+    ids = [record_hillingdon(store, f"page{i}", name=f"Fictional {i}", review=("flattened",) if i % 2 else ())
+           for i in range(6)]
+    agree(store, ids[0], level=2, role=TM, by="Ann")  # waits again from now: last in the queue
+    agree_both = [agree(store, ids[1], level=2, role=r, by=n) for r, n in ((TM, "Ann"), (CPM, "Bo"))]
+    return_to_worker(store, ids[2], reason="Incomplete", by="Ann")
+    whole = [i.record_id for i in review_queue(store)]
+    assert whole == [ids[3], ids[4], ids[5], ids[0], ids[2]] and agree_both[-1].state is ReviewState.AGREED
+    assert [i.record_id for i in review_queue(store, limit=2, offset=1)] == whole[1:3]
+    assert review_queue(store, limit=10, offset=5) == []
+    assert queue_counts(store) == {ReviewState.NEEDS_REVIEW: 2, ReviewState.AWAITING_AGREEMENT: 2,
+                                   ReviewState.AGREED: 1, ReviewState.RETURNED: 1}

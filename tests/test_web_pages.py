@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -37,7 +38,7 @@ def needing_review(web: WebDb, form: str = "hillingdon-cse") -> int:
 
 
 def event_kinds(web: WebDb, record: int) -> list[str]:
-    with Store.open(str(web.db), create=False) as store:
+    with Store.open(web.url, create=False) as store:
         return [e.kind.value for e in audit_trail(store, record)]
 
 
@@ -76,6 +77,30 @@ def test_the_queue_lists_what_waits_and_filters_by_form_state_and_agency(web: We
         assert client.get("/queue", params={"form": "nope", "state": "nope"}).status_code == 200
 
 
+def test_a_long_queue_is_shown_a_page_at_a_time(web: WebDb) -> None:
+    every = [i.record_id for i in queue(web)]
+    hillingdon = [i.record_id for i in queue(web, form="hillingdon-cse")]
+    assert len(every) == 6 and len(hillingdon) == 4
+    with client_for(web, queue_page_size=4) as client:
+        as_role(client, Role.VIEWER)
+        first = client.get("/queue").text
+        assert "<caption>6 records: 1 to 4 shown (page 1 of 2)</caption>" in first
+        assert [int(n) for n in re.findall(r'href="/records/(\d+)"', first)] == every[:4]
+        assert 'href="/queue?page=2" rel="next"' in first and 'rel="prev"' not in first
+        second = client.get("/queue?page=2").text
+        assert [int(n) for n in re.findall(r'href="/records/(\d+)"', second)] == every[4:]
+        assert 'href="/queue" rel="prev"' in second and 'rel="next"' not in second
+        assert client.get("/queue?page=99").text == second  # past the end: the last page
+        assert client.get("/queue?page=x").text == first
+    with client_for(web, queue_page_size=3) as client:
+        as_role(client, Role.VIEWER)
+        filtered = client.get("/queue", params={"form": "hillingdon-cse"}).text
+        assert 'href="/queue?form=hillingdon-cse&amp;page=2" rel="next"' in filtered  # the filter kept
+        last = client.get("/queue", params={"form": "hillingdon-cse", "page": "2"}).text
+        assert [int(n) for n in re.findall(r'href="/records/(\d+)"', last)] == hillingdon[3:]
+        assert 'href="/queue?form=hillingdon-cse&amp;page=1" rel="prev"' in last
+
+
 # ---- a record ------------------------------------------------------------------------------------
 
 
@@ -101,6 +126,17 @@ def test_a_record_shows_levels_reasons_scores_and_the_stamped_pdf(web: WebDb) ->
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
     assert pdf.headers["content-disposition"] == f'inline; filename="record-{record}-stamped.pdf"'
+
+
+def test_a_stamped_copy_moved_away_is_said_not_embedded(web: WebDb, tmp_path: Path) -> None:
+    record = needing_review(web)
+    with sqlite3.connect(web.db) as conn:
+        conn.execute("UPDATE submissions SET stamped_path = ? WHERE id = ?", (str(tmp_path / "gone.pdf"), record))
+    with client_for(web) as client:
+        as_role(client, Role.VIEWER)
+        page = client.get(f"/records/{record}").text
+        assert "<object" not in page and "no longer where ingest wrote it" in page
+        assert client.get(f"/records/{record}/stamped.pdf").status_code == 404
 
 
 def test_every_opening_of_a_record_is_an_event_with_who_and_which_role(web: WebDb) -> None:
@@ -144,8 +180,12 @@ def test_two_managers_agree_a_level_in_the_page(web: WebDb) -> None:
         post(client, f"/records/{record}/agree", level=str(other), note="Confirmed")
         page = client.get(f"/records/{record}").text
         assert "<dt>State</dt><dd><strong>agreed</strong>" in page
-        assert 'action="/records/{record}/agree"' not in page
+        assert f'action="/records/{record}/agree"' not in page
         assert f'href="/records/{record}"' in client.get("/queue", params={"state": "agreed"}).text
+        csv = client.get("/downloads/export.csv", params={"form": "hillingdon-cse"}).text.lstrip("\ufeff")
+    row = next(r for r in DictReader(io.StringIO(csv)) if r["Record"] == str(record))
+    assert row["Review state"] == "agreed" and row["Agreed level"] == str(other)
+    assert "team-manager" in row["Agreed by"] and "cse-prevention-manager" in row["Agreed by"]
     with Store.open(str(web.db), create=False) as store:
         review = record_review(store, record)
     assert review.state is ReviewState.AGREED and review.agreed_level == other
@@ -183,6 +223,24 @@ def test_the_audit_trail_page_lists_every_event_for_an_admin(web: WebDb) -> None
     assert [r[0] for r in rows] == ["comment", "opened"]  # the manager commented from the queue's token
     assert rows[0][1:] == (USERS[Role.TEAM_MANAGER], "team-manager")
     assert rows[1][1:] == (USERS[Role.ADMIN], "admin")
+
+
+@pytest.mark.slow  # ingests a return
+def test_the_review_loop_in_the_page_on_each_database(db_url: str, tmp_path: Path) -> None:
+    """Sign in, the queue, a record and its opening, an agreement: on SQLite and PostgreSQL alike."""
+    from helpers.web import make_web_db
+
+    web = make_web_db(tmp_path, [FEW_SAMPLES[-1]], db=db_url)  # one Risk and Vulnerability return
+    with client_for(web) as client:
+        as_role(client, Role.TEAM_MANAGER)
+        (record,) = [int(n) for n in re.findall(r'href="/records/(\d+)"', client.get("/queue").text)]
+        assert client.get(f"/records/{record}").status_code == 200
+        with Store.open(db_url, create=False) as store:
+            level = store.record_detail(record)["assessment"]["level"]  # type: ignore[index]
+        assert post(client, f"/records/{record}/agree", level=str(level)).status_code == 303
+        assert flash(client, record) == "Your agreement is recorded."
+        assert f'href="/records/{record}"' in client.get("/queue", params={"state": "agreed"}).text
+    assert event_kinds(web, record) == ["opened", "agree", "opened"]
 
 
 # ---- uploads ----------------------------------------------------------------------------------------

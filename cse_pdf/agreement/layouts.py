@@ -15,6 +15,8 @@ class Layouts:
 
     def __init__(self) -> None:
         self._found: dict[tuple[str, str], FormSpec | None] = {}
+        self._required: dict[tuple[str, str], tuple[Role, ...]] = {}
+        self._labels: dict[tuple[str, str], dict[int, str]] = {}
 
     def of(self, form_id: str, version: str) -> FormSpec | None:
         """The layout version the record was read with; None when it is no longer installed."""
@@ -27,13 +29,19 @@ class Layouts:
         return self._found[key]
 
     def required(self, form_id: str, version: str) -> tuple[Role, ...]:
-        spec = self.of(form_id, version)
-        return tuple(Role(r) for r in (spec.agreeing_roles if spec is not None else DEFAULT_AGREE))
+        key = (form_id, version)
+        if key not in self._required:
+            spec = self.of(form_id, version)
+            self._required[key] = tuple(Role(r) for r in (spec.agreeing_roles if spec is not None else DEFAULT_AGREE))
+        return self._required[key]
 
     def label(self, form_id: str, version: str, level: int) -> str:
-        spec = self.of(form_id, version)
-        levels = spec.scoring.levels if spec is not None and spec.scoring is not None else ()
-        return next((lv.label for lv in levels if lv.level == level), str(level))
+        key = (form_id, version)
+        if key not in self._labels:
+            spec = self.of(form_id, version)
+            levels = spec.scoring.levels if spec is not None and spec.scoring is not None else ()
+            self._labels[key] = {lv.level: lv.label for lv in levels}
+        return self._labels[key].get(level, str(level))
 
 
 def agency_fields() -> set[str]:

@@ -1,18 +1,23 @@
-"""The review queue: what is waiting, for whom, and since when (`cse-pdf review`, the web page's queue)."""
+"""The review queue: what is waiting, for whom, and since when (`cse-pdf review`, the web page's queue).
+
+Every record's state is derived (states.py), so the whole queue is worked out on each call; only the
+page asked for (`limit`, `offset`) is turned into QueueItems with their reasons in words.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterator, NamedTuple, Sequence
 
 from cse_pdf.agreement.layouts import Layouts, agency_fields
-from cse_pdf.agreement.review import review_of
 from cse_pdf.agreement.roles import Role
-from cse_pdf.agreement.states import ReviewState
+from cse_pdf.agreement.states import ReviewState, derive_state
 from cse_pdf.assess.person import normalise_name
 from cse_pdf.assess.review_codes import describe
 from cse_pdf.store.repository import Store
-from cse_pdf.store.review_events import events_for, review_subjects
+from cse_pdf.store.review_events import EventKind, ReviewEvent, ReviewSubject, events_for, review_subjects
 
 WAITING = (ReviewState.NEEDS_REVIEW, ReviewState.AWAITING_AGREEMENT, ReviewState.RETURNED)
 
@@ -34,27 +39,53 @@ class QueueItem:
     reasons: tuple[str, ...]  # in words (cse_pdf.assess.review_codes)
 
 
-def review_queue(store: Store, *, form: str | None = None, state: ReviewState | str | None = None,
-                 agency: str | None = None) -> list[QueueItem]:
-    """Records in one state (default: every state that waits on someone: needs review, awaiting agreement,
-    returned), oldest wait first. Only `superseded` reaches past current revisions."""
-    wanted = (ReviewState(state),) if state is not None else WAITING
-    subjects = review_subjects(store, form=form, current_only=ReviewState.SUPERSEDED not in wanted,
-                               agency_fields=agency_fields())
+class _Placed(NamedTuple):
+    """A record's place in the queue, before it is worth making a QueueItem of it."""
+
+    since: datetime
+    subject: ReviewSubject
+    events: Sequence[ReviewEvent]
+    state: ReviewState
+    required: tuple[Role, ...]
+
+
+def _placed(store: Store, form: str | None, agency: str | None, with_superseded: bool) -> Iterator[_Placed]:
+    subjects = review_subjects(store, form=form, current_only=not with_superseded, agency_fields=agency_fields())
     if agency:
         key = normalise_name(agency)
         subjects = [s for s in subjects if s.agency is not None and normalise_name(s.agency) == key]
-    events = events_for(store, None)
+    events = events_for(store, None, openings=False)
     layouts = Layouts()
-    items = []
     for s in subjects:
-        review = review_of(s, events.get(s.record_id, []), layouts)
-        if review.state not in wanted:
-            continue
-        items.append(QueueItem(
-            record_id=s.record_id, form_id=s.form_id, state=review.state, waiting_for=review.waiting_for,
-            since=review.last_event_at or s.ingested_at, agency=s.agency, suggested_level=s.suggested_level,
-            suggested_label=s.suggested_label, stated_level=s.stated_level, stated_label=s.stated_label,
-            reasons=tuple(describe(list(s.review_reasons)))))
-    items.sort(key=lambda item: (item.since, item.record_id))
-    return items
+        mine = events.get(s.record_id, ())
+        required = layouts.required(s.form_id, s.form_version)
+        yield _Placed(mine[-1].at if mine else s.ingested_at, s, mine, derive_state(s, mine, required), required)
+
+
+def review_queue(store: Store, *, form: str | None = None, state: ReviewState | str | None = None,
+                 agency: str | None = None, limit: int | None = None, offset: int = 0) -> list[QueueItem]:
+    """Records in one state (default: every state that waits on someone: needs review, awaiting agreement,
+    returned), the longest waiting first; `limit` and `offset` take one page of it. Only `superseded`
+    reaches past current revisions."""
+    wanted = (ReviewState(state),) if state is not None else WAITING
+    placed = [p for p in _placed(store, form, agency, ReviewState.SUPERSEDED in wanted) if p.state in wanted]
+    placed.sort(key=lambda p: (p.since.timestamp(), p.subject.record_id))
+    page = placed[offset:None if limit is None else offset + limit]
+    return [_item(p) for p in page]
+
+
+def queue_counts(store: Store, *, form: str | None = None, agency: str | None = None) -> dict[ReviewState, int]:
+    """How many current records are in each state (superseded ones are not counted): a queue's totals."""
+    counts = Counter(p.state for p in _placed(store, form, agency, with_superseded=False))
+    return {state: counts.get(state, 0) for state in ReviewState if state is not ReviewState.SUPERSEDED}
+
+
+def _item(p: _Placed) -> QueueItem:
+    s = p.subject
+    agreed = {e.role for e in p.events if e.kind is EventKind.AGREE}
+    waiting = (tuple(r for r in p.required if r.value not in agreed)
+               if p.state in (ReviewState.NEEDS_REVIEW, ReviewState.AWAITING_AGREEMENT) else ())
+    return QueueItem(record_id=s.record_id, form_id=s.form_id, state=p.state, waiting_for=waiting, since=p.since,
+                     agency=s.agency, suggested_level=s.suggested_level, suggested_label=s.suggested_label,
+                     stated_level=s.stated_level, stated_label=s.stated_label,
+                     reasons=tuple(describe(list(s.review_reasons))))

@@ -13,10 +13,10 @@ from cse_pdf.store.review_events import ReviewEvent, events_for, review_subjects
 
 def reviews_for(store: Store, record_ids: Iterable[int] | None = None) -> dict[int, RecordReview]:
     """The review of each of these records (all: None) in two queries per 500 records, never one per record;
-    an id with no record is left out."""
+    an id with no record is left out. Openings are not read: they change no review."""
     ids = None if record_ids is None else list(record_ids)
     subjects = review_subjects(store, ids)
-    events = events_for(store, None if ids is None else [s.record_id for s in subjects])
+    events = events_for(store, None if ids is None else [s.record_id for s in subjects], openings=False)
     layouts = Layouts()
     return {s.record_id: review_of(s, events.get(s.record_id, []), layouts) for s in subjects}
 

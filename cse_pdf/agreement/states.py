@@ -34,6 +34,8 @@ def derive_state(subject: ReviewSubject, events: Sequence[ReviewEvent], required
     """Superseded first (whatever happened to it), then returned, agreed, needs review, awaiting agreement."""
     if not subject.current:
         return ReviewState.SUPERSEDED
+    if not events:  # most of a queue: nothing has happened yet
+        return ReviewState.NEEDS_REVIEW if subject.review_reasons else ReviewState.AWAITING_AGREEMENT
     if returned_of(events) is not None:
         return ReviewState.RETURNED
     agreed_roles = {e.role for e in agreements_of(events)}

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
+from cse_pdf.agreement.roles import Role
 from cse_pdf.base.errors import CsePdfError
 from cse_pdf.base.safe_names import printable
 from cse_pdf.cli.common import DB_OPTION, open_store
 
-ROLE_NAMES = ["admin", "team-manager", "cse-prevention-manager", "viewer"]  # cse_pdf.agreement.roles.Role's values
+ROLE_NAMES = [role.value for role in Role]
 
 
 @click.group()
@@ -88,14 +89,16 @@ def disable(name: str, db: str | None) -> None:
               help="Sign a user out after this long without a request.")
 def serve(host: str, port: int, db: str | None, out: Path, secure_cookies: bool, idle_minutes: int) -> None:
     """Serve the web app: the review queue, records with their stamped PDF, agree/return/comment, uploads,
-    exports and the Board report. Add users first (`cse-pdf users add`)."""
+    exports and the Board report. Add users first (`cse-pdf users add`). Sessions are signed with a key made
+    at start: restarting the server signs everyone out."""
     import uvicorn
 
     from cse_pdf.web.app import WebSettings, create_app
     from cse_pdf.web.security import configure_access_log
 
     store = open_store(db)
-    app = create_app(store, WebSettings(out=out, secure_cookies=secure_cookies, idle_seconds=idle_minutes * 60))
+    settings = WebSettings(out=out.resolve(), secure_cookies=secure_cookies, idle_seconds=idle_minutes * 60)
+    app = create_app(store, settings)
     configure_access_log()
     click.echo(f"cse-pdf: serving {printable(store.where)} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     try:

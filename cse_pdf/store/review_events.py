@@ -8,12 +8,13 @@ same earlier state. The rules themselves live above, in cse_pdf.agreement.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -62,10 +63,9 @@ class NewEvent:
     text: str | None = None
 
 
-@dataclass(frozen=True)
-class ReviewSubject:
+class ReviewSubject(NamedTuple):
     """What the review of one record needs to know about it: never a name, a date of birth or an answer
-    beyond the agency (who completed the form)."""
+    beyond the agency (who completed the form). A NamedTuple, not a dataclass: a queue makes 10,000."""
 
     record_id: int
     form_id: str
@@ -90,70 +90,91 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[i:i + _CHUNK]
 
 
-def _subject_query() -> sa.Select:
+def _subject_query(agency_fields: Iterable[str] = ()) -> sa.Select:
+    """One row per record; `agency_fields` (at most one of them per form, so per record) joins the agency as
+    typed, in the same query."""
     sub, a = SubmissionRecord, AssessmentRecord
-    return (sa.select(sub.id, sub.form_id, sub.form_version, sub.ingested_at, sub.is_current, sub.review_reasons,
-                      sub.instance_id, a.level, a.label, a.stated_level, a.stated_label,
-                      IssuedCopyRecord.agency_name)
-            .join(a, a.submission_id == sub.id)
-            .outerjoin(IssuedCopyRecord, sa.and_(IssuedCopyRecord.instance_id == sub.instance_id,
-                                                 sub.instance_id != ""))
-            .order_by(sub.id))
-
-
-def _subjects(s: Session, q: sa.Select, agency_fields: Iterable[str]) -> list[ReviewSubject]:
-    rows = s.execute(q).all()
-    typed: dict[int, str] = {}
     wanted = sorted(set(agency_fields))
-    ids = [r.id for r in rows if r.agency_name is None]
+    typed = ValueRecord.value_text if wanted else sa.null()
+    q = (sa.select(sub.id, sub.form_id, sub.form_version, sub.ingested_at, sub.is_current,
+                   sa.type_coerce(sub.review_reasons, sa.Text).label("reasons_json"), a.level, a.label, a.stated_level, a.stated_label, IssuedCopyRecord.agency_name,
+                   typed.label("typed_agency"))
+         .join(a, a.submission_id == sub.id)
+         .outerjoin(IssuedCopyRecord, sa.and_(IssuedCopyRecord.instance_id == sub.instance_id, sub.instance_id != "")))
     if wanted:
-        for chunk in _chunks(ids):
-            for rid, text in s.execute(sa.select(ValueRecord.submission_id, ValueRecord.value_text)
-                                       .where(ValueRecord.submission_id.in_(chunk), ValueRecord.field_id.in_(wanted),
-                                              ValueRecord.value_text.is_not(None))):
-                if text.strip():
-                    typed[rid] = text.strip()
-    return [ReviewSubject(r.id, r.form_id, r.form_version, utc(r.ingested_at), r.is_current,
-                          tuple(r.review_reasons or ()), r.level, r.label, r.stated_level, r.stated_label,
-                          r.agency_name or typed.get(r.id)) for r in rows]
+        q = q.outerjoin(ValueRecord, sa.and_(ValueRecord.submission_id == sub.id, ValueRecord.field_id.in_(wanted)))
+    return q.order_by(sub.id)
+
+
+def _subjects(s: Session | sa.Connection, q: sa.Select) -> list[ReviewSubject]:
+    reasons = _Reasons()
+    return [ReviewSubject(rid, form_id, version, utc(at), current, reasons(codes), level, label, stated,
+                          stated_label, issued_to or (" ".join(typed.split()) if typed else None) or None)
+            for rid, form_id, version, at, current, codes, level, label, stated, stated_label, issued_to, typed
+            in s.execute(q).all()]  # unpacked, in _subject_query's column order: faster than by name
+
+
+class _Reasons:
+    """Review codes from their stored JSON, each distinct list decoded once: thousands of records share a few
+    lists, and a queue of 10,000 would otherwise spend most of its time decoding them."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, stored: Any) -> tuple[str, ...]:
+        if not isinstance(stored, str):  # a driver that decodes JSON itself
+            return tuple(stored or ())
+        if stored not in self._seen:
+            self._seen[stored] = tuple(json.loads(stored) or ())
+        return self._seen[stored]
 
 
 def review_subjects(store: Store, ids: Iterable[int] | None = None, *, form: str | None = None,
                     current_only: bool = False, agency_fields: Iterable[str] = ()) -> list[ReviewSubject]:
     """The records (these ids, else all) in id order, in a few queries whatever their number.
     `agency_fields`: the field ids where forms record the agency, read where no issued copy names it."""
-    q = _subject_query()
+    q = _subject_query(agency_fields)
     if form:
         q = q.where(SubmissionRecord.form_id == form)
     if current_only:
         q = q.where(SubmissionRecord.is_current.is_(True))
-    fields = list(agency_fields)
     with _reading(store) as s:
         if ids is None:
-            return _subjects(s, q, fields)
+            return _subjects(s, q)
         out: list[ReviewSubject] = []
         for chunk in _chunks(sorted(set(ids))):
-            out.extend(_subjects(s, q.where(SubmissionRecord.id.in_(chunk)), fields))
+            out.extend(_subjects(s, q.where(SubmissionRecord.id.in_(chunk))))
         return out
 
 
-def _event(row: ReviewEventRecord) -> ReviewEvent:
-    return ReviewEvent(row.id, row.submission_id, utc(row.at), row.actor, row.role, EventKind(row.kind), row.level,
+_E = ReviewEventRecord
+_EVENT_COLUMNS = (_E.id, _E.submission_id, _E.at, _E.actor, _E.role, _E.kind, _E.level, _E.text)
+
+
+_KINDS = {kind.value: kind for kind in EventKind}
+
+
+def _event(row: Any) -> ReviewEvent:
+    return ReviewEvent(row.id, row.submission_id, utc(row.at), row.actor, row.role, _KINDS[row.kind], row.level,
                        row.text)
 
 
-def events_for(store: Store, ids: Iterable[int] | None = None) -> dict[int, list[ReviewEvent]]:
-    """Every event of these records (all records: None), oldest first, by record id."""
+def events_for(store: Store, ids: Iterable[int] | None = None, *,
+               openings: bool = True) -> dict[int, list[ReviewEvent]]:
+    """Every event of these records (all records: None), oldest first, by record id. `openings=False` leaves
+    out the web page's record of each opening, which changes no state and grows with every look."""
     out: dict[int, list[ReviewEvent]] = defaultdict(list)
-    q = sa.select(ReviewEventRecord).order_by(ReviewEventRecord.id)
+    q = sa.select(*_EVENT_COLUMNS).order_by(_E.id)
+    if not openings:
+        q = q.where(_E.kind != str(EventKind.OPENED))
     with _reading(store) as s:
         if ids is None:
-            rows = list(s.scalars(q.where(ReviewEventRecord.submission_id.is_not(None))))
+            rows = s.execute(q.where(_E.submission_id.is_not(None))).all()
         else:
             rows = [row for chunk in _chunks(sorted(set(ids)))
-                    for row in s.scalars(q.where(ReviewEventRecord.submission_id.in_(chunk)))]
+                    for row in s.execute(q.where(_E.submission_id.in_(chunk))).all()]
         for row in rows:
-            out[row.submission_id].append(_event(row))  # type: ignore[index]
+            out[row.submission_id].append(_event(row))
     for events in out.values():
         events.sort(key=lambda e: e.id)
     return dict(out)
@@ -170,11 +191,10 @@ def append_event(store: Store, record_id: int, decide: Decide,
         with store.engine.connect() as conn:
             with Session(bind=conn.execution_options(**{WRITE: True})) as s, s.begin():
                 s.execute(sa.select(SubmissionRecord.id).where(SubmissionRecord.id == record_id).with_for_update())
-                found = _subjects(s, _subject_query().where(SubmissionRecord.id == record_id), agency_fields)
+                found = _subjects(s, _subject_query(agency_fields).where(SubmissionRecord.id == record_id))
                 subject = found[0] if found else None
-                events = [_event(row) for row in s.scalars(
-                    sa.select(ReviewEventRecord).where(ReviewEventRecord.submission_id == record_id)
-                    .order_by(ReviewEventRecord.id))]
+                events = [_event(row) for row in s.execute(
+                    sa.select(*_EVENT_COLUMNS).where(_E.submission_id == record_id).order_by(_E.id))]
                 new = decide(subject, events)
                 assert subject is not None, "decide must refuse a record that does not exist"
                 row = ReviewEventRecord(submission_id=record_id, at=datetime.now(timezone.utc), actor=new.actor,
@@ -199,6 +219,7 @@ def purge_events(s: Session, ids: list[int], actor: str, role: str) -> None:
 
 
 @contextmanager
-def _reading(store: Store) -> Iterator[Session]:
-    with Session(store.engine, expire_on_commit=False) as session, session.begin():
-        yield session
+def _reading(store: Store) -> Iterator[sa.Connection]:
+    """Plain rows, no ORM: reading a queue's worth of records is most of a page's time."""
+    with store.engine.connect() as conn, conn.begin():
+        yield conn

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -35,7 +36,6 @@ from cse_pdf.agreement import (
     record_opened,
     record_review,
     return_to_worker,
-    review_queue,
 )
 from cse_pdf.agreement.review import RecordReview
 from cse_pdf.agreement.roles import Role
@@ -45,6 +45,7 @@ from cse_pdf.base.private_files import make_private_dir
 from cse_pdf.base.safe_names import path_from_stored, safe_part
 from cse_pdf.form.catalog import current_forms, find_form
 from cse_pdf.store import Store
+from cse_pdf.web.queue_cache import QueueCache
 from cse_pdf.web.security import CSRF_FIELD, SecurityHeaders, SignInThrottle, csrf_ok, new_csrf_token
 from cse_pdf.web.users import User, active_user, authenticate
 
@@ -66,6 +67,7 @@ class WebSettings:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     clock: Callable[[], float] = time.time
     ingest_workers: int = 1
+    queue_page_size: int = 100  # rows of the queue on one page: thousands waiting stay quick to show
 
 
 @dataclass
@@ -117,6 +119,7 @@ def create_app(store: Store, settings: WebSettings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.throttle = SignInThrottle(clock=settings.clock)
     app.state.jobs = {}
+    app.state.queue = QueueCache(store)
     return app
 
 
@@ -274,9 +277,27 @@ def queue_page(request: Request) -> Response:
         form_id = None
     if state is not None and state not in {s.value for s in ReviewState}:
         state = None
-    items = review_queue(_store(request), form=form_id, state=ReviewState(state) if state else None, agency=agency)
-    return render(request, "queue.html", user=user, title="Review queue", items=items, forms=forms,
-                  states=list(ReviewState), chosen={"form": form_id, "state": state, "agency": agency or ""})
+    items = request.app.state.queue.queue(form_id, ReviewState(state) if state else None, agency)
+    size = _settings(request).queue_page_size
+    pages = max(1, -(-len(items) // size))
+    page = min(_page_number(request.query_params.get("page")), pages)
+    chosen = {"form": form_id, "state": state, "agency": agency or ""}
+    kept = {k: v for k, v in chosen.items() if v}
+
+    def page_url(n: int) -> str:
+        return "/queue?" + urlencode({**kept, "page": n}) if n != 1 or kept else "/queue"
+
+    return render(request, "queue.html", user=user, title="Review queue", items=items[(page - 1) * size:page * size],
+                  total=len(items), first=(page - 1) * size + 1, forms=forms, states=list(ReviewState), chosen=chosen,
+                  page=page, pages=pages, previous_url=page_url(page - 1) if page > 1 else None,
+                  next_url=page_url(page + 1) if page < pages else None)
+
+
+def _page_number(text: str | None) -> int:
+    try:
+        return max(1, int(text or 1))
+    except ValueError:
+        return 1
 
 
 def _detail(request: Request, record: int) -> dict[str, Any]:
@@ -306,8 +327,9 @@ def record_page(request: Request) -> Response:
     domains = [(labels[d].label if d in labels else d, score)
                for d, score in detail["assessment"]["domains"].items()]
     form_title = spec.title if spec else detail["form"]["id"]
+    has_pdf = stamped_file(detail, _settings(request).out) is not None
     return render(request, "record.html", user=user, title=f"Record {record}", record=record, detail=detail,
-                  review=review, levels=levels, domains=domains, form_title=form_title,
+                  review=review, levels=levels, domains=domains, form_title=form_title, has_pdf=has_pdf,
                   can_agree=user.role in review.waiting_for, agree_closed=_agree_closed(review, user),
                   can_review=user.role in REVIEWING_ROLES, can_audit=user.role == Role.ADMIN)
 
@@ -323,12 +345,23 @@ def _agree_closed(review: RecordReview, user: User) -> str | None:
             }.get(review.state)
 
 
+def stamped_file(detail: dict[str, Any], out: Path) -> Path | None:
+    """The record's stamped copy, if it is still there. A relative path is relative to where ingest ran:
+    tried as it is (serve started in the same folder), then beside --out (ingest run in --out's folder)."""
+    stored = detail["file"]["stamped"]
+    if not stored:
+        return None
+    path = path_from_stored(stored)
+    for candidate in ([path] if path.is_absolute() else [path, out.resolve().parent / path]):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def stamped_pdf(request: Request) -> Response:
     require_user(request)
-    detail = _detail(request, request.path_params["record"])
-    stored = detail["file"]["stamped"]
-    path = path_from_stored(stored) if stored else None
-    if path is None or not path.is_file():
+    path = stamped_file(_detail(request, request.path_params["record"]), _settings(request).out)
+    if path is None:
         raise HTTPException(404)
     # a name made of the record id only: the source file's name may be the child's
     return FileResponse(path, media_type="application/pdf", content_disposition_type="inline",

@@ -45,18 +45,18 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 class WebDb:
     """Where the test database and ingest's output are, and who can sign in."""
 
-    db: Path
+    db: Path | str  # a SQLite file, or a postgresql:// URL
     out: Path
 
     @property
     def url(self) -> str:
-        return f"sqlite:///{self.db}"
+        return self.db if isinstance(self.db, str) and "://" in self.db else f"sqlite:///{self.db}"
 
 
-def make_web_db(folder: Path, samples: list[Path] | None = None) -> WebDb:
-    """A SQLite database in `folder` with `samples` (default: every sample return) ingested and stamped
-    into folder/out, and the users of USERS, each with PASSWORD."""
-    web = WebDb(folder / "web.sqlite3", folder / "out")
+def make_web_db(folder: Path, samples: list[Path] | None = None, db: str | None = None) -> WebDb:
+    """A database (SQLite in `folder`, or `db`, a URL) with `samples` (default: every sample return)
+    ingested and stamped into folder/out, and the users of USERS, each with PASSWORD."""
+    web = WebDb(db or folder / "web.sqlite3", folder / "out")
     with Store.open(str(web.db)) as store:
         files = discover(SAMPLES if samples is None else samples).files
         ingest(files, store, web.out, workers=2)
