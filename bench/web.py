@@ -232,6 +232,21 @@ def timed(client: httpx.Client, paths: list[str]) -> list[float]:
     return times
 
 
+def timed_after_a_change(client: httpx.Client, db: str, path: str, ids: list[int], requests: int) -> list[float]:
+    """GET `path` right after a comment is appended (in this process, as another manager's browser would),
+    so a queue kept between requests must be worked out again; only the GET is timed."""
+    from cse_pdf.agreement import comment
+    from cse_pdf.store.repository import Store
+
+    rng = random.Random(3)
+    times = []
+    with Store.open(db) as store:
+        for _ in range(requests):
+            comment(store, rng.choice(ids), "Bench comment.", by="Bench Manager", role="team-manager")
+            times.extend(timed(client, [path]))
+    return times
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -266,13 +281,13 @@ def measure(db: str, work: Path, requests: int, record_path: str) -> dict[str, d
             rng = random.Random(1)
             records = [record_path.format(id=rng.choice(ids)) for _ in range(requests)]
             timed(client, [queue] * 5 + records[:5])  # warm: templates compiled, caches filled
-            results = {}
-            for name, paths in (("queue " + queue, [queue] * requests), ("record " + record_path, records)):
-                times = timed(client, paths)
-                results[name] = {"p50_ms": round(statistics.median(times), 1),
-                                 "p95_ms": round(percentile(times, 95), 1), "max_ms": round(max(times), 1),
-                                 "requests": len(times)}
-            return results
+            series = {"queue " + queue: timed(client, [queue] * requests),
+                      "record " + record_path: timed(client, records),
+                      # The worst case: a manager commented just before, so the queue is worked out afresh.
+                      "queue " + queue + " just after a change": timed_after_a_change(client, db, queue, ids,
+                                                                                      max(10, requests // 10))}
+            return {name: {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1),
+                           "max_ms": round(max(times), 1), "requests": len(times)} for name, times in series.items()}
     finally:
         server.terminate()
         server.wait(timeout=10)
