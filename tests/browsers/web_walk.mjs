@@ -103,6 +103,16 @@ async function controlByLabel(page, pattern) {
 // one is there when the mark is gone and the document is parsed. Returns the new page's HTTP status.
 async function navigate(page, action, timeout = 90000) {
   await page.evaluate(() => { window.walkLeftThisPage = true; });
+  // The page being left is done with (checked and pictured): its embedded PDF viewer is closed first. Left
+  // open, its frame sometimes kept puppeteer on the old document although Chromium had shown the new one.
+  const hadViewer = await page.evaluate(() => {
+    const viewers = document.querySelectorAll('object[type="application/pdf"], embed[type="application/pdf"]');
+    viewers.forEach((e) => e.remove());
+    return viewers.length > 0;
+  });
+  if (hadViewer) {
+    for (let i = 0; i < 100 && page.frames().some((f) => f.url().startsWith(PDF_VIEWER)); i++) await sleep(50);
+  }
   await action();
   const deadline = Date.now() + timeout;
   for (;;) {
