@@ -370,8 +370,9 @@ def test_access_log_and_urls_carry_record_ids_only(web: WebDb, caplog: pytest.Lo
     urls = [u for html in pages for u in re.findall(r'(?:href|src|action|data)="([^"]*)"', html)]
     assert urls
     for url in urls:
-        # this server's paths (record ids, form ids, states), the skip link, and the empty icon (no request)
-        assert re.fullmatch(r"(/[a-z0-9./-]*(\?[a-z]+=[a-z0-9-]+(&amp;[a-z]+=[a-z0-9-]+)*)?|#main|data:,)", url), url
+        # this server's paths (record ids, form ids, states), the skip links, and the empty icon (no request)
+        assert re.fullmatch(r"(/[a-z0-9./-]*(\?[a-z]+=[a-z0-9-]+(&amp;[a-z]+=[a-z0-9-]+)*)?|#main|#after-pdf|data:,)",
+                            url), url
         assert not any(child in url for child in children)
 
 
