@@ -9,12 +9,16 @@ first column, then the next, although reportlab draws both row by row.
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pikepdf
 import pytest
 
+from cse_pdf.form import blocks
 from cse_pdf.form.blocks import IDENTITY_FIELD
+from cse_pdf.form.catalog import find_form
 from cse_pdf.form.spec import FormSpec
 from tests.helpers.tagged_pdf import (
     expected_reading,
@@ -88,3 +92,16 @@ def test_headings_are_the_title_sections_and_headings_of_the_layout(each_form: t
         sections = [e for e, _ in struct_elements(pdf) if role(e) == "Sect"]
     assert levels[0] == "H1" and levels.count("H1") == 1
     assert levels.count("H2") == len(spec.sections) == len(sections)
+
+
+@pytest.mark.parametrize("form_id", ["hillingdon-cse", "cse-risk-vulnerability"])
+def test_a_wrapped_paragraph_reads_with_a_space_where_its_lines_break(form_id: str) -> None:
+    """Every paragraph of the layout, as Poppler reads it from the tree, has its words apart: reportlab
+    writes no space at a line break, and "relevantworkers" is what a screen reader then says."""
+    spec = find_form(form_id)
+    printed = subprocess.run(["pdfinfo", "-struct-text", str(Path(__file__).parent.parent / "forms" / f"{form_id}.pdf")],
+                             capture_output=True, text=True, check=True).stdout
+    read = " ".join(" ".join(re.findall(r'^\s*"(.*)"\s*$', printed, flags=re.M)).split())
+    paragraphs = [" ".join(b.paragraph.split()) for section in spec.sections for b in section.blocks
+                  if isinstance(b, blocks.Paragraph)]
+    assert paragraphs and all(p in read for p in paragraphs), [p[:60] for p in paragraphs if p not in read]

@@ -131,7 +131,8 @@ class StructureRecorder:
             mcid = self._next_mcid.get(page, 0)
             self._next_mcid[page] = mcid + 1
             canvas._code.append(f"/{element.type} <</MCID {mcid}>> BDC")
-            draw_on(canvas, x, y, _sW)
+            with words_apart_at_line_ends(canvas):
+                draw_on(canvas, x, y, _sW)
             canvas._code.append("EMC")
             element.kids.append(MarkedContent(page, mcid))
 
@@ -157,6 +158,37 @@ class StructureRecorder:
         flowable.split = lambda w, h: [self.artifact(part, kind) for part in split(w, h)]
         setattr(flowable, _MARKED, True)
         return flowable
+
+
+@contextlib.contextmanager
+def words_apart_at_line_ends(canvas: Canvas) -> Iterator[None]:
+    """reportlab writes no space where a paragraph wraps, so whatever reads the text of an element (Poppler's
+    `pdfinfo -struct-text`, a screen reader walking the tree) joined the last word of one line to the first
+    of the next: "relevantworkers". Inside, each line a text object ends (T*) ends with a space, drawn after
+    its last glyph: nothing on the page moves."""
+    before = canvas.__dict__.get("beginText")
+    begin = canvas.beginText
+
+    def spaced_begin_text(*args: Any, **kwargs: Any) -> Any:
+        text_object = begin(*args, **kwargs)
+        text_out = text_object._textOut
+
+        def spaced_text_out(text: str, TStar: int = 0) -> None:
+            if TStar and not text.endswith(" "):
+                text += " "
+            text_out(text, TStar)
+
+        text_object._textOut = spaced_text_out
+        return text_object
+
+    canvas.beginText = spaced_begin_text
+    try:
+        yield
+    finally:
+        if before is None:
+            del canvas.beginText
+        else:
+            canvas.beginText = before
 
 
 @contextlib.contextmanager
