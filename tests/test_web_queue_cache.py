@@ -8,6 +8,7 @@ from itertools import product
 from pathlib import Path
 
 import pytest
+from helpers.reviews import record_hillingdon, record_rv
 from helpers.web import FEW_SAMPLES, SAMPLES, Clock, WebDb, copy_web_db, make_web_db, shared_template
 
 from cse_pdf.agreement import agree, comment, record_opened, return_to_worker, review_queue
@@ -143,3 +144,23 @@ def test_a_return_ingested_shows_at_once(store: Store, tmp_path: Path) -> None:
     assert outcome.record_id is not None and outcome.record_id not in before
     assert outcome.record_id in {i.record_id for i in cache.queue()}
     assert cache.queue() == review_queue(store) and cache.rebuilt == 2
+
+
+def test_a_new_revision_takes_its_superseded_record_out_of_the_queue(db_url: str) -> None:
+    """On SQLite and PostgreSQL: a returned record stays in the queue until its newer revision arrives."""
+    with Store.open(db_url) as store:
+        first = record_hillingdon(store, "rev1", suggested=2, stated=2)
+        other = record_rv(store, "rv1")
+        cache = QueueCache(store)
+        assert {i.record_id for i in cache.queue()} == {first, other}
+        return_to_worker(store, first, reason="Section 3 blank", by="tess.manager")
+        assert [i.record_id for i in cache.queue(state=ReviewState.RETURNED)] == [first]
+        assert cache.rebuilt == 1 and cache.recomputed == 1
+        second = record_hillingdon(store, "rev2", suggested=2, stated=2)  # same child, same date: a new revision
+        waiting = cache.queue()
+        assert first not in {i.record_id for i in waiting} and second in {i.record_id for i in waiting}
+        assert [i.record_id for i in cache.queue(state=ReviewState.SUPERSEDED)] == [first]
+        assert cache.queue(state=ReviewState.RETURNED) == []
+        for state in [None, *ReviewState]:
+            assert cache.queue(state=state) == review_queue(store, state=state)
+        assert cache.rebuilt == 2  # a new submission: everything worked out again
