@@ -234,7 +234,7 @@ def timed(client: httpx.Client, paths: list[str]) -> list[float]:
 
 def timed_after_a_change(client: httpx.Client, db: str, path: str, ids: list[int], requests: int) -> list[float]:
     """GET `path` right after a comment is appended (in this process, as another manager's browser would),
-    so a queue kept between requests must be worked out again; only the GET is timed."""
+    so the queue kept between requests must work out again the record it names; only the GET is timed."""
     from cse_pdf.agreement import comment
     from cse_pdf.store.repository import Store
 
@@ -283,7 +283,7 @@ def measure(db: str, work: Path, requests: int, record_path: str) -> dict[str, d
             timed(client, [queue] * 5 + records[:5])  # warm: templates compiled, caches filled
             series = {"queue " + queue: timed(client, [queue] * requests),
                       "record " + record_path: timed(client, records),
-                      # The worst case: a manager commented just before, so the queue is worked out afresh.
+                      # A manager commented just before: the commented record is worked out again.
                       "queue " + queue + " just after a change": timed_after_a_change(client, db, queue, ids,
                                                                                       max(10, requests // 10))}
             return {name: {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1),

@@ -8,7 +8,7 @@ its events each time (states.py), and who must agree is declared per form in its
 """
 
 from cse_pdf.agreement.actions import agree, comment, record_opened, return_to_worker
-from cse_pdf.agreement.queue import QueueItem, queue_counts, review_queue
+from cse_pdf.agreement.queue import QueueItem, item_order, pick, queue_counts, queue_items, review_queue
 from cse_pdf.agreement.reading import audit_trail, record_review, reviews_for
 from cse_pdf.agreement.review import Agreement, RecordReview
 from cse_pdf.agreement.roles import Role, parse_role
@@ -18,5 +18,5 @@ from cse_pdf.store.review_events import EventKind, ReviewEvent
 Event = ReviewEvent
 
 __all__ = ["Agreement", "Event", "EventKind", "QueueItem", "RecordReview", "ReviewEvent", "ReviewState", "Role",
-           "agree", "audit_trail", "comment", "parse_role", "queue_counts", "record_opened", "record_review",
-           "return_to_worker", "review_queue", "reviews_for"]
+           "agree", "audit_trail", "comment", "item_order", "parse_role", "pick", "queue_counts", "queue_items",
+           "record_opened", "record_review", "return_to_worker", "review_queue", "reviews_for"]

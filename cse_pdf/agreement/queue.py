@@ -1,7 +1,10 @@
 """The review queue: what is waiting, for whom, and since when (`cse-pdf review`, the web page's queue).
 
 Every record's state is derived (states.py), so the whole queue is worked out on each call; only the
-page asked for (`limit`, `offset`) is turned into QueueItems with their reasons in words.
+page asked for (`limit`, `offset`) is turned into QueueItems with their reasons in words. A queue kept
+between requests (the web page's) holds every record's item (`queue_items`), works out again only the
+records an event names (`record_ids=`), and takes each filter's queue from them with `pick`: the same
+filters and the same order as `review_queue`.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator, NamedTuple, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from cse_pdf.agreement.layouts import Layouts, agency_fields
 from cse_pdf.agreement.roles import Role
@@ -49,12 +52,15 @@ class _Placed(NamedTuple):
     required: tuple[Role, ...]
 
 
-def _placed(store: Store, form: str | None, agency: str | None, with_superseded: bool) -> Iterator[_Placed]:
-    subjects = review_subjects(store, form=form, current_only=not with_superseded, agency_fields=agency_fields())
+def _placed(store: Store, form: str | None, agency: str | None, with_superseded: bool,
+            record_ids: Iterable[int] | None = None) -> Iterator[_Placed]:
+    ids = None if record_ids is None else sorted(set(record_ids))
+    subjects = review_subjects(store, ids, form=form, current_only=not with_superseded,
+                               agency_fields=agency_fields())
     if agency:
         key = normalise_name(agency)
         subjects = [s for s in subjects if s.agency is not None and normalise_name(s.agency) == key]
-    events = events_for(store, None, openings=False)
+    events = events_for(store, None if ids is None else [s.record_id for s in subjects], openings=False)
     layouts = Layouts()
     for s in subjects:
         mine = events.get(s.record_id, ())
@@ -63,15 +69,46 @@ def _placed(store: Store, form: str | None, agency: str | None, with_superseded:
 
 
 def review_queue(store: Store, *, form: str | None = None, state: ReviewState | str | None = None,
-                 agency: str | None = None, limit: int | None = None, offset: int = 0) -> list[QueueItem]:
+                 agency: str | None = None, limit: int | None = None, offset: int = 0,
+                 record_ids: Iterable[int] | None = None) -> list[QueueItem]:
     """Records in one state (default: every state that waits on someone: needs review, awaiting agreement,
     returned), the longest waiting first; `limit` and `offset` take one page of it. Only `superseded`
-    reaches past current revisions."""
-    wanted = (ReviewState(state),) if state is not None else WAITING
-    placed = [p for p in _placed(store, form, agency, ReviewState.SUPERSEDED in wanted) if p.state in wanted]
-    placed.sort(key=lambda p: (p.since.timestamp(), p.subject.record_id))
+    reaches past current revisions. `record_ids`: only these records are read (rows and events)."""
+    wanted = _wanted(state)
+    placed = [p for p in _placed(store, form, agency, ReviewState.SUPERSEDED in wanted, record_ids)
+              if p.state in wanted]
+    placed.sort(key=lambda p: queue_order(p.since, p.subject.record_id))
     page = placed[offset:None if limit is None else offset + limit]
     return [_item(p) for p in page]
+
+
+def queue_items(store: Store, *, record_ids: Iterable[int] | None = None) -> dict[int, QueueItem]:
+    """Every record's item, in whatever state (agreed and superseded too), by record id: what a queue kept
+    between requests holds, so that `pick` answers any filter from it. `record_ids`: only these records are
+    read, their rows and their events; an id with no record (purged) is left out."""
+    return {p.subject.record_id: _item(p) for p in _placed(store, None, None, True, record_ids)}
+
+
+def queue_order(since: datetime, record_id: int) -> tuple[float, int]:
+    """The queue's order, the longest waiting first (the record id breaks ties): one key for every caller."""
+    return (since.timestamp(), record_id)
+
+
+def item_order(item: QueueItem) -> tuple[float, int]:
+    return queue_order(item.since, item.record_id)
+
+
+def pick(ordered: Iterable[QueueItem], *, form: str | None = None, state: ReviewState | str | None = None,
+         agency: str | None = None) -> list[QueueItem]:
+    """`review_queue`'s filters applied to items already in queue order (`item_order`), in memory."""
+    wanted = _wanted(state)
+    key = normalise_name(agency) if agency else None
+    return [i for i in ordered if i.state in wanted and (form is None or i.form_id == form)
+            and (key is None or (i.agency is not None and normalise_name(i.agency) == key))]
+
+
+def _wanted(state: ReviewState | str | None) -> tuple[ReviewState, ...]:
+    return (ReviewState(state),) if state is not None else WAITING
 
 
 def queue_counts(store: Store, *, form: str | None = None, agency: str | None = None) -> dict[ReviewState, int]:
