@@ -7,18 +7,19 @@ Chinese names, so anything that prints form contents embeds this font.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-FONT_DIR = Path(__file__).parent / "fonts"
+from cse_pdf.pdf.page_fonts import FONT_DIR, register_page_fonts
+
 UNICODE_FONT = "DejaVuSans"
 UNICODE_BOLD = "DejaVuSans-Bold"
 
 
 @lru_cache(maxsize=None)
 def register_unicode_font() -> None:
+    register_page_fonts()  # reportlab's defaults then name an embedded font, not Helvetica
     pdfmetrics.registerFont(TTFont(UNICODE_FONT, str(FONT_DIR / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(UNICODE_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFontFamily(UNICODE_FONT, normal=UNICODE_FONT, bold=UNICODE_BOLD)
