@@ -18,18 +18,19 @@ from pathlib import Path
 from reportlab import rl_config
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus.tables import CellStyle
+
+from cse_pdf.pdf.mapped_ttf import UnicodeMappedTTFont
 
 FONT_DIR = Path(__file__).parent / "fonts"
 PAGE_FONT = "CsePageSans"
 PAGE_BOLD = "CsePageSans-Bold"
-_FACES = ((PAGE_FONT, "LiberationSans-Regular.ttf", "Helvetica", False),
-          (PAGE_BOLD, "LiberationSans-Bold.ttf", "Helvetica-Bold", True))
+_FACES = ((PAGE_FONT, "LiberationSans-Regular.ttf", "Helvetica"),
+          (PAGE_BOLD, "LiberationSans-Bold.ttf", "Helvetica-Bold"))
 _UNKNOWN = "\ue000"  # a private-use character no font here has: how wide Helvetica measured the undrawable
 
 
-def _measured_as(font: TTFont, standard: str) -> TTFont:
+def _measured_as(font: UnicodeMappedTTFont, standard: str) -> UnicodeMappedTTFont:
     """Give `font` the advance widths reportlab measures for `standard`, for every character it has."""
     face = font.face
     face.charWidths = {code: pdfmetrics.stringWidth(chr(code), standard, 1000)
@@ -41,8 +42,9 @@ def _measured_as(font: TTFont, standard: str) -> TTFont:
 @lru_cache(maxsize=None)
 def register_page_fonts() -> tuple[str, str]:
     """Register both faces (once per process) and <b> between them; returns (regular, bold) names."""
-    for name, filename, standard, _bold in _FACES:
-        pdfmetrics.registerFont(_measured_as(TTFont(name, str(FONT_DIR / filename)), standard))
+    for name, filename, standard in _FACES:
+        font = UnicodeMappedTTFont(name, str(FONT_DIR / filename), fit_replacement=False)
+        pdfmetrics.registerFont(_measured_as(font, standard))
     for italic in (False, True):  # no italic face: <i> stays upright rather than fall back to Helvetica-Oblique
         addMapping(PAGE_FONT, 0, italic, PAGE_FONT)
         addMapping(PAGE_FONT, 1, italic, PAGE_BOLD)
