@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pdfplumber
@@ -75,3 +76,18 @@ def test_name_box_drawn_into_a_flattened_copy_extracts_as_typed(stamped: tuple[P
     with pdfplumber.open(io.BytesIO(stamped[1].read_bytes())) as pdf:
         pages = [_one_line(p.extract_text()) for p in pdf.pages[1:len(reader.pages)]]
     assert any(NAME in page for page in pages)
+
+
+def test_the_form_fonts_measuring_face_never_stands_in_for_full_dejavu_sans() -> None:
+    """reportlab keeps one font per face name; the form font's subset is also named DejaVuSans. Registered
+    first (as filling a form before stamping does), it used to answer for the full font, so Arabic and emoji
+    on the summary page and in cse-pdf's fallback appearances were drawn as .notdef. A fresh process, in that
+    order."""
+    script = ("from reportlab.pdfbase import pdfmetrics\n"
+              "from cse_pdf.pdf.form_font import register_for_measuring\n"
+              "from cse_pdf.pdf.fonts import UNICODE_FONT, register_unicode_font\n"
+              "register_for_measuring(); register_unicode_font()\n"
+              "glyphs = pdfmetrics.getFont(UNICODE_FONT).face.charToGlyph\n"
+              "print(all(ord(ch) in glyphs for ch in '\u0645\u062d\U0001f600'))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"

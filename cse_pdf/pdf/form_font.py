@@ -27,7 +27,7 @@ from pypdf import PdfWriter
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFile
 
-from cse_pdf.pdf.fonts import FONT_DIR
+from cse_pdf.pdf.fonts import FONT_DIR, register_unicode_font
 from cse_pdf.pdf.objects import Objects, objects_for
 
 FORM_FONT = "CseSans"  # the resource name in /DR and /DA
@@ -54,7 +54,13 @@ def can_draw(text: str) -> bool:
 
 @lru_cache(maxsize=None)
 def register_for_measuring() -> str:
-    """Register with reportlab for stringWidth (word wrap), under the resource name."""
+    """Register with reportlab for stringWidth (word wrap), under the resource name.
+
+    reportlab keeps one font object per face name, and this subset's face is named DejaVuSans: registered first,
+    it would also answer for the full DejaVu Sans (fonts.UNICODE_FONT), which the summary page and the fallback
+    for text this font cannot draw (Arabic, Chinese) then drew with, losing those glyphs. The full font goes
+    first, and this name measures with it: the subset's glyphs have the same widths."""
+    register_unicode_font()
     pdfmetrics.registerFont(TTFont(FORM_FONT, str(FONT_FILE)))
     return FORM_FONT
 

@@ -16,6 +16,8 @@ REPLACEMENTS = (0xFFFD, 0x25A1)  # � in DejaVu Sans; Liberation Sans has only 
 
 
 def _utf16_hex(code: int) -> str:
+    if 0xD800 <= code <= 0xDFFF:  # half of a surrogate pair on its own (text decoded with errors): no character
+        code = 0xFFFD
     return chr(code).encode("utf-16-be").hex().upper()
 
 
