@@ -71,3 +71,32 @@ def test_board_report_fonts_are_embedded(tmp_path: Path) -> None:
     done = cse("report", "--db", db, "--from", "2026-01-01", "--to", "2026-06-30", "-o", pdf)
     assert done.returncode == 0, done.stderr
     assert_all_embedded_and_mapped(fonts_in(pdf))
+
+
+def _page_words(pdf: Path, first: int) -> list[list[tuple[str, float, float, float]]]:
+    """The page content's words (not the fields'): where each starts and ends and its baseline, from page
+    `first` (0-based) on. (Not glyph boxes: their height comes from the font's descent, not a position.)"""
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as doc:
+        return [[(w["text"], round(w["x0"], 2), round(w["x1"], 2), round(w["chars"][0]["matrix"][5], 2))
+                 for w in page.extract_words(return_chars=True)] for page in doc.pages[first:]]
+
+
+def test_stamped_copy_of_a_return_from_an_older_blank_embeds_its_page_fonts(tmp_path: Path) -> None:
+    """samples/ were filled from blanks made before the page fonts were embedded: their pages name Helvetica.
+    The stamped copy embeds Liberation Sans in its place with Helvetica's widths: same text, same places.
+    (Widget appearances are not page text: cse-pdf's own ticks still use ZapfDingbats, unembedded.)"""
+    import pikepdf
+
+    source = REPO / "samples" / "medium-pdfjs.pdf"
+    assert {f["name"] for f in fonts_in(source, 1, 1) if f["emb"] == "no"} >= {"Helvetica"}
+    stamped = tmp_path / "stamped.pdf"
+    done = cse("stamp", source, "-o", stamped)
+    assert done.returncode == 0, done.stderr
+    with pikepdf.open(source) as original, pikepdf.open(stamped) as copy:
+        summary_pages = len(copy.pages) - len(original.pages)
+        for page in copy.pages:
+            for name, font in page.Resources.get("/Font", {}).items():
+                assert "/FontDescriptor" in font or "/DescendantFonts" in font, f"{name} {font.get('/BaseFont')}"
+    assert _page_words(stamped, summary_pages) == _page_words(source, 0)

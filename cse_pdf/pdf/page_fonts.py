@@ -12,12 +12,15 @@ now draws them (a Board layout's `Łódź` used to print as a ZapfDingbats glyph
 
 from __future__ import annotations
 
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
+import pikepdf
 from reportlab import rl_config
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFontFile
 from reportlab.platypus.tables import CellStyle
 
 from cse_pdf.pdf.mapped_ttf import UnicodeMappedTTFont
@@ -55,3 +58,81 @@ def register_page_fonts() -> tuple[str, str]:
     rl_config.canvas_basefontname = PAGE_FONT
     CellStyle.fontname = PAGE_FONT
     return PAGE_FONT, PAGE_BOLD
+
+
+# Pages of blanks made before cse-pdf embedded its page fonts name Helvetica (unembedded, WinAnsi-encoded):
+# a stamped copy of such a return embeds Liberation Sans in its place, with Helvetica's widths, so every glyph
+# stays where it was drawn.
+_STANDARD_TO_FILE = {"/Helvetica": "LiberationSans-Regular.ttf", "/Helvetica-Bold": "LiberationSans-Bold.ttf"}
+
+
+def _winansi_unicode() -> list[int]:
+    """Code (0-255) → Unicode code point of WinAnsiEncoding (cp1252); 0 where it has none."""
+    out = []
+    for code in range(256):
+        try:
+            out.append(ord(bytes([code]).decode("cp1252")) if code >= 32 else 0)
+        except UnicodeDecodeError:
+            out.append(0)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _winansi_subset(filename: str) -> tuple[bytes, str, tuple[float, ...], tuple[int, ...]]:
+    """A subset of the font whose code c draws the glyph of WinAnsi's character c; its face name, bbox and
+    the descriptor numbers (ascent, descent, cap height, stem)."""
+    font = TTFontFile(str(FONT_DIR / filename))
+    data = font.makeSubset(_winansi_unicode())
+    return (data, font.name.decode("latin-1"), tuple(font.bbox),
+            (round(font.ascent), round(font.descent), round(font.capHeight), font.stemV))
+
+
+def _to_unicode(codes: list[int]) -> bytes:
+    entries = [f"<{i:02X}> <{u:04X}>" for i, u in enumerate(codes) if u]
+    body: list[str] = []
+    for start in range(0, len(entries), 100):
+        chunk = entries[start:start + 100]
+        body += [f"{len(chunk)} beginbfchar", *chunk, "endbfchar"]
+    return "\n".join(["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+                      "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+                      "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
+                      "1 begincodespacerange", "<00> <FF>", "endcodespacerange", *body, "endcmap",
+                      "CMapName currentdict /CMap defineresource pop", "end", "end"]).encode()
+
+
+def embed_standard_page_fonts(pdf: pikepdf.Pdf) -> int:
+    """Give every page font that is unembedded WinAnsi Helvetica or Helvetica-Bold an embedded Liberation Sans
+    program, in place (so every page and form naming it gets it), keeping Helvetica's widths. Returns how many
+    fonts were changed. Anything else (another encoding, a font already embedded) is left as it is."""
+    standard_widths = {"/Helvetica": pdfmetrics.getFont("Helvetica").widths,
+                       "/Helvetica-Bold": pdfmetrics.getFont("Helvetica-Bold").widths}
+    changed: dict[tuple[int, int], None] = {}
+    embedded: dict[str, pikepdf.Object] = {}
+    for page in pdf.pages:
+        resources = page.obj.get("/Resources")
+        fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+        if not isinstance(fonts, pikepdf.Dictionary):  # none, or not what a page's fonts are (a broken return)
+            continue
+        for _, font in fonts.items():
+            if not (isinstance(font, pikepdf.Dictionary) and font.is_indirect and font.objgen not in changed
+                    and font.get("/Subtype") == "/Type1" and str(font.get("/BaseFont")) in _STANDARD_TO_FILE
+                    and font.get("/Encoding") == "/WinAnsiEncoding" and "/FontDescriptor" not in font):
+                continue
+            base = str(font.BaseFont)
+            if base not in embedded:
+                data, face, bbox, (ascent, descent, cap_height, stem) = _winansi_subset(_STANDARD_TO_FILE[base])
+                program = pdf.make_stream(zlib.compress(data, 9), Filter=pikepdf.Name.FlateDecode, Length1=len(data))
+                embedded[base] = pdf.make_indirect(pikepdf.Dictionary(
+                    Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name(f"/CSEPDF+{face}"),
+                    Flags=4, FontBBox=[round(v) for v in bbox], ItalicAngle=0, Ascent=ascent, Descent=descent,
+                    CapHeight=cap_height, StemV=stem, FontFile2=program))
+            descriptor = embedded[base]
+            font.Subtype = pikepdf.Name.TrueType
+            font.BaseFont = descriptor.FontName
+            del font["/Encoding"]  # symbolic: code c is glyph c of the subset, which is WinAnsi's character c
+            font.FirstChar, font.LastChar = 0, 255
+            font.Widths = pikepdf.Array(standard_widths[base][:256])
+            font.FontDescriptor = descriptor
+            font.ToUnicode = pdf.make_stream(_to_unicode(_winansi_unicode()))
+            changed[font.objgen] = None
+    return len(changed)
