@@ -146,8 +146,13 @@ def test_text_fields_type_with_an_embedded_font_that_has_every_letter_of_a_name(
     fonts = reader.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]
     fields = collect_fields(reader)
     for f in spec.fields:
-        if f.type in ("text", "multiline", "date", "dropdown"):
+        if f.type in ("text", "multiline"):
             assert fields[f.id].inherited("/DA").split()[0] == "/CseSans", f.id
+        elif f.type in ("date", "dropdown"):  # WinAnsi holds every value: the font pdftk and qpdf type with too
+            assert fields[f.id].inherited("/DA").split()[0] == "/CseSansWin", f.id
+    winansi = fonts["/CseSansWin"].get_object()
+    assert (winansi["/Subtype"], winansi["/Encoding"]) == ("/TrueType", "/WinAnsiEncoding")
+    assert len(winansi["/Widths"]) == 224 and winansi["/FontDescriptor"]["/FontFile2"].get_data()[:4] == b"\x00\x01\x00\x00"
     font = fonts["/CseSans"].get_object()
     cid_font = font["/DescendantFonts"][0].get_object()
     assert cid_font["/FontDescriptor"]["/FontFile2"].get_data()[:4] == b"\x00\x01\x00\x00"  # a TrueType font

@@ -40,6 +40,7 @@ from reportlab.platypus import (
 from cse_pdf.form import blocks
 from cse_pdf.form.derived import live_fields
 from cse_pdf.form.spec import FormSpec
+from cse_pdf.pdf.page_fonts import register_page_fonts
 from cse_pdf.pdf.tagging import Element, StructureRecorder, TaggedTable, artifact_page
 
 WidgetKind = Literal["text", "multiline", "date", "checkbox", "radio", "dropdown", "calculated"]
@@ -51,7 +52,7 @@ FIELD_EDGE = colors.HexColor("#7f8fa6")
 CALCULATED_FILL = colors.HexColor("#f2f2f2")  # read-only: the form fills these, not the worker
 RULE = colors.HexColor("#b8c2d1")
 
-FONT, BOLD = "Helvetica", "Helvetica-Bold"
+FONT, BOLD = register_page_fonts()  # Liberation Sans, embedded, with Helvetica's widths: nothing moves
 TEXT_HEIGHT = 16.0
 LINE_HEIGHT = 11.5
 BOX = 10.5  # checkbox / radio button size

@@ -26,7 +26,7 @@ from cse_pdf.form.blocks import IDENTITY_FIELD, LIVE_FIELDS, LIVE_PREFIX, Field
 from cse_pdf.form.identity import Identity
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf import appearance as ap
-from cse_pdf.pdf.form_font import FORM_FONT, add_form_font
+from cse_pdf.pdf.form_font import FORM_FONT, WINANSI_FORM_FONT, add_form_fonts, winansi_can_encode
 
 # field flags (ISO 32000 table 221, 226, 228, 230)
 FF_READ_ONLY = 1
@@ -40,6 +40,8 @@ ANNOT_HIDDEN = 2
 DA_TEXT = f"/{FORM_FONT} {ap.FONT_SIZE:g} Tf 0 g"  # viewers type with the embedded Unicode font
 DA_SYMBOL = "/ZaDb 0 Tf 0 g"
 DA_CALCULATED = f"/{FORM_FONT} 7.5 Tf 0 g"  # reasons and flags: several lines in a small box
+# dates and drop-downs whose options WinAnsi holds: a font pdftk and qpdf can type with too (form_font.py)
+DA_WINANSI = f"/{WINANSI_FORM_FONT} {ap.FONT_SIZE:g} Tf 0 g"
 DATE_FORMAT = "dd/mm/yyyy"
 # The date scripts end without ";" on purpose. pdf.js (Firefox) turns a field into an HTML date
 # input when its /K and /F scripts match this test (pdfjs-dist 5.4.624 legacy/build/pdf.worker.mjs,
@@ -66,7 +68,7 @@ class AcroFormBuilder:
         self.w = writer
         self.helv = ap.standard_font(writer, "Helvetica", "WinAnsiEncoding", name="Helv")
         self.zadb = ap.standard_font(writer, "ZapfDingbats", name="ZaDb")
-        self.sans = add_form_font(writer)
+        self.sans, self.sans_winansi = add_form_fonts(writer)
         self.top_fields = ArrayObject()
         self.parents: dict[str, IndirectObject] = {}
         self.annots: dict[int, list[IndirectObject]] = {}
@@ -136,7 +138,7 @@ class AcroFormBuilder:
             flags = FF_MULTILINE if field.type == "multiline" else 0
             extra = {
                 NameObject("/FT"): NameObject("/Ch" if field.type == "dropdown" else "/Tx"),
-                NameObject("/DA"): TextStringObject(DA_TEXT),
+                NameObject("/DA"): TextStringObject(DA_WINANSI if self._winansi_values(field) else DA_TEXT),
                 NameObject("/Q"): NumberObject(0),
                 NameObject("/MK"): DictionaryObject(),
                 NameObject("/AP"): DictionaryObject({NameObject("/N"): ap.empty(
@@ -157,6 +159,14 @@ class AcroFormBuilder:
         ref = self.w._add_object(node)
         self._attach(ref, node, parent)
         self._register_widget(p.page, ref)
+
+    @staticmethod
+    def _winansi_values(field: Field) -> bool:
+        """Whether every value the field can hold is WinAnsi: a date (digits and /), or a drop-down (not
+        editable) whose option labels all are."""
+        if field.type == "date":
+            return True
+        return field.type == "dropdown" and all(winansi_can_encode(o.label) for o in field.options)
 
     def _radio(self, field: Field, placements: list[Placement], common: dict, parent: IndirectObject | None) -> None:
         node = DictionaryObject({
@@ -246,7 +256,8 @@ class AcroFormBuilder:
         acroform = DictionaryObject({
             NameObject("/Fields"): self.top_fields,
             NameObject("/DA"): TextStringObject(DA_TEXT),
-            NameObject("/DR"): ap.font_resources(self.w, Helv=self.helv, ZaDb=self.zadb, **{FORM_FONT: self.sans}),
+            NameObject("/DR"): ap.font_resources(self.w, Helv=self.helv, ZaDb=self.zadb, **{
+                FORM_FONT: self.sans, WINANSI_FORM_FONT: self.sans_winansi}),
         })
         if self.calculation_order:  # without /CO no viewer runs calculate actions
             acroform[NameObject("/CO")] = self.calculation_order

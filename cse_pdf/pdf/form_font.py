@@ -8,6 +8,13 @@ tools/make_form_font.py). It is a Type0 font with Identity-H encoding, character
 appearance writer handles — pdf.js, PDFium and pypdf (without fonttools) invert /ToUnicode,
 Poppler and pypdf (with fonttools) look glyph ids up in the font's own cmap — and text
 extraction reads back what was typed.
+
+Partner agencies' own tools cannot type with that font: pdftk (FDF and XFDF fills) draws .notdef boxes and
+qpdf's --generate-appearances (which PyPDFForm uses) draws nothing, as neither encodes text for a Type0 font.
+So fields whose every possible value WinAnsi holds (dates, drop-downs whose options are all WinAnsi) name the
+same face as a simple TrueType font, WinAnsi-encoded with /Widths (`WINANSI_FORM_FONT`), which those tools and
+every viewer type with. Free text keeps the Type0 font: a simple font would cost the viewers Łódź, Greek and
+Cyrillic (measured: pdf.js and Poppler then drop them), which a name field cannot give up.
 """
 
 from __future__ import annotations
@@ -20,10 +27,11 @@ from pypdf import PdfWriter
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFile
 
-from cse_pdf.pdf.fonts import FONT_DIR
+from cse_pdf.pdf.fonts import FONT_DIR, register_unicode_font
 from cse_pdf.pdf.objects import Objects, objects_for
 
 FORM_FONT = "CseSans"  # the resource name in /DR and /DA
+WINANSI_FORM_FONT = "CseSansWin"  # the same face as a simple WinAnsi font, for fields whose values WinAnsi holds
 FONT_FILE = FONT_DIR / "DejaVuSans-Forms.ttf"
 BASE_FONT = "DejaVuSans"
 
@@ -46,7 +54,13 @@ def can_draw(text: str) -> bool:
 
 @lru_cache(maxsize=None)
 def register_for_measuring() -> str:
-    """Register with reportlab for stringWidth (word wrap), under the resource name."""
+    """Register with reportlab for stringWidth (word wrap), under the resource name.
+
+    reportlab keeps one font object per face name, and this subset's face is named DejaVuSans: registered first,
+    it would also answer for the full DejaVu Sans (fonts.UNICODE_FONT), which the summary page and the fallback
+    for text this font cannot draw (Arabic, Chinese) then drew with, losing those glyphs. The full font goes
+    first, and this name measures with it: the subset's glyphs have the same widths."""
+    register_unicode_font()
     pdfmetrics.registerFont(TTFont(FORM_FONT, str(FONT_FILE)))
     return FORM_FONT
 
@@ -99,12 +113,9 @@ def _to_unicode() -> bytes:
     ]).encode()
 
 
-def add_form_font(doc: PdfWriter | pikepdf.Pdf) -> Any:
-    """Embed the font in `doc` and return its Type0 font dictionary, for /DR and appearances."""
+def _descriptor(o: Objects, font_file: Any) -> Any:
     m = _metrics()
-    o = objects_for(doc)
-    data = FONT_FILE.read_bytes()
-    descriptor = o.indirect(o.dictionary({
+    return o.indirect(o.dictionary({
         "/Type": o.name("/FontDescriptor"),
         "/FontName": o.name(f"/{BASE_FONT}"),
         "/Flags": o.integer(32),  # nonsymbolic: Latin text
@@ -114,8 +125,74 @@ def add_form_font(doc: PdfWriter | pikepdf.Pdf) -> Any:
         "/Descent": o.integer(round(m.descent)),
         "/CapHeight": o.integer(round(m.capHeight)),
         "/StemV": o.integer(m.stemV),
-        "/FontFile2": o.stream(data, {"/Length1": o.integer(len(data))}, flate=True),
+        "/FontFile2": font_file,
     }))
+
+
+def _font_file(o: Objects) -> Any:
+    data = FONT_FILE.read_bytes()
+    return o.stream(data, {"/Length1": o.integer(len(data))}, flate=True)
+
+
+def _winansi() -> dict[int, str]:
+    """Code → character of WinAnsiEncoding (cp1252), printable codes only."""
+    out = {}
+    for code in range(32, 256):
+        try:
+            out[code] = bytes([code]).decode("cp1252")
+        except UnicodeDecodeError:
+            continue
+    return out
+
+
+def winansi_can_encode(text: str) -> bool:
+    """Whether the WinAnsi form font (and every tool typing with it) can draw all of `text`."""
+    chars = set(_winansi().values())
+    return all(ch in chars and ord(ch) in covered() for ch in text)
+
+
+def add_form_fonts(doc: PdfWriter | pikepdf.Pdf) -> tuple[Any, Any]:
+    """Embed the font once in `doc`; return its Type0 dictionary (free text, appearances) and its WinAnsi
+    simple-font dictionary (dates, drop-downs), both on the same embedded font file."""
+    o = objects_for(doc)
+    font_file = _font_file(o)
+    return add_form_font(doc, font_file), _add_winansi_font(o, font_file)
+
+
+def _add_winansi_font(o: Objects, font_file: Any) -> Any:
+    m = _metrics()
+    codes = _winansi()
+    widths = [round(m.charWidths.get(ord(codes[c]), m.defaultWidth)) if c in codes else 0 for c in range(32, 256)]
+    to_unicode = [f"<{code:02X}> <{ord(ch):04X}>" for code, ch in codes.items()]
+    body = []
+    for i in range(0, len(to_unicode), 100):
+        chunk = to_unicode[i:i + 100]
+        body += [f"{len(chunk)} beginbfchar", *chunk, "endbfchar"]
+    cmap = "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+        "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
+        "1 begincodespacerange", "<00> <FF>", "endcodespacerange",
+        *body, "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]).encode()
+    return o.indirect(o.dictionary({
+        "/Type": o.name("/Font"),
+        "/Subtype": o.name("/TrueType"),
+        "/BaseFont": o.name(f"/{BASE_FONT}"),
+        "/Encoding": o.name("/WinAnsiEncoding"),
+        "/FirstChar": o.integer(32),
+        "/LastChar": o.integer(255),
+        "/Widths": o.array([o.integer(w) for w in widths]),
+        "/FontDescriptor": _descriptor(o, font_file),
+        "/ToUnicode": o.stream(cmap, {}, flate=True),
+    }))
+
+
+def add_form_font(doc: PdfWriter | pikepdf.Pdf, font_file: Any = None) -> Any:
+    """Embed the font in `doc` (or use `font_file`, already embedded) and return its Type0 font dictionary, for
+    /DR and appearances."""
+    m = _metrics()
+    o = objects_for(doc)
+    descriptor = _descriptor(o, font_file if font_file is not None else _font_file(o))
     cid_font = o.indirect(o.dictionary({
         "/Type": o.name("/Font"),
         "/Subtype": o.name("/CIDFontType2"),

@@ -49,7 +49,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "h1": ParagraphStyle("h1", fontName=UNICODE_BOLD, fontSize=15, leading=19, textColor=ACCENT, spaceAfter=6),
         "h2": ParagraphStyle("h2", fontName=UNICODE_BOLD, fontSize=11, leading=14, spaceBefore=10, spaceAfter=4),
         "body": ParagraphStyle("body", **base, fontSize=9, leading=12.5, spaceAfter=4),
-        "bullet": ParagraphStyle("bullet", **base, fontSize=9.5, leading=13, leftIndent=10, bulletIndent=0),
+        "bullet": ParagraphStyle("bullet", **base, fontSize=9.5, leading=13, leftIndent=10, bulletIndent=0,
+                                 bulletFontName=UNICODE_FONT),  # not reportlab's Helvetica, unembedded
         "note": ParagraphStyle("note", fontName=UNICODE_FONT, fontSize=7.5, leading=9.5, textColor=MUTED),
         "cell": ParagraphStyle("cell", **base, fontSize=7.5, leading=9),
         "cell_head": ParagraphStyle("cell_head", fontName=UNICODE_BOLD, fontSize=7.5, leading=9),

@@ -27,6 +27,7 @@ from cse_pdf.form.identity import STAMPED_INFO_KEY
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.fill import fill, fill_calculated
 from cse_pdf.pdf.lock import flatten
+from cse_pdf.pdf.page_fonts import embed_standard_page_fonts
 from cse_pdf.pdf.structure_merge import declare_tagged, prepend_tagged, tag_leftover_content, tag_untagged_pages
 from cse_pdf.returned.disarm import disarm
 from cse_pdf.returned.read import QPDF_ERRORS, OpenedPdf, Response, open_pdf, raise_if_out_of_memory, read_opened
@@ -83,6 +84,7 @@ def _stamp_read(opened: OpenedPdf, response: Response, assessment: Assessment, f
         if "/NeedAppearances" in pdf.Root.AcroForm:  # every widget has its appearance now
             del pdf.Root.AcroForm["/NeedAppearances"]
     disarm(pdf, spec)  # the copy is opened in Acrobat: nothing added to the return may run there (nor XFA)
+    embed_standard_page_fonts(pdf)  # a return of a blank made before page fonts were embedded: embed them now
     mark_stamped(opened, response)
     with pikepdf.open(io.BytesIO(render_summary(response, assessment, previous=previous,
                                                 cautions=cautions))) as summary:
