@@ -43,7 +43,7 @@ def test_two_managers_agree_from_the_terminal_and_show_and_list_say_so(db_url: s
 
     assert rows(cse("review", "--db", db_url).stdout)[1:] == []
     assert [r[0] for r in rows(cse("review", "--state", "agreed", "--db", db_url).stdout)[1:]] == [str(rid)]
-    shown = json.loads(cse("show", rid, "--db", db_url).stdout)["review"]
+    shown = json.loads(cse("show", rid, "--db", db_url).stdout)["agreement"]
     assert (shown["state"], shown["agreed_level"], shown["waiting_for"]) == ("agreed", 2, [])
     assert [(a["role"], a["by"]) for a in shown["agreements"]] == [("team-manager", "Ann Manager"),
                                                                    ("cse-prevention-manager", "Bo Prevention")]

@@ -177,7 +177,7 @@ def show(record: int, db: str | None) -> None:
         detail = store.record_detail(record)
         if detail is None:
             raise CsePdfError(f"no record {record} in {store.where}; see `cse-pdf list`")
-        detail["review"] = review_json(record_review(store, record))
+        detail["agreement"] = review_json(record_review(store, record))  # "review" stays the reasons it needs review
     dump(detail)
 
 

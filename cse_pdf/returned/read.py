@@ -33,6 +33,7 @@ from cse_pdf.returned.printed import MAX_PAGES, WARNING, read_flattened
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # structure warnings are noise to a user, never content
 logging.getLogger("pikepdf").setLevel(logging.ERROR)  # qpdf's repair notes, likewise
+logging.getLogger("pdfminer").setLevel(logging.ERROR)  # reading a printed copy's page: "Data-loss while …", likewise
 
 Value = str | bool | None
 
