@@ -270,6 +270,8 @@ def test_an_admin_uploads_several_returns_and_sees_the_closing_table(tmp_path: P
     table = {k: int(v) for k, v in re.findall(r'<tr><th scope="row">([a-z ]+)</th><td>(\d+)</td></tr>', page)}
     assert table == {"ingested": 1, "already known": 1, "needs review": 1, "failed": 1, "skipped": 0}
     assert len(queue(web)) == 2
+    assert "flattened" not in re.findall(r"<td>([^<]*)</td></tr>", page)  # why it needs review: words, not codes
+    assert "read from a flattened (printed-to-PDF) copy" in page
 
 
 def test_the_upload_page_refreshes_itself_while_files_are_read(web: WebDb) -> None:

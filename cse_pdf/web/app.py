@@ -40,6 +40,7 @@ from cse_pdf.agreement import (
 from cse_pdf.agreement.review import RecordReview
 from cse_pdf.agreement.roles import Role
 from cse_pdf.agreement.states import ReviewState
+from cse_pdf.assess.review_codes import describe
 from cse_pdf.base.errors import CsePdfError, ReviewError, UnknownFormError
 from cse_pdf.base.private_files import make_private_dir
 from cse_pdf.base.safe_names import path_from_stored, safe_part
@@ -478,7 +479,7 @@ def _run_ingest(store: Store, files: list[Path], settings: WebSettings, job: Upl
             ("ingested", INGESTED), ("already known", KNOWN), ("needs review", NEEDS_REVIEW),
             ("failed", FAILED), ("skipped", SKIPPED))]
         job.files = [{"name": o.path.name, "outcome": o.kind.replace("_", " "), "record": o.record_id,
-                      "reason": o.reason or ", ".join(o.review)} for o in report.outcomes]
+                      "reason": o.reason or "; ".join(describe(o.review))} for o in report.outcomes]
         job.done = job.total
     except CsePdfError as exc:
         job.error = exc.message
