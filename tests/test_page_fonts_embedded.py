@@ -86,7 +86,7 @@ def _page_words(pdf: Path, first: int) -> list[list[tuple[str, float, float, flo
 def test_stamped_copy_of_a_return_from_an_older_blank_embeds_its_page_fonts(tmp_path: Path) -> None:
     """samples/ were filled from blanks made before the page fonts were embedded: their pages name Helvetica.
     The stamped copy embeds Liberation Sans in its place with Helvetica's widths: same text, same places.
-    (Widget appearances are not page text: cse-pdf's own ticks still use ZapfDingbats, unembedded.)"""
+    (Widget appearances are not page text; cse-pdf's own ticks are paths, no font: test_no_unembedded_fonts.)"""
     import pikepdf
 
     source = REPO / "samples" / "medium-pdfjs.pdf"

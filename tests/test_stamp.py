@@ -114,7 +114,8 @@ def test_flags_and_advice_come_first_and_ticked_indicators_carry_their_notes(tmp
 
 
 def test_stamped_ticks_are_drawn_by_cse_pdf_not_by_the_viewer_that_filled_them(tmp_path: Path) -> None:
-    """MuPDF's tick appearance is a WinAnsi-encoded ZapfDingbats that Poppler prints as the digit "3"."""
+    """MuPDF's tick appearance is a WinAnsi-encoded ZapfDingbats that Poppler prints as the digit "3"; cse-pdf
+    draws its own, as a path with no font (every font in a stamped copy is embedded)."""
     from helpers.forms import REPO
 
     from cse_pdf.pdf.fields import collect_fields
@@ -124,10 +125,11 @@ def test_stamped_ticks_are_drawn_by_cse_pdf_not_by_the_viewer_that_filled_them(t
     fields = collect_fields(PdfReader(out))
     box = fields["concern.disclosure"].widgets[0]
     tick = box["/AP"]["/N"]["/Yes"].get_object()
-    font = tick["/Resources"]["/Font"]["/ZaDb"].get_object()
+    drawing = tick.get_data()
     assert box["/AS"] == "/Yes"
-    assert b"(4) Tj" in tick.get_data()
-    assert font["/BaseFont"] == "/ZapfDingbats" and "/Encoding" not in font
+    assert b" S" in drawing and b" l" in drawing, "cse-pdf's check mark is a stroked path"
+    assert b"BT" not in drawing and b"Tf" not in drawing, "and no text: no font that could print wrongly"
+    assert "/Font" not in tick["/Resources"]
 
 
 @pytest.mark.slow

@@ -131,7 +131,7 @@ class AcroFormBuilder:
                 NameObject("/DA"): TextStringObject(DA_SYMBOL),
                 NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject(ap.CHECK)}),
                 NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
-                    NameObject("/Yes"): ap.symbol(self.w, ap.CHECK, width, height, self.zadb),
+                    NameObject("/Yes"): ap.symbol(self.w, ap.CHECK, width, height),
                     NameObject("/Off"): ap.empty(self.w, width, height)})}),
             }
         else:
@@ -188,7 +188,7 @@ class AcroFormBuilder:
                 NameObject("/DA"): TextStringObject(DA_SYMBOL),
                 NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject(ap.DOT)}),
                 NameObject("/AP"): DictionaryObject({NameObject("/N"): DictionaryObject({
-                    _name(p.export): ap.symbol(self.w, ap.DOT, width, height, self.zadb),
+                    _name(p.export): ap.symbol(self.w, ap.DOT, width, height),
                     NameObject("/Off"): ap.empty(self.w, width, height)})}),
             })
             kid_ref = self.w._add_object(kid)

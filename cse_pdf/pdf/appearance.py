@@ -29,8 +29,8 @@ FONT_SIZE = 9.0
 LEADING = 10.5
 PAD = 2.0
 SMALLEST_SIZE = 4.0  # a multiline box's text shrinks to fit, down to this, rather than lose its last lines
-CHECK = "4"  # ZapfDingbats ✔
-DOT = "l"  # ZapfDingbats ●
+CHECK = "4"  # ZapfDingbats ✔: the /MK /CA viewers draw a tick box's mark from
+DOT = "l"  # ZapfDingbats ●: the /MK /CA viewers draw a radio button's mark from
 
 
 def _form(doc: Doc, content: bytes, width: float, height: float, resources: Any) -> Any:
@@ -56,14 +56,40 @@ def font_resources(doc: Doc, **fonts: Any) -> Any:
     return o.dictionary({"/Font": o.dictionary({f"/{name}": ref for name, ref in fonts.items()})})
 
 
-def symbol(doc: Doc, glyph: str, width: float, height: float, zadb: Any) -> Any:
-    """A tick or a dot centred in the box: the on-state of a checkbox or radio button."""
+# The on-state marks, drawn as paths (not ZapfDingbats glyphs) so that no appearance names an unembedded font
+# (PDF/UA-1, Matterhorn 31-009). Coordinates are in units of the mark's size, from the box's centre: the
+# ink extents of the ZapfDingbats "4" (0.78 by 0.72) and "l" (0.72 across) they replace, so a mark is as big
+# and sits where it did.
+_CHECK_POINTS = ((-0.31, 0.02), (-0.10, -0.29), (0.32, 0.30))  # a stroked check mark, short arm then long
+_CHECK_LINE_WIDTH = 0.12
+_DOT_RADIUS = 0.36
+_KAPPA = 0.5523  # a quarter circle's Bézier control distance, in radii
+
+
+def _check_mark(cx: float, cy: float, size: float) -> str:
+    (x0, y0), *rest = ((cx + dx * size, cy + dy * size) for dx, dy in _CHECK_POINTS)
+    lines = " ".join(f"{x:.2f} {y:.2f} l" for x, y in rest)
+    return f"q 0 G {_CHECK_LINE_WIDTH * size:.2f} w 1 J 1 j {x0:.2f} {y0:.2f} m {lines} S Q"
+
+
+def _dot(cx: float, cy: float, size: float) -> str:
+    r = _DOT_RADIUS * size
+    k = r * _KAPPA
+    return (f"q 0 g {cx + r:.2f} {cy:.2f} m "
+            f"{cx + r:.2f} {cy + k:.2f} {cx + k:.2f} {cy + r:.2f} {cx:.2f} {cy + r:.2f} c "
+            f"{cx - k:.2f} {cy + r:.2f} {cx - r:.2f} {cy + k:.2f} {cx - r:.2f} {cy:.2f} c "
+            f"{cx - r:.2f} {cy - k:.2f} {cx - k:.2f} {cy - r:.2f} {cx:.2f} {cy - r:.2f} c "
+            f"{cx + k:.2f} {cy - r:.2f} {cx + r:.2f} {cy - k:.2f} {cx + r:.2f} {cy:.2f} c f Q")
+
+
+def symbol(doc: Doc, mark: str, width: float, height: float) -> Any:
+    """A tick (CHECK) or a dot (DOT) centred in the box, in black: the on-state of a checkbox or radio button.
+    Drawn as a path with no font in its resources, so every font in the file stays embedded; viewers still
+    draw their own ZapfDingbats mark from /DA and /MK /CA when a worker clicks."""
     size = min(width, height) * 0.78
-    glyph_w = pdfmetrics.stringWidth(glyph, "ZapfDingbats", size)
-    x = (width - glyph_w) / 2
-    y = (height - size * 0.7) / 2
-    content = f"q 0 g BT /ZaDb {size:.2f} Tf {x:.2f} {y:.2f} Td ({glyph}) Tj ET Q".encode()
-    return _form(doc, content, width, height, font_resources(doc, ZaDb=zadb))
+    draw = {CHECK: _check_mark, DOT: _dot}[mark]
+    content = draw(width / 2, height / 2, size).encode()
+    return _form(doc, content, width, height, objects_for(doc).dictionary({}))
 
 
 def empty(doc: Doc, width: float, height: float, resources: Any = None, marked: bool = False) -> Any:

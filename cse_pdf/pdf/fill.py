@@ -115,9 +115,9 @@ class _Drawn:
         # the form's fonts, added back if the form predates them or a viewer's save dropped them
         if f"/{FORM_FONT}" not in fonts:
             fonts[f"/{FORM_FONT}"] = add_form_font(pdf)
-        if "/ZaDb" not in fonts:
+        if "/ZaDb" not in fonts:  # the /DA of tick boxes and radios names it: viewers draw their own marks with it
             fonts["/ZaDb"] = ap.standard_font(pdf, "ZapfDingbats")
-        self.sans, self.zadb = fonts[f"/{FORM_FONT}"], fonts["/ZaDb"]
+        self.sans = fonts[f"/{FORM_FONT}"]
         self._shared: dict[tuple[str, float, float], Any] = {}
 
     def _once(self, kind: str, width: float, height: float, make: Callable[[], Any]) -> Any:
@@ -127,10 +127,10 @@ class _Drawn:
         return self._shared[key]
 
     def states(self, glyph: str, on: str, width: float, height: float) -> pikepdf.Dictionary:
-        """Our own tick or dot for the on-state: some viewers' appearances print wrongly elsewhere
-        (MuPDF's WinAnsi-encoded ZapfDingbats tick shows as "3" in Poppler)."""
+        """Our own tick or dot for the on-state, drawn as a path: some viewers' appearances print wrongly elsewhere
+        (MuPDF's WinAnsi-encoded ZapfDingbats tick shows as "3" in Poppler), and all name an unembedded font."""
         return pikepdf.Dictionary(N=pikepdf.Dictionary({
-            "/" + on: self._once(glyph, width, height, lambda: ap.symbol(self.pdf, glyph, width, height, self.zadb)),
+            "/" + on: self._once(glyph, width, height, lambda: ap.symbol(self.pdf, glyph, width, height)),
             "/Off": self._once("off", width, height, lambda: ap.empty(self.pdf, width, height))}))
 
     def text(self, shown: str, width: float, height: float, multiline: bool,

@@ -7,8 +7,8 @@ was read. Hidden widgets (the form identity) are not drawn and go with the field
 
 In a tagged copy a widget was an object reference in a Form element; once drawn it is page content, so
 each drawing is marked where its widget was in the structure: a text answer as the element's own content,
-a tick box or radio button as a Span named by its label and state (the glyph drawn, a ZapfDingbats "4",
-means nothing read aloud), an empty text box as an artifact. A widget no element held stays out of the
+a tick box or radio button as a Span named by its label and state (the mark drawn is a path, a check or
+a dot, with no text to read aloud), an empty text box as an artifact. A widget no element held stays out of the
 structure as an artifact, as it was.
 """
 
