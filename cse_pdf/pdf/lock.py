@@ -39,7 +39,9 @@ def flatten(pdf: pikepdf.Pdf) -> None:
     plans = [_plan(page, owners) for page in pdf.pages] if tagged else []
     widgets = [a for page in pdf.pages for a in page.obj.get("/Annots", ())
                if isinstance(a, Dictionary) and a.get("/Subtype") == Name.Widget]
+    form_fonts = _form_fonts(pdf)
     pdf.flatten_annotations("all")
+    _drop_unused_form_fonts(pdf, form_fonts)
     if "/AcroForm" in pdf.Root:
         del pdf.Root["/AcroForm"]
     for page in pdf.pages:
@@ -53,6 +55,35 @@ def flatten(pdf: pikepdf.Pdf) -> None:
             del page.obj["/Annots"]
     if tagged:
         _tag_drawn(pdf, root, owners, plans, widgets)
+
+
+def _form_fonts(pdf: pikepdf.Pdf) -> set[tuple[int, int]]:
+    """The form's /DR fonts (ZapfDingbats and Helvetica among them: not embedded, named for viewers' own use)."""
+    acroform = pdf.Root.get("/AcroForm")
+    dr = acroform.get("/DR") if isinstance(acroform, Dictionary) else None
+    fonts = dr.get("/Font") if isinstance(dr, Dictionary) else None
+    return {f.objgen for f in fonts.values() if f.is_indirect} if isinstance(fonts, Dictionary) else set()
+
+
+def _drop_unused_form_fonts(pdf: pikepdf.Pdf, form_fonts: set[tuple[int, int]]) -> None:
+    """qpdf's flattening copies the form's /DR fonts into the drawn appearances' resources. Those no drawing
+    selects are dropped again, so a locked copy names no font it does not embed (PDF/UA-1, Matterhorn 31-009);
+    each drawing gets its own resources, as a resources dictionary may be shared."""
+    for page in pdf.pages:
+        xobjects = page.obj.get("/Resources", {}).get("/XObject")
+        for drawing in xobjects.values() if isinstance(xobjects, Dictionary) else ():
+            resources = drawing.get("/Resources") if drawing.get("/Subtype") == Name.Form else None
+            fonts = resources.get("/Font") if isinstance(resources, Dictionary) else None
+            if not isinstance(fonts, Dictionary):
+                continue
+            unused = {name for name, font in fonts.items() if font.is_indirect and font.objgen in form_fonts}
+            if not unused:
+                continue
+            unused -= {str(operands[0]) for operands, operator in pikepdf.parse_content_stream(drawing, "Tf")}
+            if unused:
+                own = Dictionary({k: v for k, v in resources.items() if k != "/Font"})
+                own.Font = Dictionary({k: v for k, v in fonts.items() if k not in unused})
+                drawing.Resources = own
 
 
 def _inherited(node: Dictionary, key: str) -> pikepdf.Object | None:
