@@ -252,13 +252,21 @@ def widgets_by_name(pdf: pikepdf.Pdf) -> dict[tuple[str, str | None], pikepdf.Ob
             if "/T" in kid:
                 walk(kid, name)
             else:  # a widget of this field: one of several (radio buttons), told apart by its on state
-                states = [str(k)[1:] for k in kid.get("/AP", {}).get("/N", {}).keys() if k != "/Off"]
+                states = [str(k)[1:] for k in _normal_appearance_keys(kid) if k != "/Off"]
                 found[(name, states[0] if len(states) == 1 else None)] = kid
 
     acroform = pdf.Root.get("/AcroForm")
     for top in (acroform.get("/Fields", []) if acroform is not None else []):
         walk(top, "")
     return found
+
+
+def _normal_appearance_keys(widget: pikepdf.Object) -> list[str]:
+    """The keys of the widget's /AP /N (its states, for a button). Not `.get("/AP", {})`: pikepdf turns
+    that default into a new PDF dictionary on every call, the most of the walk's time."""
+    appearance = widget.get("/AP")
+    normal = appearance.get("/N") if appearance is not None else None
+    return list(normal.keys()) if normal is not None else []
 
 
 def _xmp(title: str, language: str) -> bytes:
@@ -284,8 +292,22 @@ def _accessible_name(widget: pikepdf.Object) -> str:
     return ""
 
 
-def _has_content(element: Element) -> bool:
-    return any(not isinstance(k, Element) or _has_content(k) for k in element.kids)
+def _elements_with_content(root: Element) -> set[int]:
+    """ids of the elements that hold something (content or a widget) at any depth: one walk of the tree,
+    not one per level."""
+    found: set[int] = set()
+
+    def visit(element: Element) -> bool:
+        holds = False
+        for kid in element.kids:
+            if not isinstance(kid, Element) or visit(kid):
+                holds = True
+        if holds:
+            found.add(id(element))
+        return holds
+
+    visit(root)
+    return found
 
 
 def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *, first_page: int = 0,
@@ -301,12 +323,14 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
     missing from the PDF is an error: the form and its structure would disagree."""
     widgets = widgets_by_name(pdf) if widgets is None else widgets
     pages = pdf.pages
+    page_objects = [page.obj for page in pages]  # pikepdf makes a new Page wrapper on each pages[i]
+    with_content = _elements_with_content(recorder.root)
     parent_tree: dict[int, list[Any]] = {}  # page index → struct elem by MCID
     widget_parents: list[pikepdf.Object] = []
     root = pdf.make_indirect(pikepdf.Dictionary(Type=Name.StructTreeRoot))
 
     def build(element: Element, parent: pikepdf.Object) -> pikepdf.Object | None:
-        if not _has_content(element):
+        if id(element) not in with_content:
             return None
         node = pdf.make_indirect(pikepdf.Dictionary(Type=Name.StructElem, S=Name("/" + element.type), P=parent))
         for key, value in (("/Alt", element.alt), ("/ActualText", element.actual_text), ("/T", element.title)):
@@ -320,7 +344,7 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
                 node.A.ColSpan = element.column_span
         first = next((k for k in element.kids if isinstance(k, MarkedContent)), None)
         if first is not None:
-            node.Pg = pages[first_page + first.page].obj
+            node.Pg = page_objects[first_page + first.page]
         kids = pikepdf.Array()
         for kid in element.kids:
             if isinstance(kid, Element):
@@ -328,7 +352,7 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
                 if built is not None:
                     kids.append(built)
             elif isinstance(kid, MarkedContent):
-                page = pages[first_page + kid.page].obj
+                page = page_objects[first_page + kid.page]
                 if first is not None and kid.page == first.page:
                     kids.append(kid.mcid)
                 else:
@@ -360,7 +384,7 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
     root.K = pikepdf.Array([document] if document is not None else [])
     nums = pikepdf.Array()
     for index in sorted(parent_tree):
-        pages[index].obj.StructParents = index
+        page_objects[index].StructParents = index
         nums.extend([index, pdf.make_indirect(pikepdf.Array(parent_tree[index]))])
     for offset, node in enumerate(widget_parents):
         nums.extend([len(pages) + offset, node])
@@ -373,5 +397,5 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
     viewer.DisplayDocTitle = True
     pdf.Root.ViewerPreferences = viewer
     pdf.Root.Metadata = pdf.make_stream(_xmp(title, language), Type=Name.Metadata, Subtype=Name.XML)
-    for page in pages:
-        page.obj.Tabs = Name.S
+    for page_object in page_objects:
+        page_object.Tabs = Name.S
