@@ -323,7 +323,8 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
     missing from the PDF is an error: the form and its structure would disagree."""
     widgets = widgets_by_name(pdf) if widgets is None else widgets
     pages = pdf.pages
-    page_objects = [page.obj for page in pages]  # pikepdf makes a new Page wrapper on each pages[i]
+    page_objects = [page.obj for page in pages]
+    page_count = len(page_objects)  # pikepdf makes a new Page wrapper on each pages[i]
     with_content = _elements_with_content(recorder.root)
     parent_tree: dict[int, list[Any]] = {}  # page index → struct elem by MCID
     widget_parents: list[pikepdf.Object] = []
@@ -345,7 +346,7 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
         first = next((k for k in element.kids if isinstance(k, MarkedContent)), None)
         if first is not None:
             node.Pg = page_objects[first_page + first.page]
-        kids = pikepdf.Array()
+        kids: list[Any] = []  # a Python list, made a PDF array once: each append to a pikepdf.Array crosses into C++
         for kid in element.kids:
             if isinstance(kid, Element):
                 built = build(kid, node)
@@ -375,9 +376,9 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
                     if "/Pg" not in node:
                         node.Pg = widget.P
                 kids.append(objr)
-                widget.StructParent = len(pages) + len(widget_parents)
+                widget.StructParent = page_count + len(widget_parents)
                 widget_parents.append(node)
-        node.K = kids[0] if len(kids) == 1 and not isinstance(kids[0], pikepdf.Dictionary) else kids
+        node.K = kids[0] if len(kids) == 1 and isinstance(kids[0], int) else pikepdf.Array(kids)
         return node
 
     document = build(recorder.root, root)
