@@ -151,8 +151,10 @@ class StructureRecorder:
         draw_on, split = flowable.drawOn, flowable.split
 
         def artifact_draw_on(canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
-            with artifact_on(canvas, kind):
-                draw_on(canvas, x, y, _sW)
+            code = canvas._code
+            after_begin = _begin_artifact(code, kind)
+            draw_on(canvas, x, y, _sW)
+            _end_artifact(code, after_begin)
 
         flowable.drawOn = artifact_draw_on
         flowable.split = lambda w, h: [self.artifact(part, kind) for part in split(w, h)]
@@ -191,18 +193,27 @@ def words_apart_at_line_ends(canvas: Canvas) -> Iterator[None]:
             canvas.beginText = before
 
 
-@contextlib.contextmanager
-def artifact_on(canvas: Canvas, kind: str = "Layout") -> Iterator[None]:
-    """What is drawn inside is an artifact (running header, page number, background); nothing is written
-    when nothing is drawn."""
-    code = canvas._code
-    start = len(code)
+def _begin_artifact(code: list[str], kind: str) -> int:
     code.append(f"/Artifact <</Type /{kind}>> BDC")
-    yield
-    if len(code) == start + 1:
+    return len(code)
+
+
+def _end_artifact(code: list[str], after_begin: int) -> None:
+    if len(code) == after_begin:  # nothing drawn: write nothing
         code.pop()
     else:
         code.append("EMC")
+
+
+@contextlib.contextmanager
+def artifact_on(canvas: Canvas, kind: str = "Layout") -> Iterator[None]:
+    """What is drawn inside is an artifact (running header, page number, background); nothing is written
+    when nothing is drawn. (The hot paths below call `_begin_artifact`/`_end_artifact` directly: a
+    generator context manager per table and per field frame was a measurable part of generation.)"""
+    code = canvas._code
+    after_begin = _begin_artifact(code, kind)
+    yield
+    _end_artifact(code, after_begin)
 
 
 def artifact_page(callback: Callable[[Canvas, Any], None]) -> Callable[[Canvas, Any], None]:
@@ -220,12 +231,16 @@ class TaggedTable(Table):
     (TH, TD, or the elements of a layout grid). Empty string cells draw nothing."""
 
     def _drawBkgrnd(self) -> None:
-        with artifact_on(self.canv):
-            super()._drawBkgrnd()
+        code = self.canv._code
+        after_begin = _begin_artifact(code, "Layout")
+        super()._drawBkgrnd()
+        _end_artifact(code, after_begin)
 
     def _drawLines(self) -> None:
-        with artifact_on(self.canv):
-            super()._drawLines()
+        code = self.canv._code
+        after_begin = _begin_artifact(code, "Layout")
+        super()._drawLines()
+        _end_artifact(code, after_begin)
 
     def _drawCell(self, cellval: Any, cellstyle: Any, pos: Any, size: Any) -> None:
         if cellval is None or cellval == "" or cellval == []:
