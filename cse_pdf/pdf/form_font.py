@@ -134,8 +134,10 @@ def _font_file(o: Objects) -> Any:
     return o.stream(data, {"/Length1": o.integer(len(data))}, flate=True)
 
 
+@lru_cache(maxsize=None)
 def _winansi() -> dict[int, str]:
-    """Code → character of WinAnsiEncoding (cp1252), printable codes only."""
+    """Code → character of WinAnsiEncoding (cp1252), printable codes only (cached: asked once per drop-down
+    option while generating; callers only read it)."""
     out = {}
     for code in range(32, 256):
         try:
@@ -147,8 +149,14 @@ def _winansi() -> dict[int, str]:
 
 def winansi_can_encode(text: str) -> bool:
     """Whether the WinAnsi form font (and every tool typing with it) can draw all of `text`."""
-    chars = set(_winansi().values())
-    return all(ch in chars and ord(ch) in covered() for ch in text)
+    chars = _winansi_drawable()
+    return all(ch in chars for ch in text)
+
+
+@lru_cache(maxsize=None)
+def _winansi_drawable() -> frozenset[str]:
+    """The WinAnsi characters the embedded font has a glyph for."""
+    return frozenset(ch for ch in _winansi().values() if ord(ch) in covered())
 
 
 def add_form_fonts(doc: PdfWriter | pikepdf.Pdf) -> tuple[Any, Any]:

@@ -9,6 +9,7 @@ through this one small interface, as fields.py reads through one.
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 import pikepdf
@@ -23,6 +24,13 @@ from pypdf.generic import (
     StreamObject,
     TextStringObject,
 )
+
+
+@lru_cache(maxsize=8)
+def _deflated(data: bytes) -> bytes:
+    """`data` compressed at level 9, remembered: the same embedded font file is compressed for every form
+    generated (4 ms each time), and the result is the same bytes."""
+    return zlib.compress(data, 9)
 
 
 class PypdfObjects:
@@ -58,7 +66,7 @@ class PypdfObjects:
         """An indirect stream; `flate` compresses it now (a font), else it is written as given."""
         if flate:
             stream: StreamObject = StreamObject()
-            stream._data = zlib.compress(data, 9)
+            stream._data = _deflated(data)
             stream[NameObject("/Filter")] = NameObject("/FlateDecode")
         else:
             stream = DecodedStreamObject()
@@ -102,7 +110,7 @@ class PikepdfObjects:
     def stream(self, data: bytes, entries: Mapping[str, Any], flate: bool = False) -> Any:
         """An indirect stream; `flate` compresses it now (a font), else qpdf writes it as it chooses."""
         if flate:
-            stream = pikepdf.Stream(self.pdf, zlib.compress(data, 9))
+            stream = pikepdf.Stream(self.pdf, _deflated(data))
             stream[pikepdf.Name.Filter] = pikepdf.Name.FlateDecode
         else:
             stream = pikepdf.Stream(self.pdf, data)

@@ -151,8 +151,10 @@ class StructureRecorder:
         draw_on, split = flowable.drawOn, flowable.split
 
         def artifact_draw_on(canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
-            with artifact_on(canvas, kind):
-                draw_on(canvas, x, y, _sW)
+            code = canvas._code
+            after_begin = _begin_artifact(code, kind)
+            draw_on(canvas, x, y, _sW)
+            _end_artifact(code, after_begin)
 
         flowable.drawOn = artifact_draw_on
         flowable.split = lambda w, h: [self.artifact(part, kind) for part in split(w, h)]
@@ -191,18 +193,27 @@ def words_apart_at_line_ends(canvas: Canvas) -> Iterator[None]:
             canvas.beginText = before
 
 
-@contextlib.contextmanager
-def artifact_on(canvas: Canvas, kind: str = "Layout") -> Iterator[None]:
-    """What is drawn inside is an artifact (running header, page number, background); nothing is written
-    when nothing is drawn."""
-    code = canvas._code
-    start = len(code)
+def _begin_artifact(code: list[str], kind: str) -> int:
     code.append(f"/Artifact <</Type /{kind}>> BDC")
-    yield
-    if len(code) == start + 1:
+    return len(code)
+
+
+def _end_artifact(code: list[str], after_begin: int) -> None:
+    if len(code) == after_begin:  # nothing drawn: write nothing
         code.pop()
     else:
         code.append("EMC")
+
+
+@contextlib.contextmanager
+def artifact_on(canvas: Canvas, kind: str = "Layout") -> Iterator[None]:
+    """What is drawn inside is an artifact (running header, page number, background); nothing is written
+    when nothing is drawn. (The hot paths below call `_begin_artifact`/`_end_artifact` directly: a
+    generator context manager per table and per field frame was a measurable part of generation.)"""
+    code = canvas._code
+    after_begin = _begin_artifact(code, kind)
+    yield
+    _end_artifact(code, after_begin)
 
 
 def artifact_page(callback: Callable[[Canvas, Any], None]) -> Callable[[Canvas, Any], None]:
@@ -220,12 +231,16 @@ class TaggedTable(Table):
     (TH, TD, or the elements of a layout grid). Empty string cells draw nothing."""
 
     def _drawBkgrnd(self) -> None:
-        with artifact_on(self.canv):
-            super()._drawBkgrnd()
+        code = self.canv._code
+        after_begin = _begin_artifact(code, "Layout")
+        super()._drawBkgrnd()
+        _end_artifact(code, after_begin)
 
     def _drawLines(self) -> None:
-        with artifact_on(self.canv):
-            super()._drawLines()
+        code = self.canv._code
+        after_begin = _begin_artifact(code, "Layout")
+        super()._drawLines()
+        _end_artifact(code, after_begin)
 
     def _drawCell(self, cellval: Any, cellstyle: Any, pos: Any, size: Any) -> None:
         if cellval is None or cellval == "" or cellval == []:
@@ -252,13 +267,21 @@ def widgets_by_name(pdf: pikepdf.Pdf) -> dict[tuple[str, str | None], pikepdf.Ob
             if "/T" in kid:
                 walk(kid, name)
             else:  # a widget of this field: one of several (radio buttons), told apart by its on state
-                states = [str(k)[1:] for k in kid.get("/AP", {}).get("/N", {}).keys() if k != "/Off"]
+                states = [str(k)[1:] for k in _normal_appearance_keys(kid) if k != "/Off"]
                 found[(name, states[0] if len(states) == 1 else None)] = kid
 
     acroform = pdf.Root.get("/AcroForm")
     for top in (acroform.get("/Fields", []) if acroform is not None else []):
         walk(top, "")
     return found
+
+
+def _normal_appearance_keys(widget: pikepdf.Object) -> list[str]:
+    """The keys of the widget's /AP /N (its states, for a button). Not `.get("/AP", {})`: pikepdf turns
+    that default into a new PDF dictionary on every call, the most of the walk's time."""
+    appearance = widget.get("/AP")
+    normal = appearance.get("/N") if appearance is not None else None
+    return list(normal.keys()) if normal is not None else []
 
 
 def _xmp(title: str, language: str) -> bytes:
@@ -284,8 +307,22 @@ def _accessible_name(widget: pikepdf.Object) -> str:
     return ""
 
 
-def _has_content(element: Element) -> bool:
-    return any(not isinstance(k, Element) or _has_content(k) for k in element.kids)
+def _elements_with_content(root: Element) -> set[int]:
+    """ids of the elements that hold something (content or a widget) at any depth: one walk of the tree,
+    not one per level."""
+    found: set[int] = set()
+
+    def visit(element: Element) -> bool:
+        holds = False
+        for kid in element.kids:
+            if not isinstance(kid, Element) or visit(kid):
+                holds = True
+        if holds:
+            found.add(id(element))
+        return holds
+
+    visit(root)
+    return found
 
 
 def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *, first_page: int = 0,
@@ -301,12 +338,15 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
     missing from the PDF is an error: the form and its structure would disagree."""
     widgets = widgets_by_name(pdf) if widgets is None else widgets
     pages = pdf.pages
+    page_objects = [page.obj for page in pages]
+    page_count = len(page_objects)  # pikepdf makes a new Page wrapper on each pages[i]
+    with_content = _elements_with_content(recorder.root)
     parent_tree: dict[int, list[Any]] = {}  # page index → struct elem by MCID
     widget_parents: list[pikepdf.Object] = []
     root = pdf.make_indirect(pikepdf.Dictionary(Type=Name.StructTreeRoot))
 
     def build(element: Element, parent: pikepdf.Object) -> pikepdf.Object | None:
-        if not _has_content(element):
+        if id(element) not in with_content:
             return None
         node = pdf.make_indirect(pikepdf.Dictionary(Type=Name.StructElem, S=Name("/" + element.type), P=parent))
         for key, value in (("/Alt", element.alt), ("/ActualText", element.actual_text), ("/T", element.title)):
@@ -320,15 +360,15 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
                 node.A.ColSpan = element.column_span
         first = next((k for k in element.kids if isinstance(k, MarkedContent)), None)
         if first is not None:
-            node.Pg = pages[first_page + first.page].obj
-        kids = pikepdf.Array()
+            node.Pg = page_objects[first_page + first.page]
+        kids: list[Any] = []  # a Python list, made a PDF array once: each append to a pikepdf.Array crosses into C++
         for kid in element.kids:
             if isinstance(kid, Element):
                 built = build(kid, node)
                 if built is not None:
                     kids.append(built)
             elif isinstance(kid, MarkedContent):
-                page = pages[first_page + kid.page].obj
+                page = page_objects[first_page + kid.page]
                 if first is not None and kid.page == first.page:
                     kids.append(kid.mcid)
                 else:
@@ -351,16 +391,16 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
                     if "/Pg" not in node:
                         node.Pg = widget.P
                 kids.append(objr)
-                widget.StructParent = len(pages) + len(widget_parents)
+                widget.StructParent = page_count + len(widget_parents)
                 widget_parents.append(node)
-        node.K = kids[0] if len(kids) == 1 and not isinstance(kids[0], pikepdf.Dictionary) else kids
+        node.K = kids[0] if len(kids) == 1 and isinstance(kids[0], int) else pikepdf.Array(kids)
         return node
 
     document = build(recorder.root, root)
     root.K = pikepdf.Array([document] if document is not None else [])
     nums = pikepdf.Array()
     for index in sorted(parent_tree):
-        pages[index].obj.StructParents = index
+        page_objects[index].StructParents = index
         nums.extend([index, pdf.make_indirect(pikepdf.Array(parent_tree[index]))])
     for offset, node in enumerate(widget_parents):
         nums.extend([len(pages) + offset, node])
@@ -373,5 +413,5 @@ def apply_structure(pdf: pikepdf.Pdf, recorder: StructureRecorder, title: str, *
     viewer.DisplayDocTitle = True
     pdf.Root.ViewerPreferences = viewer
     pdf.Root.Metadata = pdf.make_stream(_xmp(title, language), Type=Name.Metadata, Subtype=Name.XML)
-    for page in pages:
-        page.obj.Tabs = Name.S
+    for page_object in page_objects:
+        page_object.Tabs = Name.S
