@@ -13,13 +13,15 @@ from pypdf import PdfReader
 from cse_pdf.assess.claims import live_outputs
 from cse_pdf.assess.score import assess
 from cse_pdf.blank.generate import generate
-from cse_pdf.form.blocks import LIVE_PREFIX
+from cse_pdf.form.blocks import LIVE_PREFIX, WRAPPING_LIVE_FIELDS
 from cse_pdf.form.catalog import current_forms, find_form
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.appearance import PAD, leading, wrap_lines
+from cse_pdf.pdf.fields import collect_fields
 from cse_pdf.pdf.form_font import register_for_measuring
 from cse_pdf.returned.read import read_form
 from cse_pdf.stamp.stamped_copy import stamp
+
 
 # How many wrapped lines a viewer shows in a multiline box `height` points tall at /DA size `size`:
 # - Acrobat and PDFium set lines about 1.15 times the size apart;
@@ -31,7 +33,6 @@ def _lines_shown(height: float, size: float) -> dict[str, int]:
             "pdf.js": round((height - 2) / (1.35 * size))}
 
 
-WRAPPING = ("why", "flags")
 
 
 def _answer_sets(spec: FormSpec):
@@ -54,7 +55,7 @@ def _longest(spec: FormSpec) -> dict[str, str]:
     longest: dict[str, tuple[int, str]] = {}
     for values in _answer_sets(spec):
         for name, said in live_outputs(spec, assess(spec, values)).items():
-            if name in WRAPPING:
+            if name in WRAPPING_LIVE_FIELDS:
                 width = len(wrap_lines(said, 1e9, measure, 7.5, True)) * 1000 + len(said)
                 if width > longest.get(name, (-1, ""))[0]:
                     longest[name] = (width, said)
@@ -64,19 +65,12 @@ def _longest(spec: FormSpec) -> dict[str, str]:
 def _boxes(pdf: bytes) -> dict[str, tuple[float, float, float]]:
     """Each calculated box: width, height and font size (from its /DA)."""
     boxes = {}
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        for annot in page.get("/Annots") or []:
-            widget = node = annot.get_object()
-            names = []
-            while node is not None:
-                node = node.get_object()
-                names.insert(0, str(node.get("/T", "")))
-                node = node.get("/Parent")
-            full = ".".join(n for n in names if n)
-            if full.startswith(f"{LIVE_PREFIX}."):
-                x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
-                size = float(re.findall(r"([\d.]+) Tf", str(widget.get("/DA")))[-1])
-                boxes[full.split(".", 1)[1]] = (x1 - x0, y1 - y0, size)
+    for name, field in collect_fields(PdfReader(io.BytesIO(pdf))).items():
+        if name.startswith(f"{LIVE_PREFIX}."):
+            widget = field.widgets[0]
+            x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
+            size = float(re.findall(r"([\d.]+) Tf", str(widget.get("/DA")))[-1])
+            boxes[name.split(".", 1)[1]] = (x1 - x0, y1 - y0, size)
     return boxes
 
 
@@ -113,9 +107,8 @@ def test_a_stamped_copy_shows_every_word_of_the_flags_even_in_a_box_too_short(tm
     assert said.count("\n") >= 2  # a flag, a second flag and the advice
     stamped = stamp(write_return(tmp_path / "return.pdf", spec, values)).pdf
     width, height, _ = _boxes(stamped)["flags"]
-    drawn = next(w.get_object()["/AP"]["/N"].get_object().get_data()
-                 for page in PdfReader(io.BytesIO(stamped)).pages for w in page.get("/Annots") or []
-                 if w.get_object().get("/T") == "flags")
+    widget = collect_fields(PdfReader(io.BytesIO(stamped)))[f"{LIVE_PREFIX}.flags"].widgets[0]
+    drawn = widget["/AP"]["/N"].get_object().get_data()
     size = float(re.findall(rb"([\d.]+) Tf", drawn)[0])
     shown = len(re.findall(rb"\bTj\b", drawn))
     assert shown == len(wrap_lines(said, width - 2 * PAD, register_for_measuring(), size, True))

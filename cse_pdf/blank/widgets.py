@@ -22,7 +22,7 @@ from pypdf.generic import (
 
 from cse_pdf.blank.layout import Placement, placements_by_field
 from cse_pdf.blank.live_scoring import calculate_script
-from cse_pdf.form.blocks import IDENTITY_FIELD, LIVE_FIELDS, LIVE_PREFIX, Field
+from cse_pdf.form.blocks import IDENTITY_FIELD, LIVE_FIELDS, LIVE_PREFIX, WRAPPING_LIVE_FIELDS, Field
 from cse_pdf.form.identity import Identity
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf import appearance as ap
@@ -211,7 +211,7 @@ class AcroFormBuilder:
         """A read-only field the viewer fills from the scoring rules; listed in /CO so it calculates."""
         name = p.field_id.rpartition(".")[2]
         width, height = p.rect[2] - p.rect[0], p.rect[3] - p.rect[1]
-        multiline = name in ("why", "flags")
+        multiline = name in WRAPPING_LIVE_FIELDS
         node = self._widget(p, {
             NameObject("/T"): TextStringObject(name),
             NameObject("/TU"): TextStringObject(f"{LIVE_FIELDS[name]} (calculated by the form; cse-pdf checks it)"),

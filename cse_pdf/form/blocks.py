@@ -225,6 +225,9 @@ class LiveLines(Strict):
     flags: Annotated[int, PydField(ge=1, le=40)] = 4
 
 
+WRAPPING_LIVE_FIELDS = tuple(LiveLines.model_fields)  # the calculated boxes that wrap: one answer for every stage
+
+
 class Live(Strict):
     """Live scoring: calculated fields the viewer fills from the scoring rules (blank/live_scoring.py), beside the
     worker's own category. Which fields appear follows from `scoring`: a total only if one is added

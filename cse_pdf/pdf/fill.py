@@ -17,7 +17,7 @@ import pikepdf
 from pikepdf import Name
 
 from cse_pdf.base.errors import ValuesError
-from cse_pdf.form.blocks import LIVE_PREFIX, Field
+from cse_pdf.form.blocks import LIVE_PREFIX, WRAPPING_LIVE_FIELDS, Field
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf import appearance as ap
 from cse_pdf.pdf.fields import PdfField, collect_fields, on_states
@@ -84,7 +84,7 @@ def fill_calculated(pdf: pikepdf.Pdf, outputs: Mapping[str, str],
     for name, text in outputs.items():
         pdf_field = fields.get(f"{LIVE_PREFIX}.{name}")
         if pdf_field is not None:
-            kind = "multiline" if name in ("why", "flags") else "text"
+            kind = "multiline" if name in WRAPPING_LIVE_FIELDS else "text"
             _set(drawn, Field(id=f"{LIVE_PREFIX}.{name}", type=kind, label=name), pdf_field, text)
 
 
