@@ -2,9 +2,19 @@
 
 Every value they set always read back right; what they *draw* depends on the /DA font. Dates and drop-downs
 name a simple WinAnsi TrueType font (cse_pdf/pdf/form_font.py), which both tools encode: those are drawn, as
-typed. Free text keeps the Type0 Unicode font, which neither tool can encode (pdftk draws .notdef boxes, qpdf
-draws nothing): a simple font there would cost the viewers (pdf.js, Poppler) Łódź, Greek and Cyrillic names.
-That limitation is a strict xfail here, so a fix shows up as an XPASS.
+typed. Free text keeps the Type0 Unicode font, which neither tool can encode:
+- pdftk-java 3.3.2 (Debian's) has no Type0 path at all: its DocumentFont knows simple fonts and a fixed list
+  of CJK fonts only (`javap` on /usr/share/pdftk/pdftk.jar), so it writes a zero byte per character;
+- qpdf picks its text encoder from the /DA font's /Encoding *name* alone (WinAnsi, MacRoman, else ASCII), so
+  it writes one byte per character into a two-byte font.
+Both need a simple font with /Encoding /WinAnsiEncoding, and a simple font holds 256 codes, all of which
+WinAnsi names: the viewers (pdf.js, Poppler) then cannot encode Ł, ź, Ş, Greek or Cyrillic, which the Type0
+font draws (measured: 20 of 24 Hillingdon text boxes wrong). That limitation is a strict xfail here, so a fix
+shows up as an XPASS.
+
+What partner agencies can do instead is measured too (the README says it): pdftk's `need_appearances`
+keyword, or setting the values without qpdf's --generate-appearances, leaves the drawing to the reader, and
+the readers draw every Latin letter with the form's own font.
 
 "Drawn as typed": the tool's own appearances are flattened into the page (qpdf, no redrawing) and the page text
 inside each box is read back (as tests/test_visibility.py does for the viewers' engines).
@@ -15,11 +25,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from engines.outside_tools import fill_with_pdftk, fill_with_qpdf
-from engines.visibility import RENDERERS, visible_fields
+from engines.outside_tools import fill_values_only, fill_with_pdftk, fill_with_qpdf
+from engines.visibility import RENDERERS, visible_fields, width_ratios
 from helpers.forms import every_answer, qpdf_flatten
 
 from cse_pdf.form.spec import FormSpec
+from cse_pdf.pdf.fill import fill_bytes as cse_fill
 from cse_pdf.returned.read import read_form
 
 TOOLS = {
@@ -84,11 +95,40 @@ def test_dates_drop_downs_ticks_and_radios_are_visible(tool: str, renderer: str,
 
 
 @pytest.mark.parametrize("tool", [pytest.param(tool, marks=pytest.mark.xfail(strict=True, reason=(
-    "known: free text keeps the Type0 Unicode /DA font, which pdftk draws as .notdef boxes and qpdf not at all; "
-    "a simple font would cost pdf.js and Poppler non-WinAnsi letters"))) for tool in TOOLS])
+    "known, cannot be fixed by the form: pdftk-java 3.3.2 has no Type0 font path and qpdf encodes only for a "
+    "/WinAnsiEncoding or /MacRomanEncoding simple font, which would cost pdf.js and Poppler Ł, ź, Greek and "
+    "Cyrillic; the README's advice (need_appearances) is tested below"))) for tool in TOOLS])
 def test_free_text_is_drawn_as_typed(tool: str, each_form, filled) -> None:
     spec, blank = each_form
     answers, _, flat = filled(tool, spec, blank)
     names = _of_kind(spec, answers, "text")
     drawn = read_form(flat).values
     assert {fid: drawn.get(fid) for fid in names} == names
+
+
+LEFT_TO_THE_READER = {
+    "pdftk-fdf need_appearances": lambda src, dst, values: fill_with_pdftk(src, dst, values, "fdf",
+                                                                          need_appearances=True),
+    "values only (no --generate-appearances)": fill_values_only,
+}
+COMPLETE = 0.86  # drawn width / cse-pdf's own drawing of the same text (as in tests/test_visibility.py)
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+@pytest.mark.parametrize("route", LEFT_TO_THE_READER)
+def test_free_text_is_drawn_in_full_when_the_reader_draws_it(route: str, renderer: str, each_form,
+                                                             tmp_path: Path) -> None:
+    """The README's advice for pdftk and qpdf users: every text box, Łódź and all, is drawn at full width."""
+    spec, blank = each_form
+    answers = {fid: v for fid, v in every_answer(spec, checked=True, pick=-1).items()
+               if spec.field_map[fid].type in ("text", "date")}
+    assert any("Ł" in str(v) for v in answers.values())  # letters no simple WinAnsi font holds
+    dst, reference = tmp_path / "filled.pdf", tmp_path / "reference.pdf"
+    LEFT_TO_THE_READER[route](blank, dst, answers)
+    reference.write_bytes(cse_fill(blank.read_bytes(), spec, answers))
+
+    values = read_form(dst).values
+    assert {fid: values.get(fid) for fid in answers} == answers
+    ratios = width_ratios(blank, dst, reference, spec, renderer, kinds=("text", "date"))
+    assert set(ratios) == set(answers)
+    assert {fid: round(r, 2) for fid, r in ratios.items() if r < COMPLETE} == {}

@@ -4,6 +4,8 @@ painted that is neither tagged nor an artifact. Checked as Poppler reads it (`pd
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -13,6 +15,7 @@ from pikepdf import Dictionary, Name
 
 from cse_pdf.blank.generate import generate
 from cse_pdf.form.catalog import find_form
+from cse_pdf.pdf.encryption import encrypt_pdf
 from cse_pdf.stamp.stamped_copy import stamp
 from tests.helpers.forms import qpdf_flatten
 from tests.helpers.tagged_pdf import (
@@ -269,3 +272,25 @@ def test_stamping_the_same_return_twice_gives_the_same_bytes(copies: dict[str, P
     """Tagging adds no variation (MCIDs, ParentTree keys and the file's /ID all follow from the content)."""
     for flat in (False, True):
         assert stamp(copies["returned"], flatten_fields=flat).pdf == stamp(copies["returned"], flatten_fields=flat).pdf
+
+
+def test_an_encrypted_stamped_copy_keeps_its_tree_and_lets_assistive_technology_read_it(
+        copies: dict[str, Path], tmp_path: Path) -> None:
+    """`ingest --encrypt` re-saves the stamped copy with AES-256: the tree must survive, and the permissions
+    must allow extraction for accessibility (PDF/UA-1 7.16), or a screen reader gets nothing to read."""
+    password = "correct horse battery staple"
+    encrypted = tmp_path / "encrypted.pdf"
+    encrypted.write_bytes(encrypt_pdf(copies["fields"].read_bytes(), password))
+
+    read = subprocess.run(["pdfinfo", "-upw", password, "-struct-text", str(encrypted)],
+                          capture_output=True, text=True, timeout=120)
+    assert read.returncode == 0, read.stderr
+    def widgets_unnumbered(text: str) -> str:  # pypdf renumbers objects; a widget still prints as an Object
+        return re.sub(r"Object \d+ \d+", "Object", text)
+
+    assert widgets_unnumbered(read.stdout) == widgets_unnumbered(struct_text(copies["fields"]))
+    shown = subprocess.run(["qpdf", f"--password={password}", "--show-encryption", str(encrypted)],
+                           capture_output=True, text=True, timeout=60).stdout
+    assert "extract for accessibility: allowed" in shown
+    with pikepdf.open(encrypted, password=password) as pdf:
+        assert pdf.is_encrypted and pdf.Root.MarkInfo.Marked is True

@@ -9,8 +9,9 @@ appearance writer handles — pdf.js, PDFium and pypdf (without fonttools) inver
 Poppler and pypdf (with fonttools) look glyph ids up in the font's own cmap — and text
 extraction reads back what was typed.
 
-Partner agencies' own tools cannot type with that font: pdftk (FDF and XFDF fills) draws .notdef boxes and
-qpdf's --generate-appearances (which PyPDFForm uses) draws nothing, as neither encodes text for a Type0 font.
+Partner agencies' own tools cannot type with that font: pdftk-java 3.3.2 has no Type0 path (it writes a zero
+byte per character) and qpdf's --generate-appearances picks its encoder from a simple font's /Encoding name
+(else ASCII, one byte per character into a two-byte font).
 So fields whose every possible value WinAnsi holds (dates, drop-downs whose options are all WinAnsi) name the
 same face as a simple TrueType font, WinAnsi-encoded with /Widths (`WINANSI_FORM_FONT`), which those tools and
 every viewer type with. Free text keeps the Type0 font: a simple font would cost the viewers Łódź, Greek and

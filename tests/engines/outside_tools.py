@@ -63,25 +63,35 @@ def write_xfdf(src: Path, values: dict, xfdf: Path) -> None:
                     'xml:space="preserve"><fields>\n' + "\n".join(fields) + "\n</fields></xfdf>\n", encoding="utf-8")
 
 
-def fill_with_pdftk(src: Path, dst: Path, values: dict, data_format: str = "fdf") -> None:
-    """`pdftk SRC fill_form DATA output DST`, DATA an FDF or an XFDF file of the values."""
+def fill_with_pdftk(src: Path, dst: Path, values: dict, data_format: str = "fdf", *,
+                    need_appearances: bool = False) -> None:
+    """`pdftk SRC fill_form DATA output DST`, DATA an FDF or an XFDF file of the values.
+
+    `need_appearances` adds pdftk's own keyword of that name: pdftk then draws nothing and asks the viewer to
+    draw every field (the README's advice to partner agencies for free text)."""
     require("pdftk", "pdftk-java")
     data = dst.with_suffix(f".{data_format}")
     (write_fdf if data_format == "fdf" else write_xfdf)(src, values, data)
-    subprocess.run(["pdftk", str(src), "fill_form", str(data), "output", str(dst)], check=True,
-                   capture_output=True)
+    subprocess.run(["pdftk", str(src), "fill_form", str(data), "output", str(dst),
+                    *(["need_appearances"] if need_appearances else [])], check=True, capture_output=True)
+
+
+def fill_values_only(src: Path, dst: Path, values: dict) -> None:
+    """Set each /V (and a button's /AS) with pikepdf and ask the viewer for appearances (/NeedAppearances):
+    what a script or qpdf without --generate-appearances leaves for the reader to draw."""
+    wanted = _pdf_values(src, values)
+    with pikepdf.open(src) as pdf:
+        for field in pdf.Root.AcroForm.Fields:
+            _set_values(field, "", wanted)
+        pdf.Root.AcroForm.NeedAppearances = True
+        pdf.save(dst)
 
 
 def fill_with_qpdf(src: Path, dst: Path, values: dict) -> None:
     """Set each /V (and a button's /AS) with pikepdf, ask for appearances, let qpdf draw them."""
     require("qpdf", "qpdf")
-    wanted = _pdf_values(src, values)
     staged = dst.with_suffix(".staged.pdf")
-    with pikepdf.open(src) as pdf:
-        for field in pdf.Root.AcroForm.Fields:
-            _set_values(field, "", wanted)
-        pdf.Root.AcroForm.NeedAppearances = True
-        pdf.save(staged)
+    fill_values_only(src, staged, values)
     done = subprocess.run(["qpdf", "--generate-appearances", str(staged), str(dst)], capture_output=True, text=True)
     if done.returncode not in (0, 3):  # 3: written, with warnings
         raise RuntimeError(f"qpdf failed ({done.returncode}): {done.stderr.strip()}")
