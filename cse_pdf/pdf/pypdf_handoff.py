@@ -27,6 +27,7 @@ from pypdf.generic import (
     NullObject,
     NumberObject,
     PdfObject,
+    StreamObject,
     TextStringObject,
 )
 
@@ -40,30 +41,41 @@ def _name(name: str) -> bytes:
     return spelled
 
 
+def _text(text: TextStringObject) -> bytes:
+    """The string's bytes as pypdf would write them. PDFDocEncoding is ASCII over the printable range, where
+    pypdf's encoder looks each character up in turn: most of a form's strings (/DA, /T, /TU) are there."""
+    if text._original_bytes is None and not text.autodetect_utf16 and text.isascii() and text.isprintable():
+        return text.encode("ascii")
+    return text.get_encoded_bytes()
+
+
+_STREAMS = (StreamObject, DecodedStreamObject, EncodedStreamObject)
+
+
 def _spell(obj: PdfObject, out: list[bytes]) -> None:
     """Append the PDF syntax of `obj` to `out`. Types this writer does not know are spelled by pypdf."""
     kind = type(obj)
     if kind is NameObject:
-        out.append(_name(obj))
+        out.append(_NAME_BYTES.get(obj) or _name(obj))
     elif kind is IndirectObject:
         out.append(b"%d %d R" % (obj.idnum, obj.generation))
     elif kind is NumberObject:
         out.append(b"%d" % obj)
     elif kind is FloatObject:
         out.append(obj.myrepr().encode())  # qpdf keeps a real's spelling: pypdf's, exactly
-    elif kind is TextStringObject:
-        out.append(b"<" + binascii.hexlify(obj.get_encoded_bytes()) + b">")
-    elif kind is ByteStringObject:
-        out.append(b"<" + binascii.hexlify(obj) + b">")
+    elif kind is DictionaryObject:
+        _spell_dictionary(obj, out)
     elif kind is ArrayObject:
         out.append(b"[")
         for item in obj:
             out.append(b" ")
             _spell(item, out)
         out.append(b" ]")
-    elif kind is DictionaryObject:
-        _spell_dictionary(obj, out)
-    elif kind is DecodedStreamObject or kind is EncodedStreamObject:
+    elif kind is TextStringObject:
+        out.append(b"<" + binascii.hexlify(_text(obj)) + b">")
+    elif kind is ByteStringObject:
+        out.append(b"<" + binascii.hexlify(obj) + b">")
+    elif kind in _STREAMS:
         data = obj._data
         _spell_dictionary(obj, out, length=len(data))
         out.append(b"\nstream\n")
@@ -78,19 +90,28 @@ def _spell(obj: PdfObject, out: list[bytes]) -> None:
 
 
 def _spell_dictionary(obj: DictionaryObject, out: list[bytes], length: int | None = None) -> None:
-    out.append(b"<<\n")
+    append = out.append
+    append(b"<<")
     for key, value in obj.items():
         if len(key) > 2 and key[1] == "%" and key[-1] == "%":  # pypdf's private keys are never written
             continue
         if length is not None and key == "/Length":
             continue
-        out.append(_name(key))
-        out.append(b" ")
-        _spell(value, out)
-        out.append(b"\n")
+        append(_NAME_BYTES.get(key) or _name(key))
+        append(b" ")
+        kind = type(value)  # the commonest values spelled here, not in a call each
+        if kind is NameObject:
+            append(_NAME_BYTES.get(value) or _name(value))
+        elif kind is IndirectObject:
+            append(b"%d %d R" % (value.idnum, value.generation))
+        elif kind is NumberObject:
+            append(b"%d" % value)
+        else:
+            _spell(value, out)
+        append(b"\n")
     if length is not None:
-        out.append(b"/Length %d\n" % length)
-    out.append(b">>")
+        append(b"/Length %d\n" % length)
+    append(b">>")
 
 
 def _spell_by_pypdf(obj: PdfObject, out: list[bytes]) -> None:
