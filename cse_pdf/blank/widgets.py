@@ -8,6 +8,7 @@ names, no hierarchy): see shared/PDF_FORMS_NOTES.md.
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 
 from pypdf import PdfWriter
 from pypdf.generic import (
@@ -61,6 +62,13 @@ LEGACY_DATE_SCRIPTS = (DATE_KEYSTROKE + ";", DATE_FORMAT_SCRIPT + ";")
 
 def _name(v: str) -> NameObject:
     return NameObject("/" + v)
+
+
+@lru_cache(maxsize=16)
+def _compressed_script(script: str) -> bytes:
+    """A calculate action's script compressed, remembered: the runtime and the form's rules, the same for every
+    copy of a form (four of them in each, tens of kilobytes at level 9)."""
+    return zlib.compress(script.encode("ascii"), 9)
 
 
 class AcroFormBuilder:
@@ -202,7 +210,7 @@ class AcroFormBuilder:
             action[NameObject("/JS")] = TextStringObject(script)
         else:
             stream = StreamObject()
-            stream._data = zlib.compress(script.encode("ascii"), 9)
+            stream._data = _compressed_script(script)
             stream[NameObject("/Filter")] = NameObject("/FlateDecode")
             action[NameObject("/JS")] = self.w._add_object(stream)
         return self.w._add_object(action)
