@@ -6,7 +6,7 @@ and content continued on a later page."""
 from __future__ import annotations
 
 import io
-from typing import Callable
+from collections.abc import Callable
 
 import pikepdf
 import pytest
