@@ -1,9 +1,10 @@
 """`tagging.apply_structure`, written into pypdf's document instead of qpdf's: the blank's fast path.
 
-A blank's structure tree is several hundred small dictionaries. Made in qpdf's document, each key set crosses
-from Python into C++ (18 ms a blank, a fifth of its time); made as pypdf objects they are plain Python, and
-qpdf parses them in C++ once it is handed the document (pdf/pypdf_handoff.py). The objects are the same, made
-in the same order, so the saved blank is byte-for-byte what `apply_structure` gives
+A blank's structure tree is several hundred small dictionaries. Made in qpdf's document, each key set and each
+look-up of a widget crosses from Python into C++ (about 18 ms a blank); made as pypdf objects they are plain
+Python, and qpdf parses them in C++ once it is handed the document (pdf/pypdf_handoff.py). qpdf's parsing
+takes back much of the difference: measured on whole blanks, about 4 ms (5%) less. The objects are the same,
+made in the same order, so the saved blank is byte-for-byte what `apply_structure` gives
 (tests/test_tagging_pypdf.py holds the two to that). `apply_structure` stays the one other documents use."""
 
 from __future__ import annotations
