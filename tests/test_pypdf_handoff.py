@@ -62,9 +62,11 @@ def test_every_kind_of_object_and_awkward_spelling_reaches_qpdf_as_pypdf_would_w
     drawing = ContentStream(None, None)
     drawing.set_data(b"0 0 m 10 10 l S")  # a ContentStream is spelled by pypdf itself, the fallback
     page[NameObject("/Contents")] = writer._add_object(drawing)
-    page[NameObject("/CsePdfOdd")] = DictionaryObject({
+    page[NameObject("/CsePdfOdd")] = DictionaryObject({  # in the page, and the page itself, both spelled here
         NameObject("/A B#(x)/é"): ArrayObject([NullObject(), BooleanObject(True), BooleanObject(False),
-                                                NumberObject(-7), FloatObject("0.125"), FloatObject(12)]),
+                                                NumberObject(-7), FloatObject("0.125"), FloatObject(12),
+                                                FloatObject(-0.0), FloatObject(0.1), FloatObject(0.1),
+                                                FloatObject(1234.56789), FloatObject(1e-7)]),
         NameObject("/Text"): TextStringObject("plain ( \\ ) and Łódź 😀"),
         NameObject("/Bytes"): ByteStringObject(b"\x00\xff()\\"),
         NameObject("/%private%"): NumberObject(1),

@@ -13,7 +13,7 @@ import binascii
 import io
 
 import pikepdf
-from pypdf import PdfWriter
+from pypdf import PageObject, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     BooleanObject,
@@ -32,12 +32,23 @@ from pypdf.generic import (
 )
 
 _NAME_BYTES: dict[str, bytes] = {}  # a form uses a few hundred names, thousands of times
+_REAL_BYTES: dict[float, bytes] = {}  # and the same coordinates again and again (every box's /Rect, /BBox)
 
 
 def _name(name: str) -> bytes:
     spelled = _NAME_BYTES.get(name)
     if spelled is None:
         spelled = _NAME_BYTES[name] = NameObject(name).renumber()
+    return spelled
+
+
+def _real(real: FloatObject) -> bytes:
+    """pypdf's spelling, exactly: qpdf keeps a real's spelling as it was read."""
+    spelled = _REAL_BYTES.get(real)
+    if spelled is None:
+        spelled = real.myrepr().encode()
+        if real == real:  # not NaN, which is never found again
+            _REAL_BYTES[real] = spelled
     return spelled
 
 
@@ -62,15 +73,24 @@ def _spell(obj: PdfObject, out: list[bytes]) -> None:
     elif kind is NumberObject:
         out.append(b"%d" % obj)
     elif kind is FloatObject:
-        out.append(obj.myrepr().encode())  # qpdf keeps a real's spelling: pypdf's, exactly
-    elif kind is DictionaryObject:
+        out.append(_real(obj))
+    elif kind is DictionaryObject or kind is PageObject:  # a page is a dictionary, written as one by pypdf
         _spell_dictionary(obj, out)
     elif kind is ArrayObject:
-        out.append(b"[")
+        append = out.append
+        append(b"[")
         for item in obj:
-            out.append(b" ")
-            _spell(item, out)
-        out.append(b" ]")
+            append(b" ")
+            kind = type(item)  # the commonest items spelled here, not in a call each
+            if kind is IndirectObject:
+                append(b"%d %d R" % (item.idnum, item.generation))
+            elif kind is FloatObject:
+                append(_REAL_BYTES.get(item) or _real(item))
+            elif kind is NumberObject:
+                append(b"%d" % item)
+            else:
+                _spell(item, out)
+        append(b" ]")
     elif kind is TextStringObject:
         out.append(b"<" + binascii.hexlify(_text(obj)) + b">")
     elif kind is ByteStringObject:
