@@ -517,13 +517,16 @@ def render_pages(spec: FormSpec, legacy: bool = False) -> tuple[bytes, list[Plac
 
 def render_tagged_pages(spec: FormSpec, legacy: bool = False) -> tuple[bytes, list[Placement], StructureRecorder]:
     """`render_pages`, with the structure tree recorded while drawing, for `tagging.apply_structure` once the
-    widgets exist."""
+    widgets exist.
+
+    Page streams are left uncompressed: qpdf compresses them when it saves the blank (generate.py), to the same
+    bytes, where reportlab's compressing (and ASCII85) would only be undone by qpdf first."""
     builder = StoryBuilder(spec, legacy)
     buf = io.BytesIO()
     doc = FormDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4,
                             bottomMargin=MARGIN + 2, title=spec.title, author=spec.issuer,
                             subject=f"cse-pdf form {spec.id} version {spec.version}", creator="cse-pdf",
-                            invariant=True)
+                            invariant=True, pageCompression=0)
 
     def furniture(canvas, doc_) -> None:
         canvas.saveState()

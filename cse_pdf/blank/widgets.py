@@ -8,6 +8,7 @@ names, no hierarchy): see shared/PDF_FORMS_NOTES.md.
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 
 from pypdf import PdfWriter
 from pypdf.generic import (
@@ -63,9 +64,18 @@ def _name(v: str) -> NameObject:
     return NameObject("/" + v)
 
 
+@lru_cache(maxsize=16)
+def _compressed_script(script: str) -> bytes:
+    """A calculate action's script compressed, remembered: the runtime and the form's rules, the same for every
+    copy of a form (four of them in each, tens of kilobytes at level 9)."""
+    return zlib.compress(script.encode("ascii"), 9)
+
+
 class AcroFormBuilder:
     def __init__(self, writer: PdfWriter) -> None:
         self.w = writer
+        # each page's reference, looked up once: pypdf's writer.pages[i] walks its page list on every call
+        self.page_refs = [page.indirect_reference for page in writer.pages]
         self.helv = ap.standard_font(writer, "Helvetica", "WinAnsiEncoding", name="Helv")
         self.zadb = ap.standard_font(writer, "ZapfDingbats", name="ZaDb")
         self.sans, self.sans_winansi = add_form_fonts(writer)
@@ -97,7 +107,7 @@ class AcroFormBuilder:
             parent.get_object()["/Kids"].append(ref)
 
     def _widget(self, p: Placement, extra: dict) -> DictionaryObject:
-        page_ref = self.w.pages[p.page].indirect_reference
+        page_ref = self.page_refs[p.page]
         d = DictionaryObject({
             NameObject("/Type"): NameObject("/Annot"),
             NameObject("/Subtype"): NameObject("/Widget"),
@@ -202,7 +212,7 @@ class AcroFormBuilder:
             action[NameObject("/JS")] = TextStringObject(script)
         else:
             stream = StreamObject()
-            stream._data = zlib.compress(script.encode("ascii"), 9)
+            stream._data = _compressed_script(script)
             stream[NameObject("/Filter")] = NameObject("/FlateDecode")
             action[NameObject("/JS")] = self.w._add_object(stream)
         return self.w._add_object(action)
@@ -236,7 +246,7 @@ class AcroFormBuilder:
             NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
             NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4),
             NameObject("/F"): NumberObject(ANNOT_HIDDEN),
-            NameObject("/P"): self.w.pages[0].indirect_reference,
+            NameObject("/P"): self.page_refs[0],
             NameObject("/T"): TextStringObject(IDENTITY_FIELD),
             NameObject("/TU"): TextStringObject("cse-pdf form identity (do not edit)"),
             NameObject("/FT"): NameObject("/Tx"), NameObject("/Ff"): NumberObject(FF_READ_ONLY),

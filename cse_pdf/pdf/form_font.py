@@ -82,23 +82,29 @@ def _glyph_to_unicode() -> dict[int, int]:
     return dict(sorted(out.items()))
 
 
-def _widths(m: TTFontFile, o: Objects) -> Any:
-    """/W as runs of consecutive glyph ids: `first [w1 w2 ...]`."""
-    out: list[Any] = []
-    run_start, run = None, []
+@lru_cache(maxsize=None)
+def _width_runs() -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """Runs of consecutive glyph ids and their widths: the same for every form, worked out once."""
+    m = _metrics()
+    runs: list[tuple[int, list[int]]] = []
     for gid, code in _glyph_to_unicode().items():
         width = round(m.charWidths.get(code, m.defaultWidth))
-        if run_start is not None and gid == run_start + len(run):
-            run.append(width)
-            continue
-        if run_start is not None:
-            out += [o.integer(run_start), o.array([o.integer(w) for w in run])]
-        run_start, run = gid, [width]
-    if run_start is not None:
-        out += [o.integer(run_start), o.array([o.integer(w) for w in run])]
+        if runs and gid == runs[-1][0] + len(runs[-1][1]):
+            runs[-1][1].append(width)
+        else:
+            runs.append((gid, [width]))
+    return tuple((start, tuple(widths)) for start, widths in runs)
+
+
+def _widths(o: Objects) -> Any:
+    """/W as runs of consecutive glyph ids: `first [w1 w2 ...]`."""
+    out: list[Any] = []
+    for start, widths in _width_runs():
+        out += [o.integer(start), o.array([o.integer(w) for w in widths])]
     return o.array(out)
 
 
+@lru_cache(maxsize=None)
 def _to_unicode() -> bytes:
     entries = [f"<{gid:04X}> <{code:04X}>" for gid, code in _glyph_to_unicode().items()]
     body = []
@@ -130,8 +136,15 @@ def _descriptor(o: Objects, font_file: Any) -> Any:
     }))
 
 
+@lru_cache(maxsize=None)
+def _font_bytes() -> bytes:
+    """The font file, read once (the same bytes object each time, so compressing it is looked up by a hash
+    already known)."""
+    return FONT_FILE.read_bytes()
+
+
 def _font_file(o: Objects) -> Any:
-    data = FONT_FILE.read_bytes()
+    data = _font_bytes()
     return o.stream(data, {"/Length1": o.integer(len(data))}, flate=True)
 
 
@@ -168,10 +181,13 @@ def add_form_fonts(doc: PdfWriter | pikepdf.Pdf) -> tuple[Any, Any]:
     return add_form_font(doc, font_file), _add_winansi_font(o, font_file)
 
 
-def _add_winansi_font(o: Objects, font_file: Any) -> Any:
+@lru_cache(maxsize=None)
+def _winansi_widths_and_to_unicode() -> tuple[tuple[int, ...], bytes]:
+    """The simple font's /Widths (codes 32 to 255) and /ToUnicode: the same for every form, worked out once."""
     m = _metrics()
     codes = _winansi()
-    widths = [round(m.charWidths.get(ord(codes[c]), m.defaultWidth)) if c in codes else 0 for c in range(32, 256)]
+    widths = tuple(round(m.charWidths.get(ord(codes[c]), m.defaultWidth)) if c in codes else 0
+                   for c in range(32, 256))
     to_unicode = [f"<{code:02X}> <{ord(ch):04X}>" for code, ch in codes.items()]
     body = []
     for i in range(0, len(to_unicode), 100):
@@ -183,6 +199,11 @@ def _add_winansi_font(o: Objects, font_file: Any) -> Any:
         "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
         "1 begincodespacerange", "<00> <FF>", "endcodespacerange",
         *body, "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]).encode()
+    return widths, cmap
+
+
+def _add_winansi_font(o: Objects, font_file: Any) -> Any:
+    widths, cmap = _winansi_widths_and_to_unicode()
     return o.indirect(o.dictionary({
         "/Type": o.name("/Font"),
         "/Subtype": o.name("/TrueType"),
@@ -212,7 +233,7 @@ def add_form_font(doc: PdfWriter | pikepdf.Pdf, font_file: Any = None) -> Any:
             "/Supplement": o.integer(0)}),
         "/FontDescriptor": descriptor,
         "/DW": o.integer(round(m.defaultWidth)),
-        "/W": _widths(m, o),
+        "/W": _widths(o),
         "/CIDToGIDMap": o.name("/Identity"),
     }))
     return o.indirect(o.dictionary({

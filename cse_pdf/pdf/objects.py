@@ -33,6 +33,9 @@ def _deflated(data: bytes) -> bytes:
     return zlib.compress(data, 9)
 
 
+_PYPDF_NAMES: dict[str, NameObject] = {}
+
+
 class PypdfObjects:
     """New objects in a pypdf PdfWriter."""
 
@@ -41,7 +44,11 @@ class PypdfObjects:
 
     @staticmethod
     def name(value: str) -> NameObject:
-        return NameObject(value if value.startswith("/") else "/" + value)
+        """The same few dozen names are asked for thousands of times a form; a NameObject never changes."""
+        made = _PYPDF_NAMES.get(value)
+        if made is None:
+            made = _PYPDF_NAMES[value] = NameObject(value if value.startswith("/") else "/" + value)
+        return made
 
     @staticmethod
     def text(value: str) -> TextStringObject:
