@@ -18,10 +18,12 @@ every viewer type with. Free text keeps the Type0 font: a simple font would cost
 Cyrillic (measured: pdf.js and Poppler then drop them), which a name field cannot give up.
 
 Free text still gets qpdf's drawing right for WinAnsi text, because the programs look the /DA font name up in
-different places (measured, and read in their sources): qpdf in the field's appearance stream's resources
-first, pdf.js and pypdf in the field's own /DR first, the others in the form's /DR. So in a free-text box
+different places: qpdf in the field's appearance stream's resources first, pdf.js in the field's own /DR first
+(both read in their sources). So in a free-text box
 `/CseSans` names the WinAnsi font in the appearance's resources (`appearance_resources`: qpdf encodes for it)
-and the Unicode font in the field's /DR (`field_resources`) and the form's /DR (every viewer types with it).
+and the Unicode font in the field's /DR (`field_resources`) and the form's /DR. Measured, not assumed: PDFium,
+pdf.js, MuPDF, Poppler, pypdf and the real Chromium and Firefox still type Łódź as before
+(tests/test_visibility.py, tests/engines, tests/browsers), and qpdf draws WinAnsi text as typed.
 cse-pdf's own drawings select the Unicode font by another name, `DRAWN_FONT`. pdftk-java 3.3.2 reads the
 field's /DR and has no Type0 path, so it still draws nothing legible there (README: use need_appearances).
 """
