@@ -3,18 +3,17 @@
 Every value they set always read back right; what they *draw* depends on the font their /DA names:
 - Dates and drop-downs name a simple WinAnsi TrueType font (cse_pdf/pdf/form_font.py), which both tools
   encode: drawn as typed.
-- Free text names `/CseSans`, which is the Unicode (Type0) font in the form's /DR and the field's own /DR, where
-  the viewers look, and the WinAnsi font in the box's appearance resources, where qpdf looks first: qpdf draws
-  WinAnsi text as typed (and '?' for a letter outside it, its own limit).
-- pdftk-java 3.3.2 (Debian's) reads the field's /DR and has no Type0 path at all (its DocumentFont knows
-  simple fonts and a fixed list of CJK fonts: `javap` on /usr/share/pdftk/pdftk.jar), so it writes a zero
-  byte per character of free text. Giving the field a simple font instead would cost the viewers (pdf.js,
-  Poppler) Ł, ź, Ş, Greek and Cyrillic, which the Unicode font draws (measured: 20 of 24 Hillingdon text
-  boxes wrong). That limitation is a strict xfail here, so a fix shows up as an XPASS.
+- Free text names `/CseSans`, which is the Unicode (Type0) font in the form's /DR and, as a direct dictionary,
+  in the field's own /DR, where the viewers look; and the WinAnsi font in the box's appearance resources, where
+  qpdf looks first. Neither tool can encode for a Type0 font (pdftk-java 3.3.2 has no code for one: `javap` on
+  /usr/share/pdftk/pdftk.jar; qpdf only for a WinAnsi- or MacRoman-named simple font), so: qpdf draws WinAnsi
+  text with the WinAnsi font, and pdftk, finding no indirect font in the field's /DR, its own Helvetica.
+- Giving the fields a simple font instead would cost the viewers (pdf.js, Poppler) Ł, ź, Ş, Greek and
+  Cyrillic, which the Unicode font draws (measured: 20 of 24 Hillingdon text boxes wrong).
 
-What pdftk users can do instead is measured too (the README says it): pdftk's `need_appearances` keyword, or
-values set without qpdf's --generate-appearances, leaves the drawing to the reader, and the readers draw every
-Latin letter with the form's own font.
+Letters outside WinAnsi are the tools' own limit: qpdf draws '?', pdftk leaves them out. What agencies can do
+for those is measured too (the README says it): pdftk's `need_appearances` keyword, or values set without
+qpdf's --generate-appearances, leaves the drawing to the reader, which draws every letter with the form's font.
 
 "Drawn as typed": the tool's own appearances are flattened into the page (qpdf, no redrawing) and the page text
 inside each box is read back (as tests/test_visibility.py does for the viewers' engines).
@@ -95,14 +94,7 @@ def test_dates_drop_downs_ticks_and_radios_are_visible(tool: str, renderer: str,
     assert [fid for fid, ok in visible.items() if not ok] == []
 
 
-PDFTK_CANNOT = pytest.mark.xfail(strict=True, reason=(
-    "known, cannot be fixed by the form: pdftk-java 3.3.2 has no Type0 font path, and a simple font for free "
-    "text would cost pdf.js and Poppler Ł, ź, Greek and Cyrillic; the README's advice (need_appearances) is "
-    "tested below"))
-
-
-@pytest.mark.parametrize("tool", [pytest.param(tool, marks=[PDFTK_CANNOT] if tool.startswith("pdftk") else [])
-                                  for tool in TOOLS])
+@pytest.mark.parametrize("tool", TOOLS)
 def test_free_text_is_drawn_as_typed(tool: str, each_form, filled) -> None:
     spec, blank = each_form
     answers, _, flat = filled(tool, spec, blank)
@@ -153,3 +145,18 @@ def test_qpdf_redraws_boxes_that_cse_pdf_drew(each_form, tmp_path: Path) -> None
 
     drawn = read_form(flat).values
     assert {fid: drawn.get(fid) for fid in texts} == answers
+
+
+@pytest.mark.parametrize(("tool", "drawn_as"), [("qpdf", "?ód? Nowak"), ("pdftk-fdf", "ód Nowak"),
+                                                ("pdftk-xfdf", "ód Nowak")])
+def test_letters_outside_winansi_are_the_tools_own_limit(tool: str, drawn_as: str, each_form,
+                                                         tmp_path: Path) -> None:
+    """What the README tells agencies: qpdf draws '?' and pdftk leaves the letter out; the value is right."""
+    spec, blank = each_form
+    name = next(f.id for f in spec.fields if f.type == "text")
+    dst, flat = tmp_path / "filled.pdf", tmp_path / "flat.pdf"
+    TOOLS[tool](blank, dst, {name: "Łódź Nowak"})
+    qpdf_flatten(dst, flat)
+
+    assert read_form(dst).values[name] == "Łódź Nowak"
+    assert read_form(flat).values[name] == drawn_as

@@ -25,7 +25,9 @@ and the Unicode font in the field's /DR (`field_resources`) and the form's /DR. 
 pdf.js, MuPDF, Poppler, pypdf and the real Chromium and Firefox still type Łódź as before
 (tests/test_visibility.py, tests/engines, tests/browsers), and qpdf draws WinAnsi text as typed.
 cse-pdf's own drawings select the Unicode font by another name, `DRAWN_FONT`. pdftk-java 3.3.2 reads the
-field's /DR and has no Type0 path, so it still draws nothing legible there (README: use need_appearances).
+field's /DR too but has no Type0 path; the font there is a direct dictionary, which pdftk does not take for a
+document font, so it draws with its own Helvetica (WinAnsi text as typed, other letters left out; the README
+tells agencies about need_appearances).
 """
 
 from __future__ import annotations
@@ -250,9 +252,13 @@ def appearance_resources(doc: PdfWriter | pikepdf.Pdf, unicode_font: Any, winans
 
 def field_resources(doc: PdfWriter | pikepdf.Pdf, unicode_font: Any) -> Any:
     """A free-text field's own /DR, naming `/CseSans` the Unicode font: pdf.js and pypdf read it before the
-    appearance's resources, so they keep typing Łódź with the Unicode font. One shared indirect object."""
+    appearance's resources, so they keep typing Łódź with the Unicode font. One shared indirect object.
+
+    The font dictionary is a direct copy of the form's (its parts shared): pdftk-java 3.3.2 reads the field's
+    /DR too, and only an indirect font there becomes its (Type0-blind) document font; a direct one leaves it on
+    its own Helvetica, WinAnsi, which draws a name such as Zoë Núñez."""
     o = objects_for(doc)
-    return o.indirect(o.dictionary({"/Font": o.dictionary({f"/{FORM_FONT}": unicode_font})}))
+    return o.indirect(o.dictionary({"/Font": o.dictionary({f"/{FORM_FONT}": o.direct_copy(unicode_font)})}))
 
 
 def has_field_resources(widget: Any) -> bool:
