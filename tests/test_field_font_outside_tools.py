@@ -1,20 +1,19 @@
 """What partner agencies' own tools draw when they fill a form: pdftk (FDF, XFDF) and qpdf (issue 18).
 
-Every value they set always read back right; what they *draw* depends on the /DA font. Dates and drop-downs
-name a simple WinAnsi TrueType font (cse_pdf/pdf/form_font.py), which both tools encode: those are drawn, as
-typed. Free text keeps the Type0 Unicode font, which neither tool can encode:
-- pdftk-java 3.3.2 (Debian's) has no Type0 path at all: its DocumentFont knows simple fonts and a fixed list
-  of CJK fonts only (`javap` on /usr/share/pdftk/pdftk.jar), so it writes a zero byte per character;
-- qpdf picks its text encoder from the /DA font's /Encoding *name* alone (WinAnsi, MacRoman, else ASCII), so
-  it writes one byte per character into a two-byte font.
-Both need a simple font with /Encoding /WinAnsiEncoding, and a simple font holds 256 codes, all of which
-WinAnsi names: the viewers (pdf.js, Poppler) then cannot encode Ł, ź, Ş, Greek or Cyrillic, which the Type0
-font draws (measured: 20 of 24 Hillingdon text boxes wrong). That limitation is a strict xfail here, so a fix
-shows up as an XPASS.
+Every value they set always read back right; what they *draw* depends on the font their /DA names:
+- Dates and drop-downs name a simple WinAnsi TrueType font (cse_pdf/pdf/form_font.py), which both tools
+  encode: drawn as typed.
+- Free text names `/CseSans`, which is the Unicode (Type0) font in the form's /DR and, as a direct dictionary,
+  in the field's own /DR, where the viewers look; and the WinAnsi font in the box's appearance resources, where
+  qpdf looks first. Neither tool can encode for a Type0 font (pdftk-java 3.3.2 has no code for one: `javap` on
+  /usr/share/pdftk/pdftk.jar; qpdf only for a WinAnsi- or MacRoman-named simple font), so: qpdf draws WinAnsi
+  text with the WinAnsi font, and pdftk, finding no indirect font in the field's /DR, its own Helvetica.
+- Giving the fields a simple font instead would cost the viewers (pdf.js, Poppler) Ł, ź, Ş, Greek and
+  Cyrillic, which the Unicode font draws (measured: 20 of 24 Hillingdon text boxes wrong).
 
-What partner agencies can do instead is measured too (the README says it): pdftk's `need_appearances`
-keyword, or setting the values without qpdf's --generate-appearances, leaves the drawing to the reader, and
-the readers draw every Latin letter with the form's own font.
+Letters outside WinAnsi are the tools' own limit: qpdf draws '?', pdftk leaves them out. What agencies can do
+for those is measured too (the README says it): pdftk's `need_appearances` keyword, or values set without
+qpdf's --generate-appearances, leaves the drawing to the reader, which draws every letter with the form's font.
 
 "Drawn as typed": the tool's own appearances are flattened into the page (qpdf, no redrawing) and the page text
 inside each box is read back (as tests/test_visibility.py does for the viewers' engines).
@@ -29,6 +28,7 @@ from engines.outside_tools import fill_values_only, fill_with_pdftk, fill_with_q
 from engines.visibility import RENDERERS, visible_fields, width_ratios
 from helpers.forms import every_answer, qpdf_flatten
 
+from cse_pdf.blank.generate import generate
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.fill import fill_bytes as cse_fill
 from cse_pdf.returned.read import read_form
@@ -38,7 +38,7 @@ TOOLS = {
     "pdftk-xfdf": lambda src, dst, values: fill_with_pdftk(src, dst, values, "xfdf"),
     "qpdf": fill_with_qpdf,
 }
-NAME = "Zoë Ødegård-Núñez"  # Latin that WinAnsi holds: no font limit of the tools' own is in the way
+NAME = "Zoë Núñez-Øst"  # Latin that WinAnsi holds (no limit of the tools' own in the way), short enough for every box
 
 pytestmark = pytest.mark.slow  # each case fills, flattens and renders a whole form
 
@@ -94,10 +94,7 @@ def test_dates_drop_downs_ticks_and_radios_are_visible(tool: str, renderer: str,
     assert [fid for fid, ok in visible.items() if not ok] == []
 
 
-@pytest.mark.parametrize("tool", [pytest.param(tool, marks=pytest.mark.xfail(strict=True, reason=(
-    "known, cannot be fixed by the form: pdftk-java 3.3.2 has no Type0 font path and qpdf encodes only for a "
-    "/WinAnsiEncoding or /MacRomanEncoding simple font, which would cost pdf.js and Poppler Ł, ź, Greek and "
-    "Cyrillic; the README's advice (need_appearances) is tested below"))) for tool in TOOLS])
+@pytest.mark.parametrize("tool", TOOLS)
 def test_free_text_is_drawn_as_typed(tool: str, each_form, filled) -> None:
     spec, blank = each_form
     answers, _, flat = filled(tool, spec, blank)
@@ -132,3 +129,34 @@ def test_free_text_is_drawn_in_full_when_the_reader_draws_it(route: str, rendere
     ratios = width_ratios(blank, dst, reference, spec, renderer, kinds=("text", "date"))
     assert set(ratios) == set(answers)
     assert {fid: round(r, 2) for fid, r in ratios.items() if r < COMPLETE} == {}
+
+
+def test_qpdf_redraws_boxes_that_cse_pdf_drew(each_form, tmp_path: Path) -> None:
+    """A distributed copy arrives with the agency's boxes already drawn by cse-pdf (Łódź in the Unicode font):
+    qpdf must still find the WinAnsi font under the /DA's name in those appearances, and draw its own text."""
+    spec, _ = each_form
+    texts = [f.id for f in spec.fields if f.type == "text"]
+    prefilled, dst, flat = tmp_path / "prefilled.pdf", tmp_path / "filled.pdf", tmp_path / "flat.pdf"
+    prefilled.write_bytes(generate(spec, {fid: "Łódź Outreach" for fid in texts}))
+    answers = {fid: NAME for fid in texts}
+
+    fill_with_qpdf(prefilled, dst, answers)
+    qpdf_flatten(dst, flat)
+
+    drawn = read_form(flat).values
+    assert {fid: drawn.get(fid) for fid in texts} == answers
+
+
+@pytest.mark.parametrize(("tool", "drawn_as"), [("qpdf", "?ód? Nowak"), ("pdftk-fdf", "ód Nowak"),
+                                                ("pdftk-xfdf", "ód Nowak")])
+def test_letters_outside_winansi_are_the_tools_own_limit(tool: str, drawn_as: str, each_form,
+                                                         tmp_path: Path) -> None:
+    """What the README tells agencies: qpdf draws '?' and pdftk leaves the letter out; the value is right."""
+    spec, blank = each_form
+    name = next(f.id for f in spec.fields if f.type == "text")
+    dst, flat = tmp_path / "filled.pdf", tmp_path / "flat.pdf"
+    TOOLS[tool](blank, dst, {name: "Łódź Nowak"})
+    qpdf_flatten(dst, flat)
+
+    assert read_form(dst).values[name] == "Łódź Nowak"
+    assert read_form(flat).values[name] == drawn_as

@@ -159,3 +159,24 @@ def test_text_fields_type_with_an_embedded_font_that_has_every_letter_of_a_name(
     to_unicode = font["/ToUnicode"].get_data().decode()
     for ch in "Zoë Łódź Ngozi Okonkwo-Ødegård Şişli Ελένη Ольга":
         assert f"<{ord(ch):04X}>" in to_unicode, ch
+
+
+def test_free_text_names_the_unicode_font_where_viewers_look_and_the_winansi_font_where_qpdf_looks(
+        reader, spec) -> None:
+    """One /DA name, /CseSans, looked up in different places: the field's own /DR and the form's /DR (pdf.js,
+    pypdf, PDFium, Poppler, MuPDF, Acrobat) give the Unicode font; the empty box's appearance resources, which
+    qpdf reads first, give the WinAnsi font, the only kind qpdf encodes text for (form_font.py)."""
+    fonts = reader.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]
+    unicode_font, winansi_font = fonts["/CseSans"].get_object(), fonts["/CseSansWin"].get_object()
+    fields = collect_fields(reader)
+    free_text = [f for f in spec.fields if fields[f.id].inherited("/DA").split()[0] == "/CseSans"]
+    assert {f.type for f in free_text} >= {"text", "multiline"}
+    for f in free_text:
+        for widget in fields[f.id].widgets:
+            own = widget.get_object()["/DR"]["/Font"].get_object().get("/CseSans")
+            shown = widget.get_object()["/AP"]["/N"].get_object()["/Resources"]["/Font"]
+            # a direct copy of the form's Unicode font: pdftk-java treats only an indirect one as the field's
+            # font (and cannot draw with a Type0 one), so it falls back to its own Helvetica (form_font.py)
+            assert own == unicode_font and not hasattr(own, "indirect_reference"), f.id
+            assert shown["/CseSans"].get_object() is winansi_font, f.id
+            assert shown["/CseSansU"].get_object() is unicode_font, f.id

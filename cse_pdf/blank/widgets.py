@@ -27,7 +27,14 @@ from cse_pdf.form.blocks import IDENTITY_FIELD, LIVE_FIELDS, LIVE_PREFIX, WRAPPI
 from cse_pdf.form.identity import Identity
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf import appearance as ap
-from cse_pdf.pdf.form_font import FORM_FONT, WINANSI_FORM_FONT, add_form_fonts, winansi_can_encode
+from cse_pdf.pdf.form_font import (
+    FORM_FONT,
+    WINANSI_FORM_FONT,
+    add_form_fonts,
+    appearance_resources,
+    field_resources,
+    winansi_can_encode,
+)
 
 # field flags (ISO 32000 table 221, 226, 228, 230)
 FF_READ_ONLY = 1
@@ -79,6 +86,7 @@ class AcroFormBuilder:
         self.helv = ap.standard_font(writer, "Helvetica", "WinAnsiEncoding", name="Helv")
         self.zadb = ap.standard_font(writer, "ZapfDingbats", name="ZaDb")
         self.sans, self.sans_winansi = add_form_fonts(writer)
+        self.text_field_fonts = field_resources(writer, self.sans)  # one /DR shared by every free-text field
         self.top_fields = ArrayObject()
         self.parents: dict[str, IndirectObject] = {}
         self.annots: dict[int, list[IndirectObject]] = {}
@@ -146,14 +154,17 @@ class AcroFormBuilder:
             }
         else:
             flags = FF_MULTILINE if field.type == "multiline" else 0
+            winansi = self._winansi_values(field)
             extra = {
                 NameObject("/FT"): NameObject("/Ch" if field.type == "dropdown" else "/Tx"),
-                NameObject("/DA"): TextStringObject(DA_WINANSI if self._winansi_values(field) else DA_TEXT),
+                NameObject("/DA"): TextStringObject(DA_WINANSI if winansi else DA_TEXT),
                 NameObject("/Q"): NumberObject(0),
                 NameObject("/MK"): DictionaryObject(),
                 NameObject("/AP"): DictionaryObject({NameObject("/N"): ap.empty(
-                    self.w, width, height, ap.font_resources(self.w, **{FORM_FONT: self.sans}), marked=True)}),
+                    self.w, width, height, self._empty_box_fonts(winansi), marked=True)}),
             }
+            if not winansi:
+                extra[NameObject("/DR")] = self.text_field_fonts
             if field.type == "dropdown":
                 flags |= FF_COMBO
                 extra[NameObject("/Opt")] = ArrayObject(
@@ -169,6 +180,13 @@ class AcroFormBuilder:
         ref = self.w._add_object(node)
         self._attach(ref, node, parent)
         self._register_widget(p.page, ref)
+
+    def _empty_box_fonts(self, winansi: bool) -> DictionaryObject:
+        """An empty box's appearance resources. A free-text box's /CseSans here is the WinAnsi font, for qpdf
+        (form_font.appearance_resources); its field's own /DR keeps the viewers on the Unicode font."""
+        if winansi:
+            return ap.font_resources(self.w, **{FORM_FONT: self.sans})
+        return appearance_resources(self.w, self.sans, self.sans_winansi)
 
     @staticmethod
     def _winansi_values(field: Field) -> bool:
@@ -232,7 +250,8 @@ class AcroFormBuilder:
             NameObject("/MK"): DictionaryObject(),
             NameObject("/AA"): DictionaryObject({NameObject("/C"): self._js(calculate_script(spec, name))}),
             NameObject("/AP"): DictionaryObject({NameObject("/N"): ap.empty(
-                self.w, width, height, ap.font_resources(self.w, **{FORM_FONT: self.sans}), marked=True)}),
+                self.w, width, height, self._empty_box_fonts(False), marked=True)}),
+            NameObject("/DR"): self.text_field_fonts,
         })
         ref = self.w._add_object(node)
         self._attach(ref, node, self._parent_of(LIVE_PREFIX))

@@ -20,7 +20,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 
 from cse_pdf.pdf.fonts import UNICODE_FONT, register_unicode_font
-from cse_pdf.pdf.form_font import FORM_FONT, can_draw, encode, register_for_measuring
+from cse_pdf.pdf.form_font import DRAWN_FONT, appearance_resources, can_draw, encode, register_for_measuring
 from cse_pdf.pdf.objects import objects_for
 
 Doc = PdfWriter | pikepdf.Pdf  # a blank being built (pypdf), or a return being filled and stamped (qpdf)
@@ -139,14 +139,14 @@ def fitted_lines(value: str, width: float, height: float, font: str, size: float
 
 
 def text(doc: Doc, value: str, width: float, height: float, multiline: bool, form_font: Any,
-         size: float = FONT_SIZE) -> Any:
-    """A filled text or combo box showing `value`, drawn with the form's own font (CseSans) at the widget's own
-    size (its /DA), as a viewer draws it."""
+         size: float = FONT_SIZE, winansi_font: Any = None) -> Any:
+    """A filled text or combo box showing `value`, drawn with the form's own Unicode font at the widget's own
+    size (its /DA), as a viewer draws it. `winansi_font`: see form_font.appearance_resources."""
     if not can_draw(value):
         return _unicode_text(doc, value, width, height, multiline, size)
     size, lines = fitted_lines(value, width, height, register_for_measuring(), size, multiline)
     ops = [b"/Tx BMC", b"q", f"{PAD} {PAD} {width - 2 * PAD:.2f} {height - 2 * PAD:.2f} re W n".encode(),
-           b"BT", f"/{FORM_FONT} {size:g} Tf 0 g".encode()]
+           b"BT", f"/{DRAWN_FONT} {size:g} Tf 0 g".encode()]
     y = height - PAD - size if multiline else (height - size) / 2 + 2
     ops.append(f"{PAD} {y:.2f} Td".encode())
     for i, line in enumerate(lines):
@@ -154,7 +154,7 @@ def text(doc: Doc, value: str, width: float, height: float, multiline: bool, for
             ops.append(f"0 {-leading(size):g} Td".encode())
         ops.append(encode(line.replace("\r", "")) + b" Tj")
     ops += [b"ET", b"Q", b"EMC"]
-    return _form(doc, b"\n".join(ops), width, height, font_resources(doc, **{FORM_FONT: form_font}))
+    return _form(doc, b"\n".join(ops), width, height, appearance_resources(doc, form_font, winansi_font))
 
 
 def _unicode_text(doc: Doc, value: str, width: float, height: float, multiline: bool, size: float) -> Any:

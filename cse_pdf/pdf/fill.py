@@ -21,7 +21,13 @@ from cse_pdf.form.blocks import LIVE_PREFIX, WRAPPING_LIVE_FIELDS, Field
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf import appearance as ap
 from cse_pdf.pdf.fields import PdfField, collect_fields, on_states
-from cse_pdf.pdf.form_font import FORM_FONT, add_form_font
+from cse_pdf.pdf.form_font import (
+    FORM_FONT,
+    WINANSI_FORM_FONT,
+    add_form_font,
+    appearance_resources,
+    has_field_resources,
+)
 
 
 def as_option_values(spec: FormSpec, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -118,6 +124,7 @@ class _Drawn:
         if "/ZaDb" not in fonts:  # the /DA of tick boxes and radios names it: viewers draw their own marks with it
             fonts["/ZaDb"] = ap.standard_font(pdf, "ZapfDingbats")
         self.sans = fonts[f"/{FORM_FONT}"]
+        self.sans_winansi = fonts.get(f"/{WINANSI_FORM_FONT}")  # absent from blanks made before it
         self._shared: dict[tuple[str, float, float], Any] = {}
 
     def _once(self, kind: str, width: float, height: float, make: Callable[[], Any]) -> Any:
@@ -134,12 +141,15 @@ class _Drawn:
             "/Off": self._once("off", width, height, lambda: ap.empty(self.pdf, width, height))}))
 
     def text(self, shown: str, width: float, height: float, multiline: bool,
-             size: float = ap.FONT_SIZE) -> pikepdf.Dictionary:
+             size: float = ap.FONT_SIZE, widget: Any = None) -> pikepdf.Dictionary:
+        """A text box's appearance. Where the field keeps the viewers on the Unicode font with its own /DR, the
+        appearance offers qpdf the WinAnsi font under the /DA's name (form_font.appearance_resources)."""
+        winansi = self.sans_winansi if widget is not None and has_field_resources(widget) else None
         if shown:
-            stream = ap.text(self.pdf, shown, width, height, multiline, self.sans, size)
+            stream = ap.text(self.pdf, shown, width, height, multiline, self.sans, size, winansi)
         else:
-            stream = self._once("empty", width, height, lambda: ap.empty(
-                self.pdf, width, height, ap.font_resources(self.pdf, **{FORM_FONT: self.sans}), marked=True))
+            stream = self._once("empty-winansi" if winansi is not None else "empty", width, height, lambda: ap.empty(
+                self.pdf, width, height, appearance_resources(self.pdf, self.sans, winansi), marked=True))
         return pikepdf.Dictionary(N=stream)
 
 
@@ -198,4 +208,4 @@ def _set(drawn: _Drawn, field: Field, f: PdfField, value: Any) -> None:
     else:
         shown = field.option_label(value) if field.type == "dropdown" else value
     for w in f.widgets:
-        w[Name.AP] = drawn.text(shown, *ap.rect_size(w), field.type == "multiline", _da_size(w, f))
+        w[Name.AP] = drawn.text(shown, *ap.rect_size(w), field.type == "multiline", _da_size(w, f), w)

@@ -16,6 +16,18 @@ So fields whose every possible value WinAnsi holds (dates, drop-downs whose opti
 same face as a simple TrueType font, WinAnsi-encoded with /Widths (`WINANSI_FORM_FONT`), which those tools and
 every viewer type with. Free text keeps the Type0 font: a simple font would cost the viewers Łódź, Greek and
 Cyrillic (measured: pdf.js and Poppler then drop them), which a name field cannot give up.
+
+Free text still gets qpdf's drawing right for WinAnsi text, because the programs look the /DA font name up in
+different places: qpdf in the field's appearance stream's resources first, pdf.js in the field's own /DR first
+(both read in their sources). So in a free-text box
+`/CseSans` names the WinAnsi font in the appearance's resources (`appearance_resources`: qpdf encodes for it)
+and the Unicode font in the field's /DR (`field_resources`) and the form's /DR. Measured, not assumed: PDFium,
+pdf.js, MuPDF, Poppler, pypdf and the real Chromium and Firefox still type Łódź as before
+(tests/test_visibility.py, tests/engines, tests/browsers), and qpdf draws WinAnsi text as typed.
+cse-pdf's own drawings select the Unicode font by another name, `DRAWN_FONT`. pdftk-java 3.3.2 reads the
+field's /DR too but has no Type0 path; the font there is a direct dictionary, which pdftk does not take for a
+document font, so it draws with its own Helvetica (WinAnsi text as typed, other letters left out; the README
+tells agencies about need_appearances).
 """
 
 from __future__ import annotations
@@ -33,6 +45,7 @@ from cse_pdf.pdf.objects import Objects, objects_for
 
 FORM_FONT = "CseSans"  # the resource name in /DR and /DA
 WINANSI_FORM_FONT = "CseSansWin"  # the same face as a simple WinAnsi font, for fields whose values WinAnsi holds
+DRAWN_FONT = "CseSansU"  # the Unicode font as cse-pdf's own text appearances select it (see the module's notes)
 FONT_FILE = FONT_DIR / "DejaVuSans-Forms.ttf"
 BASE_FONT = "DejaVuSans"
 
@@ -244,3 +257,38 @@ def add_form_font(doc: PdfWriter | pikepdf.Pdf, font_file: Any = None) -> Any:
         "/DescendantFonts": o.array([cid_font]),
         "/ToUnicode": o.stream(_to_unicode(), {}, flate=True),
     }))
+
+
+def appearance_resources(doc: PdfWriter | pikepdf.Pdf, unicode_font: Any, winansi_font: Any = None) -> Any:
+    """A free-text box's appearance resources: cse-pdf draws with `DRAWN_FONT` (the Unicode font), and the /DA's
+    `/CseSans` is the WinAnsi font, which qpdf's --generate-appearances finds here first and can encode for.
+
+    Only for a widget whose field also has `field_resources` (else pdf.js would type with the WinAnsi font
+    too): without `winansi_font` (a return of an older blank) `/CseSans` stays the Unicode font, as it was."""
+    o = objects_for(doc)
+    return o.dictionary({"/Font": o.dictionary({
+        f"/{FORM_FONT}": winansi_font if winansi_font is not None else unicode_font,
+        f"/{DRAWN_FONT}": unicode_font})})
+
+
+def field_resources(doc: PdfWriter | pikepdf.Pdf, unicode_font: Any) -> Any:
+    """A free-text field's own /DR, naming `/CseSans` the Unicode font: pdf.js and pypdf read it before the
+    appearance's resources, so they keep typing Łódź with the Unicode font. One shared indirect object.
+
+    The font dictionary is a direct copy of the form's (its parts shared): pdftk-java 3.3.2 reads the field's
+    /DR too, and only an indirect font there becomes its (Type0-blind) document font; a direct one leaves it on
+    its own Helvetica, WinAnsi, which draws a name such as Zoë Núñez."""
+    o = objects_for(doc)
+    return o.indirect(o.dictionary({"/Font": o.dictionary({f"/{FORM_FONT}": o.direct_copy(unicode_font)})}))
+
+
+def has_field_resources(widget: Any) -> bool:
+    """Whether the widget (or a field above it) names `/CseSans` in its own /DR: then its appearance's
+    `/CseSans` may be the WinAnsi font (`appearance_resources`)."""
+    node, seen = widget, 0
+    while node is not None and seen < 32:  # a /Parent loop in a hostile file ends here
+        dr = node.get("/DR")
+        if dr is not None and f"/{FORM_FONT}" in (dr.get("/Font") or {}):
+            return True
+        node, seen = node.get("/Parent"), seen + 1
+    return False

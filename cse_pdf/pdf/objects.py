@@ -84,6 +84,11 @@ class PypdfObjects:
     def indirect(self, obj: Any) -> Any:
         return self.writer._add_object(obj)
 
+    @staticmethod
+    def direct_copy(obj: Any) -> DictionaryObject:
+        """A direct (inline) copy of a dictionary, its own values still shared."""
+        return DictionaryObject(obj.get_object())
+
 
 class PikepdfObjects:
     """New objects in a pikepdf (qpdf) document."""
@@ -127,6 +132,11 @@ class PikepdfObjects:
 
     def indirect(self, obj: Any) -> Any:
         return self.pdf.make_indirect(obj)
+
+    @staticmethod
+    def direct_copy(obj: Any) -> pikepdf.Dictionary:
+        """A direct (inline) copy of a dictionary, its own values still shared."""
+        return pikepdf.Dictionary({key: obj[key] for key in obj.keys()})
 
 
 Objects = PypdfObjects | PikepdfObjects
