@@ -2,9 +2,9 @@
 
 The pages come from reportlab with their structure recorded (layout.py), the fields are added with pypdf
 (widgets.py), and the structure tree is written last, where every widget exists to be referenced from its Form
-element: as pypdf objects (pdf/tagging_pypdf.py, the same tree pdf/tagging.py writes in qpdf's document, made
-faster). pypdf's document reaches qpdf through pdf/pypdf_handoff.py, not pypdf's writer: the same objects, in a
-third of the time. qpdf fills a prefilled copy and saves."""
+element (pdf/tagging.py, in qpdf's document, as for stamped copies and the Board report). pypdf's document
+reaches qpdf through pdf/pypdf_handoff.py, not pypdf's writer: the same objects, in a third of the time. qpdf
+fills a prefilled copy and saves."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from cse_pdf.form.identity import Identity
 from cse_pdf.form.spec import FormSpec
 from cse_pdf.pdf.fill import as_option_values, check_values, fill
 from cse_pdf.pdf.pypdf_handoff import pypdf_to_pikepdf
-from cse_pdf.pdf.tagging_pypdf import apply_structure_pypdf
+from cse_pdf.pdf.tagging import apply_structure
 
 
 def generate(spec: FormSpec, values: Mapping[str, Any] | None = None, instance: str = "") -> bytes:
@@ -41,8 +41,8 @@ def generate(spec: FormSpec, values: Mapping[str, Any] | None = None, instance: 
         "/Producer": "cse-pdf (reportlab, pypdf)",
     })
     writer._info.get_object()[NameObject("/CsePdfIdentity")] = TextStringObject(identity.encode())
-    apply_structure_pypdf(writer, structure, spec.title)
     with pypdf_to_pikepdf(writer) as pdf:
+        apply_structure(pdf, structure, spec.title)
         if values:
             fill(pdf, spec, values)
         out = io.BytesIO()

@@ -1,6 +1,6 @@
 """Hand a pypdf document to qpdf (pikepdf) without pypdf's own writer.
 
-A blank is built in two libraries: pypdf adds the fields and the structure tree, then qpdf fills a prefilled
+A blank is built in two libraries: pypdf adds the fields, then qpdf writes the structure tree, fills a prefilled
 copy and saves. The hand-over file is read once by qpdf and thrown away, and qpdf re-encodes every name, string
 and dictionary when it saves, so only the objects it parses matter, not how they were spelled. pypdf's writer
 spends most of its time spelling them (a Python loop per character of every name and string); this writer
