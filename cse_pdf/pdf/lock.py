@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from cse_pdf.pdf.structure_merge import next_struct_key, number_tree_entries, write_parent_tree
+from cse_pdf.pdf.structure_merge import element_kids, next_struct_key, number_tree_entries, write_parent_tree
 
 
 @dataclass
@@ -160,11 +160,6 @@ def _tag_drawn(pdf: pikepdf.Pdf, root: Dictionary, owners: dict[int, pikepdf.Obj
     write_parent_tree(pdf, root, owners)
 
 
-def _kids(elem: Dictionary) -> list[pikepdf.Object]:
-    k = elem.get("/K")
-    return list(k) if isinstance(k, Array) else [k] if k is not None else []
-
-
 def _objr_to(kid: pikepdf.Object, widgets: set[tuple[int, int]]) -> bool:
     return isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR and \
         isinstance(kid.get("/Obj"), Dictionary) and kid.Obj.objgen in widgets
@@ -224,9 +219,9 @@ def _wrapped(pdf: pikepdf.Pdf, page: pikepdf.Page, group: list, xobjects: Dictio
             del element["/Alt"]
     else:
         holder, replacement = element, reference
-    element.K = Array([replacement if _objr_to(k, {drawn.widget.objgen}) else k for k in _kids(element)])
+    element.K = Array([replacement if _objr_to(k, {drawn.widget.objgen}) else k for k in element_kids(element)])
     if element.get("/S") == Name.Form and not any(isinstance(k, Dictionary) and k.get("/Type") == Name.OBJR
-                                                  for k in _kids(element)):
+                                                  for k in element_kids(element)):
         element.S = Name.P  # no widget left in it: what it holds is the answer as printed
         if "/Alt" in element:  # the widget's name (its question, read just before): the answer is read instead
             del element["/Alt"]
@@ -244,10 +239,10 @@ def _drop_references(node: pikepdf.Object, gone: set[tuple[int, int]], depth: in
     for item in items:
         if not isinstance(item, Dictionary) or item.get("/Type") in (Name.MCR, Name.OBJR):
             continue
-        kids = _kids(item)
+        kids = element_kids(item)
         kept = [k for k in kids if not _objr_to(k, gone)
                 and not (isinstance(k, Dictionary) and k.get("/Type") not in (Name.MCR, Name.OBJR)
                          and _drop_references(k, gone, depth + 1))]
         if len(kept) != len(kids):
             item.K = Array(kept)
-    return isinstance(node, Dictionary) and node.get("/Type") == Name.StructElem and not _kids(node)
+    return isinstance(node, Dictionary) and node.get("/Type") == Name.StructElem and not element_kids(node)

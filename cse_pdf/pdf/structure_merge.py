@@ -60,7 +60,8 @@ def _document_element(root: Dictionary) -> Dictionary | None:
     return None
 
 
-def _kids(elem: Dictionary) -> list[pikepdf.Object]:
+def element_kids(elem: Dictionary) -> list[pikepdf.Object]:
+    """A structure element's /K as a list: one kid, an array of them, or none."""
     k = elem.get("/K")
     return list(k) if isinstance(k, Array) else [k] if k is not None else []
 
@@ -90,11 +91,11 @@ def prepend_tagged(pdf: pikepdf.Pdf, front: pikepdf.Pdf) -> None:
         return
     own_doc, front_doc = _document_element(own_root), _document_element(copied)
     parent = own_doc if own_doc is not None else own_root
-    moved = _kids(front_doc) if front_doc is not None else _kids(copied)
+    moved = element_kids(front_doc) if front_doc is not None else element_kids(copied)
     for kid in moved:
         if isinstance(kid, Dictionary):
             kid.P = parent
-    parent.K = Array(moved + _kids(parent))
+    parent.K = Array(moved + element_kids(parent))
     for key in ("/RoleMap", "/ClassMap"):  # the form's own entries win where both name the same thing
         theirs = copied.get(key)
         if isinstance(theirs, Dictionary):
@@ -123,19 +124,28 @@ def _hidden(annot: Dictionary) -> bool:
     return isinstance(flags, int) and bool(int(flags) & 2)
 
 
+def _open_tree(pdf: pikepdf.Pdf,
+               ) -> tuple[Dictionary, Dictionary, dict[int, pikepdf.Object], list[pikepdf.Object]] | None:
+    """The document's structure root, its Document element (or the root), its ParentTree entries and the
+    element's kids, for adding elements at the end; None when the document has no tree."""
+    root = pdf.Root.get("/StructTreeRoot")
+    if not isinstance(root, Dictionary):
+        return None
+    document = _document_element(root) or root
+    return root, document, number_tree_entries(root.get("/ParentTree")), element_kids(document)
+
+
 def tag_untagged_pages(pdf: pikepdf.Pdf) -> int:
     """Give each page that has no structure (a return of a blank made before cse-pdf tagged its forms) what
     can be given without its layout's structure: the page's drawing as one paragraph, read in the order it
     was drawn, then each visible widget in a Form element in the page's tab order (/Annots), named by its
     own /TU as before. No headings or tables for such a page: the drawing does not say where they are.
     Returns how many pages were tagged so."""
-    root = pdf.Root.get("/StructTreeRoot")
-    if not isinstance(root, Dictionary):
+    tree = _open_tree(pdf)
+    if tree is None:
         return 0
-    document = _document_element(root) or root
-    entries = number_tree_entries(root.get("/ParentTree"))
+    root, document, entries, kids = tree
     key = next_struct_key(pdf)
-    kids = _kids(document)
     tagged = 0
     for page in pdf.pages:
         if "/StructParents" in page.obj or "/Contents" not in page.obj:
@@ -202,12 +212,10 @@ def tag_leftover_content(pdf: pikepdf.Pdf) -> int:
     field's answer into the page after the form's own tagged content. Each page's leftovers become one
     paragraph at the end of the document (their place in the form is not known), and references to widgets
     that no longer exist are dropped. Returns how many pages had leftovers."""
-    root = pdf.Root.get("/StructTreeRoot")
-    if not isinstance(root, Dictionary):
+    tree = _open_tree(pdf)
+    if tree is None:
         return 0
-    document = _document_element(root) or root
-    entries = number_tree_entries(root.get("/ParentTree"))
-    kids = _kids(document)
+    root, document, entries, kids = tree
     on_pages = {a.objgen for page in pdf.pages for a in page.obj.get("/Annots", ()) if isinstance(a, Dictionary)}
     dropped = _drop_missing_widgets(document, on_pages)
     pages = 0
@@ -259,17 +267,17 @@ def _drop_missing_widgets(node: Dictionary, on_pages: set[tuple[int, int]], dept
     if depth > 200:
         return dropped
     kept = []
-    for kid in _kids(node):
+    for kid in element_kids(node):
         if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
             obj = kid.get("/Obj")
             if isinstance(obj, Dictionary) and obj.get("/Subtype") == Name.Widget and obj.objgen not in on_pages:
                 continue
         elif isinstance(kid, Dictionary) and kid.get("/Type") != Name.MCR:
             dropped |= _drop_missing_widgets(kid, on_pages, depth + 1)
-            if not _kids(kid) and kid.get("/S") == Name.Form:
+            if not element_kids(kid) and kid.get("/S") == Name.Form:
                 dropped.add(kid.objgen)
                 continue
         kept.append(kid)
-    if len(kept) != len(_kids(node)):
+    if len(kept) != len(element_kids(node)):
         node.K = Array(kept)
     return dropped
