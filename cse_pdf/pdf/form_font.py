@@ -40,6 +40,7 @@ from pypdf import PdfWriter
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFile
 
+from cse_pdf.pdf.fields import MAX_DEPTH
 from cse_pdf.pdf.fonts import FONT_DIR, register_unicode_font
 from cse_pdf.pdf.objects import Objects, objects_for
 
@@ -285,10 +286,12 @@ def field_resources(doc: PdfWriter | pikepdf.Pdf, unicode_font: Any) -> Any:
 def has_field_resources(widget: Any) -> bool:
     """Whether the widget (or a field above it) names `/CseSans` in its own /DR: then its appearance's
     `/CseSans` may be the WinAnsi font (`appearance_resources`)."""
-    node, seen = widget, 0
-    while node is not None and seen < 32:  # a /Parent loop in a hostile file ends here
+    node = widget
+    for _ in range(MAX_DEPTH):  # a /Parent loop in a hostile file ends here, as fields.py's look-ups do
+        if node is None:
+            return False
         dr = node.get("/DR")
         if dr is not None and f"/{FORM_FONT}" in (dr.get("/Font") or {}):
             return True
-        node, seen = node.get("/Parent"), seen + 1
+        node = node.get("/Parent")
     return False
